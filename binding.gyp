@@ -1,0 +1,29 @@
+{
+  "targets": [
+    {
+      "target_name": "mst",
+      "sources": [
+        "native/addon.cc",
+        "native/common.cc",
+        "native/tensor.cc",
+        "native/pointwise.cc",
+        "native/reduce.cc",
+        "native/shape.cc",
+        "native/nn.cc",
+        "native/spectral.cc",
+        "native/autograd.cc",
+        "native/optim.cc",
+        "native/runtime.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "<!@(node native/torch-config.mjs --include)"
+      ],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
+      "cflags_cc": ["<!@(node native/torch-config.mjs --cflags)", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter"],
+      "libraries": ["<!@(node native/torch-config.mjs --libs)"]
+    }
+  ]
+}

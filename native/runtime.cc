@@ -1,0 +1,110 @@
+// Runtime facts and global state: version, threads, seeds, RNG state, devices, autocast.
+#include <ATen/Version.h>
+#include <ATen/autocast_mode.h>
+#include <torch/cuda.h>
+#include <torch/utils.h>
+
+#include "common.h"
+
+namespace mst {
+namespace {
+
+MST_FN(Version) { return Napi::String::New(info.Env(), TORCH_VERSION); }
+MST_FN(BuildConfig) { return Napi::String::New(info.Env(), at::show_config()); }
+MST_FN(GetNumThreads) { return Napi::Number::New(info.Env(), at::get_num_threads()); }
+MST_FN(SetNumThreads) {
+  at::set_num_threads(static_cast<int>(Int(ARG(0))));
+  return info.Env().Undefined();
+}
+MST_FN(ManualSeed) {
+  torch::manual_seed(static_cast<uint64_t>(Int(ARG(0))));
+  return info.Env().Undefined();
+}
+// The CPU generator's state as a uint8 tensor, and back.
+MST_FN(GetRngState) {
+  auto generator = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  return Wrap(info.Env(), generator.get_state());
+}
+MST_FN(SetRngState) {
+  auto generator = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_state(Unwrap(ARG(0)));
+  return info.Env().Undefined();
+}
+MST_FN(CudaIsAvailable) { return Napi::Boolean::New(info.Env(), torch::cuda::is_available()); }
+MST_FN(CudaDeviceCount) { return Napi::Number::New(info.Env(), static_cast<double>(torch::cuda::device_count())); }
+MST_FN(CudaSynchronize) {
+  if (torch::cuda::is_available()) torch::cuda::synchronize();
+  return info.Env().Undefined();
+}
+
+// ---- autocast: enter(device, dtype) -> [wasEnabled, previousDtype]; exit(device, wasEnabled, previousDtype)
+at::DeviceType AutocastDevice(const Napi::Value& value) {
+  std::string device = String(value);
+  if (device == "cpu") return at::kCPU;
+  if (device == "cuda") return at::kCUDA;
+  throw ArgError("autocast supports cpu and cuda, got " + device);
+}
+
+#if MST_TORCH_AT_LEAST(2, 4)
+bool AutocastEnabled(at::DeviceType d) { return at::autocast::is_autocast_enabled(d); }
+at::ScalarType AutocastDtype(at::DeviceType d) { return at::autocast::get_autocast_dtype(d); }
+void SetAutocast(at::DeviceType d, bool enabled, at::ScalarType dtype) {
+  at::autocast::set_autocast_enabled(d, enabled);
+  at::autocast::set_autocast_dtype(d, dtype);
+}
+#else
+bool AutocastEnabled(at::DeviceType d) {
+  return d == at::kCPU ? at::autocast::is_cpu_enabled() : at::autocast::is_enabled();
+}
+at::ScalarType AutocastDtype(at::DeviceType d) {
+  return d == at::kCPU ? at::autocast::get_autocast_cpu_dtype() : at::autocast::get_autocast_gpu_dtype();
+}
+void SetAutocast(at::DeviceType d, bool enabled, at::ScalarType dtype) {
+  if (d == at::kCPU) {
+    at::autocast::set_cpu_enabled(enabled);
+    at::autocast::set_autocast_cpu_dtype(dtype);
+  } else {
+    at::autocast::set_enabled(enabled);
+    at::autocast::set_autocast_gpu_dtype(dtype);
+  }
+}
+#endif
+
+MST_FN(AutocastEnter) {
+  at::DeviceType device = AutocastDevice(ARG(0));
+  bool wasEnabled = AutocastEnabled(device);
+  at::ScalarType previous = AutocastDtype(device);
+  SetAutocast(device, true, DType(ARG(1)));
+  at::autocast::increment_nesting();
+  auto out = Napi::Array::New(info.Env(), 2);
+  out.Set(0u, Napi::Boolean::New(info.Env(), wasEnabled));
+  out.Set(1u, Napi::Number::New(info.Env(), static_cast<int>(previous)));
+  return out;
+}
+MST_FN(AutocastExit) {
+  at::DeviceType device = AutocastDevice(ARG(0));
+  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  SetAutocast(device, Bool(ARG(1)), DType(ARG(2)));
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void RegisterRuntime(Napi::Env env, Napi::Object exports) {
+  Export(env, exports, "version", Version);
+  Export(env, exports, "buildConfig", BuildConfig);
+  Export(env, exports, "getNumThreads", GetNumThreads);
+  Export(env, exports, "setNumThreads", SetNumThreads);
+  Export(env, exports, "manualSeed", ManualSeed);
+  Export(env, exports, "getRngState", GetRngState);
+  Export(env, exports, "setRngState", SetRngState);
+  Export(env, exports, "cudaIsAvailable", CudaIsAvailable);
+  Export(env, exports, "cudaDeviceCount", CudaDeviceCount);
+  Export(env, exports, "cudaSynchronize", CudaSynchronize);
+  Export(env, exports, "autocastEnter", AutocastEnter);
+  Export(env, exports, "autocastExit", AutocastExit);
+}
+
+}  // namespace mst

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Sets up mst on this machine: installs the system packages it needs (when missing), then the
+# npm dependencies, the native libtorch addon and the TypeScript build. Safe to run again.
+#
+# Debian/Ubuntu: installs missing packages with apt-get (as root, or through sudo).
+# Other systems: prints what to install and stops.
+#
+# MST_LIBTORCH=/path/to/torch builds the addon against another libtorch (for example pip
+# torch 2.x with CUDA: the folder holding include/ and lib/); libtorch-dev is then not needed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Build tools, libtorch (the engine), OpenBLAS with OpenMP threads (libtorch's BLAS; the pthread
+# variant fights OpenMP), and Debian's PyTorch for the fixtures and the speed twin in bench/.
+packages=(build-essential python3 libopenblas0-openmp python3-torch)
+[ -z "${MST_LIBTORCH:-}" ] && packages+=(libtorch-dev)
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+  say "this is not a Debian-like system, so nothing was installed. Install these yourself:"
+  say "  - a C++17 compiler, make and python3 (for node-gyp)"
+  say "  - libtorch 1.13 or 2.x (headers and libraries); point MST_LIBTORCH at it if it is not in /usr"
+  say "  - an optimised BLAS that libtorch will load (OpenBLAS, OpenMP variant)"
+  say "  - Node.js 20 or newer with npm; optionally PyTorch for 'npm run bench'"
+  say "then run: npm install && npm run build"
+  exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing: ${missing[*]}"
+  sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo=(sudo); else
+      say "not root and no sudo: run 'apt-get install ${missing[*]}' as root, then this script again"; exit 1
+    fi
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  say "system packages present"
+fi
+
+# libtorch uses whatever libblas.so.3 the alternatives system selects: make it OpenBLAS (OpenMP).
+openblas=/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3
+if [ -e "$openblas" ] && command -v update-alternatives >/dev/null 2>&1; then
+  current=$(readlink -f /etc/alternatives/libblas.so.3-x86_64-linux-gnu 2>/dev/null || true)
+  if [ "$current" != "$(readlink -f $openblas)" ] && [ "$(id -u)" -eq 0 ]; then
+    update-alternatives --set libblas.so.3-x86_64-linux-gnu "$openblas" >/dev/null
+    say "selected OpenBLAS (OpenMP) as libblas.so.3"
+  fi
+fi
+
+if ! command -v node >/dev/null 2>&1; then say "Node.js 20+ is missing: install it (Debian: nodejs npm)"; exit 1; fi
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then say "Node.js $(node --version) is too old: mst needs 20 or newer"; exit 1; fi
+
+say "installing npm packages and building the native engine (about a minute)"
+npm install --no-audit --no-fund --loglevel=error
+npm run --silent build
+say "done: try ./bin/mst.js doctor"

@@ -1,0 +1,22 @@
+/**
+ * The `mst` command line: one file per command, assembled here.
+ */
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { doctorCommand } from './doctor.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
+
+export async function run(argv: string[]): Promise<void> {
+  const program = new Command('mst')
+    .description(pkg.description)
+    .version(pkg.version)
+    .showHelpAfterError('(run mst --help for usage)');
+  program.addCommand(doctorCommand());
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    console.error(`mst: ${(error as Error).message}`);
+    process.exitCode = 1;
+  }
+}
