@@ -1,5 +1,7 @@
 #include "common.h"
 
+#include <cmath>
+
 namespace mst {
 
 const napi_type_tag kTensorTag = {0x6d73745f74656e73ULL, 0x6f725f68616e646cULL};
@@ -80,7 +82,12 @@ c10::optional<double> OptionalDouble(const Napi::Value& value) {
 
 at::Scalar ScalarArg(const Napi::Value& value) {
   if (value.IsBoolean()) return at::Scalar(value.As<Napi::Boolean>().Value());
-  return at::Scalar(Double(value));
+  double number = Double(value);
+  // integral numbers become integer scalars, so that int64 tensors accept them in place
+  if (std::nearbyint(number) == number && std::abs(number) < 9007199254740992.0) {
+    return at::Scalar(static_cast<int64_t>(number));
+  }
+  return at::Scalar(number);
 }
 
 at::ScalarType DType(const Napi::Value& value) {

@@ -1,0 +1,21 @@
+/**
+ * The mst engine: a PyTorch-like tensor library for TypeScript on libtorch.
+ *
+ *   import { tensor, randn, nn, F, optim, tidy } from 'mst/engine';
+ */
+export { Tensor, type TensorLike, type Device } from './tensor.js';
+export * from './creation.js';
+export * from './ops.js';
+export * as F from './functional.js';
+export * from './spectral.js';
+export { tidy, keep, scopeDepth } from './scope.js';
+export { noGrad, enableGrad, inferenceMode, isGradEnabled } from './autograd.js';
+export { autocast, type AutocastOptions } from './autocast.js';
+export { manualSeed, getRngState, setRngState } from './random.js';
+export { engineInfo, setNumThreads, getNumThreads, synchronize, type EngineInfo } from './runtime.js';
+export { type DType, DTYPES, isFloating } from './dtype.js';
+export { DisposedError, StateDictError } from './errors.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export { saveSafetensors, loadSafetensors, SafetensorsError, writeFileAtomic } from './safetensors.js';
+export { saveCheckpoint, loadCheckpoint, type Checkpoint } from './checkpoint.js';

@@ -1,0 +1,44 @@
+/**
+ * Helpers for the tests: fixture loading and closeness checks in PyTorch's allclose sense.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import type { Tensor } from '../src/engine/tensor.js';
+
+/** The repository root (the folder above dist/ or test/). */
+export const repoRoot = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!dir.endsWith('/dist') && dir !== '/') dir = dirname(dir);
+  return dir === '/' ? join(dirname(fileURLToPath(import.meta.url)), '..') : dirname(dir);
+})();
+
+export function readFixture<T>(name: string): T {
+  return JSON.parse(readFileSync(join(repoRoot, 'test', 'fixtures', name), 'utf8')) as T;
+}
+
+/** Asserts |actual − expected| ≤ atol + rtol·|expected| elementwise, naming the worst element. */
+export function assertAllClose(actual: ArrayLike<number>, expected: ArrayLike<number>, { atol = 1e-5, rtol = 1e-4, what = 'values' } = {}): void {
+  assert.equal(actual.length, expected.length, `${what}: ${actual.length} values, expected ${expected.length}`);
+  let worst = -1;
+  let worstExcess = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i]!;
+    const e = expected[i]!;
+    const excess = Math.abs(a - e) - (atol + rtol * Math.abs(e));
+    if (Number.isNaN(a) !== Number.isNaN(e) || excess > worstExcess) {
+      worst = i;
+      worstExcess = Number.isNaN(excess) ? Infinity : excess;
+    }
+  }
+  if (worst >= 0) {
+    assert.fail(`${what}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} (atol ${atol}, rtol ${rtol})`);
+  }
+}
+
+/** Asserts a tensor's shape, then its values. */
+export function assertTensor(t: Tensor, shape: readonly number[], values: ArrayLike<number>, options: { atol?: number; rtol?: number; what?: string } = {}): void {
+  assert.deepEqual([...t.shape], [...shape], `${options.what ?? 'tensor'}: shape`);
+  assertAllClose(t.toFloat32Array(), values, options);
+}
