@@ -38,7 +38,7 @@ export function shapeOf(t: { readonly shape: readonly number[] }): Described {
 function describe(value: unknown): string {
   if (value instanceof Described) return value.text;
   if (value === null) return 'null';
-  if (Array.isArray(value)) return `[${value.map(describe).join(', ')}] of type array`;
+  if (Array.isArray(value)) return `[${value.map((v) => (typeof v === 'object' && v !== null ? '…' : String(v))).join(', ')}] of type array`;
   if (typeof value === 'object') return `${(value as object).constructor?.name ?? 'object'} of type object`;
   return `${String(value)} of type ${typeof value}`;
 }

@@ -43,12 +43,13 @@ export const logSoftmax = (x: Tensor, dim: number): Tensor => x.logSoftmax(dim);
 // ---- linear layers ----
 /** y = x Wᵀ + b. x [.., in], weight [out, in], bias [out] → [.., out]. */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  const xh = asHandle('linear', 'input', x);
   const w = asHandle('linear', 'weight', weight);
   if (weight.ndim !== 2) throw rangeError('linear', 'weight', 'a rank-2 tensor [out, in]', shapeOf(weight));
   if (x.shape[x.ndim - 1] !== weight.shape[1]) {
     throw rangeError('linear', 'input', `last dim ${weight.shape[1]} (weight is [${weight.shape.join(', ')}])`, shapeOf(x));
   }
-  return wrap(native.linear(asHandle('linear', 'input', x), w, asOptionalHandle('linear', 'bias', bias)));
+  return wrap(native.linear(xh, w, asOptionalHandle('linear', 'bias', bias)));
 }
 
 export interface ConvOptions {
