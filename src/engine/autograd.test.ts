@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertAllClose } from '../../test/helpers.js';
+import { assertAllClose } from '../testing/helpers.js';
 import { randn, tensor, tidy, noGrad, enableGrad, inferenceMode, isGradEnabled, autocast, F, Tensor, manualSeed } from './index.js';
 import { native } from './native.js';
 

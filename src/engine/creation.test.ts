@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFixture, assertAllClose, assertTensor } from '../../test/helpers.js';
+import { readFixture, assertAllClose, assertTensor } from '../testing/helpers.js';
 import { tensor, scalar, zeros, ones, full, arange, linspace, randn, rand, randint, randperm, manualSeed, getRngState, setRngState, nn, tidy, DTYPES } from './index.js';
 
 const random = readFixture<{ random: Record<string, unknown> }>('ops.json').random as {

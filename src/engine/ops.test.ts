@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFixture, assertTensor } from '../../test/helpers.js';
+import { readFixture, assertTensor } from '../testing/helpers.js';
 import { Tensor, tensor, cat, stack, where, bmm, atan2, F, stft, istft, hannWindow, tidy, type DType } from './index.js';
 
 interface Values {

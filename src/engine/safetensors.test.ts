@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, writeFileSync, readFileSync, existsSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { repoRoot } from '../../test/helpers.js';
+import { repoRoot } from '../testing/helpers.js';
 import { tensor, randn, arange, saveSafetensors, loadSafetensors, SafetensorsError, saveCheckpoint, loadCheckpoint, nn, tidy, StateDictError, manualSeed } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mst-safetensors-'));

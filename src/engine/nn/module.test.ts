@@ -3,7 +3,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertAllClose } from '../../../test/helpers.js';
+import { assertAllClose } from '../../testing/helpers.js';
 import { randn, tidy, nn, F, manualSeed, zeros } from '../index.js';
 
 test('parameters and buffers carry PyTorch-style dotted names', () => {

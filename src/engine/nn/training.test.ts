@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFixture, assertAllClose } from '../../../test/helpers.js';
+import { readFixture, assertAllClose } from '../../testing/helpers.js';
 import { tensor, tidy, F, nn, optim } from '../index.js';
 
 interface Record {

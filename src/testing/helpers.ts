@@ -2,16 +2,16 @@
  * Helpers for the tests: fixture loading and closeness checks in PyTorch's allclose sense.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import type { Tensor } from '../src/engine/tensor.js';
+import type { Tensor } from '../engine/tensor.js';
 
-/** The repository root (the folder above dist/ or test/). */
+/** The repository root: the nearest folder above this file with a package.json. */
 export const repoRoot = (() => {
   let dir = dirname(fileURLToPath(import.meta.url));
-  while (!dir.endsWith('/dist') && dir !== '/') dir = dirname(dir);
-  return dir === '/' ? join(dirname(fileURLToPath(import.meta.url)), '..') : dirname(dir);
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
 })();
 
 export function readFixture<T>(name: string): T {

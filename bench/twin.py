@@ -1,0 +1,215 @@
+#!/usr/bin/python3
+"""The PyTorch twin of the seed's model sizes: the speed peer of bench/seed-model.ts.
+
+Same layers, shapes, losses and optimizer as the engine's copy, on Debian's python3-torch
+(the same libtorch 1.13 and BLAS). It serves timing requests on stdin so that bench/run.ts can
+interleave rounds of engine and PyTorch timing in one run:
+
+  stdin:  {"case": "autoencoder_step", "iterations": 5}
+  stdout: {"case": "autoencoder_step", "seconds": [..]}
+
+Model (seed §2.1): encoder 1×128×128 → 4×16×16 (three stride-2 convs, mirroring the decoder);
+the decoder exactly as the seed gives it; the style encoder's six stride-2 convs
+1→64→128→256→256→256→512; the UNet on latents with 64 filters, a sinusoidal time embedding and
+MLP, skip connections, and 4-head cross-attention at 4×4/256 and 2×2/512.
+"""
+import json
+import math
+import os
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+THREADS = int(os.environ.get("MST_NUM_THREADS", os.cpu_count()))
+torch.set_num_threads(THREADS)
+
+
+class Encoder(nn.Module):
+    def __init__(self, latent=4):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(1, 64, 3, stride=2, padding=1), nn.BatchNorm2d(64), nn.ReLU(),
+            nn.Conv2d(64, 128, 3, stride=2, padding=1), nn.BatchNorm2d(128), nn.ReLU(),
+            nn.Conv2d(128, latent, 3, stride=2, padding=1))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class Decoder(nn.Module):
+    def __init__(self, latent=4):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.ConvTranspose2d(latent, 128, 3, stride=2, padding=1, output_padding=1), nn.BatchNorm2d(128), nn.ReLU(),
+            nn.ConvTranspose2d(128, 64, 3, stride=2, padding=1, output_padding=1), nn.BatchNorm2d(64), nn.ReLU(),
+            nn.ConvTranspose2d(64, 1, 3, stride=2, padding=1, output_padding=1), nn.Tanh())
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class StyleEncoder(nn.Module):
+    def __init__(self, f=64):
+        super().__init__()
+        widths = [1, f, 2 * f, 4 * f, 4 * f, 4 * f, 8 * f]
+        self.convs = nn.ModuleList(nn.Conv2d(widths[i], widths[i + 1], 3, stride=2, padding=1) for i in range(6))
+
+    def forward(self, x):
+        out = []
+        for conv in self.convs:
+            x = F.relu(conv(x))
+            out.append(x)
+        return out  # 64@64², 128@32², 256@16², 256@8², 256@4², 512@2²
+
+
+class Attention(nn.Module):
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads = heads
+        self.q, self.k, self.v, self.out = (nn.Linear(dim, dim) for _ in range(4))
+
+    def forward(self, x, ctx):
+        b, lq, e = x.shape
+        lk = ctx.shape[1]
+        h, d = self.heads, e // self.heads
+        q = self.q(x).reshape(b, lq, h, d).transpose(1, 2)
+        k = self.k(ctx).reshape(b, lk, h, d).transpose(1, 2)
+        v = self.v(ctx).reshape(b, lk, h, d).transpose(1, 2)
+        w = (q @ k.transpose(-2, -1) * (1.0 / math.sqrt(d))).softmax(-1)
+        return self.out((w @ v).transpose(1, 2).reshape(b, lq, e))
+
+
+class CrossAttention(nn.Module):
+    """Feature map [B, C, H, W] attends to style map [B, C, h, w]; residual."""
+
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.attn = Attention(dim, heads)
+
+    def forward(self, x, style):
+        b, c, hgt, wid = x.shape
+        tokens = x.flatten(2).transpose(1, 2)
+        ctx = style.flatten(2).transpose(1, 2)
+        return x + self.attn(tokens, ctx).transpose(1, 2).reshape(b, c, hgt, wid)
+
+
+def timestep_embedding(t, dim):
+    half = dim // 2
+    freqs = torch.exp(torch.arange(half, dtype=torch.float32) * (-math.log(10000.0) / (half - 1)))
+    args = t.float()[:, None] * freqs[None, :]
+    return torch.cat([args.sin(), args.cos()], dim=1)
+
+
+class UNet(nn.Module):
+    def __init__(self, channels=4, f=64, time_dim=128):
+        super().__init__()
+        self.time_dim = time_dim
+        self.time_mlp = nn.Sequential(nn.Linear(time_dim, time_dim), nn.GELU(), nn.Linear(time_dim, time_dim))
+        self.enc1 = nn.Conv2d(channels, f, 3, padding=1)
+        self.enc2 = nn.Conv2d(f, 2 * f, 3, stride=2, padding=1)
+        self.enc3 = nn.Conv2d(2 * f, 4 * f, 3, stride=2, padding=1)
+        self.enc4 = nn.Conv2d(4 * f, 8 * f, 3, stride=2, padding=1)
+        self.cross_attention1 = CrossAttention(8 * f, 4)
+        self.cross_attention2 = CrossAttention(4 * f, 4)
+        self.bottleneck = nn.Conv2d(8 * f, 8 * f, 3, padding=1)
+        self.dec4 = nn.ConvTranspose2d(8 * f, 4 * f, 3, stride=2, padding=1, output_padding=1)
+        self.dec3 = nn.ConvTranspose2d(4 * f, 2 * f, 3, stride=2, padding=1, output_padding=1)
+        self.dec2 = nn.ConvTranspose2d(2 * f, f, 3, stride=2, padding=1, output_padding=1)
+        self.dec1 = nn.Conv2d(f, channels, 3, padding=1)
+
+    def forward(self, z, t, style):
+        temb = self.time_mlp(timestep_embedding(t, self.time_dim))
+        e1 = F.relu(self.enc1(z))
+        e2 = F.relu(self.enc2(e1) + temb[:, :, None, None])
+        e3 = self.cross_attention2(F.relu(self.enc3(e2)), style[4])
+        e4 = self.cross_attention1(F.relu(self.enc4(e3)), style[5])
+        b = F.relu(self.bottleneck(e4))
+        d4 = F.relu(self.dec4(b)) + e3
+        d3 = F.relu(self.dec3(d4)) + e2
+        d2 = F.relu(self.dec2(d3)) + e1
+        return self.dec1(d2)
+
+
+def alphas_cumprod(steps=1000):
+    betas = torch.linspace(1e-4, 0.02, steps)
+    return torch.cumprod(1 - betas, 0)
+
+
+class Bench:
+    def __init__(self):
+        torch.manual_seed(0)
+        self.encoder, self.decoder = Encoder(), Decoder()
+        self.style, self.unet = StyleEncoder(), UNet()
+        self.ae_opt = torch.optim.AdamW(list(self.encoder.parameters()) + list(self.decoder.parameters()), lr=1e-4)
+        self.diff_opt = torch.optim.AdamW(
+            list(self.style.parameters()) + list(self.unet.parameters()) + list(self.decoder.parameters()), lr=1e-4)
+        self.abar = alphas_cumprod()
+        self.x = torch.rand(16, 1, 128, 128) * 2 - 1
+        self.style_x = torch.rand(16, 1, 128, 128) * 2 - 1
+
+    def autoencoder_step(self):
+        self.encoder.train()
+        self.decoder.train()
+        self.ae_opt.zero_grad(set_to_none=True)
+        z = self.encoder(self.x)
+        rec = self.decoder(z)
+        kl = 0.5 * (z.square() - 1 - torch.log(z.square() + 1e-8)).mean()
+        loss = F.mse_loss(rec, self.x) + 1e-3 * kl
+        loss.backward()
+        self.ae_opt.step()
+        return loss.item()
+
+    def diffusion_step(self):
+        self.encoder.eval()
+        self.decoder.train()
+        self.diff_opt.zero_grad(set_to_none=True)
+        with torch.no_grad():
+            z0 = self.encoder(self.x)
+        t = torch.randint(0, 1000, (16,))
+        noise = torch.randn_like(z0)
+        ab = self.abar[t].reshape(16, 1, 1, 1)
+        zt = ab.sqrt() * z0 + (1 - ab).sqrt() * noise
+        eps = self.unet(zt, t, self.style(self.style_x))
+        z0_pred = (zt - (1 - ab).sqrt() * eps) / ab.sqrt()
+        loss = F.mse_loss(eps, noise) + F.mse_loss(self.decoder(z0_pred), self.x)
+        loss.backward()
+        self.diff_opt.step()
+        return loss.item()
+
+    def inference_10_steps(self):
+        self.encoder.eval()
+        self.decoder.eval()
+        with torch.inference_mode():
+            content, style_x = self.x[:1], self.style_x[:1]
+            style = self.style(style_x)
+            timesteps = list(range(999, -1, -100))  # 10 DDIM steps
+            ab0 = self.abar[timesteps[0]]
+            z = ab0.sqrt() * self.encoder(content) + (1 - ab0).sqrt() * torch.randn(1, 4, 16, 16)
+            for i, t in enumerate(timesteps):
+                ab = self.abar[t]
+                ab_prev = self.abar[timesteps[i + 1]] if i + 1 < len(timesteps) else torch.tensor(1.0)
+                eps = self.unet(z, torch.tensor([t]), style)
+                x0 = (z - (1 - ab).sqrt() * eps) / ab.sqrt()
+                z = ab_prev.sqrt() * x0 + (1 - ab_prev).sqrt() * eps
+            return float(self.decoder(z).mean())
+
+
+def main():
+    bench = Bench()
+    print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+    for line in sys.stdin:
+        request = json.loads(line)
+        fn = getattr(bench, request["case"])
+        seconds = []
+        for _ in range(request["iterations"]):
+            start = time.perf_counter()
+            fn()
+            seconds.append(time.perf_counter() - start)
+        print(json.dumps({"case": request["case"], "seconds": seconds}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
