@@ -68,22 +68,30 @@ async function main() {
     await twin.time(name, 1);
     const engine: number[] = [];
     const pytorch: number[] = [];
+    const roundRatios: number[] = [];
     for (let r = 0; r < rounds; r++) {
+      const mine: number[] = [];
       for (let i = 0; i < iterations; i++) {
         const start = performance.now();
         CASES[name](bench);
-        engine.push((performance.now() - start) / 1000);
+        mine.push((performance.now() - start) / 1000);
         await yieldToEventLoop();
       }
-      pytorch.push(...(await twin.time(name, iterations)));
+      const theirs = await twin.time(name, iterations);
+      roundRatios.push(median(mine) / median(theirs));
+      engine.push(...mine);
+      pytorch.push(...theirs);
     }
     const e = median(engine);
     const p = median(pytorch);
+    // The ratio is the median over rounds of (engine median / PyTorch median) within a round:
+    // adjacent rounds share the machine's load, so slow drifts of a shared machine cancel.
     console.log(JSON.stringify({
       case: name,
       engine_median_s: Number(e.toFixed(4)),
       pytorch_median_s: Number(p.toFixed(4)),
-      ratio: Number((e / p).toFixed(3)),
+      ratio: Number(median(roundRatios).toFixed(3)),
+      ratio_of_medians: Number((e / p).toFixed(3)),
       samples: engine.length,
       threads: info.threads,
       torch: info.torchVersion,
