@@ -1,6 +1,8 @@
 // Optimizers over libtorch's own (AdamW, SGD), their state for checkpoints, and gradient clipping.
 // The learning-rate schedule is policy and lives in TypeScript; it sets the rate before each step.
 #include <memory>
+#include <sstream>
+#include <type_traits>
 
 #include <torch/optim/adamw.h>
 #include <torch/optim/sgd.h>
@@ -27,12 +29,19 @@ Optimizer& UnwrapOptimizer(const Napi::Value& value) {
   return *external.Data();
 }
 
-// The key libtorch uses for a parameter's state changed from a string to the impl pointer in 2.x.
-#if MST_TORCH_AT_LEAST(2, 0)
-void* StateKey(const at::Tensor& p) { return p.unsafeGetTensorImpl(); }
-#else
-std::string StateKey(const at::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
-#endif
+// The key of a parameter's state: a string of the TensorImpl address in libtorch 1.x, the
+// address itself in later versions. Read the key type off the map instead of guessing versions.
+using StateMap = std::remove_reference_t<decltype(std::declval<Optimizer&>().state())>;
+template <typename Key = StateMap::key_type>
+Key StateKey(const at::Tensor& p) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream address;
+    address << p.unsafeGetTensorImpl();
+    return address.str();
+  } else {
+    return static_cast<Key>(p.unsafeGetTensorImpl());
+  }
+}
 
 // adamw(params, lr, beta1, beta2, eps, weightDecay, amsgrad)
 MST_FN(AdamW) {
