@@ -84,6 +84,19 @@ MST_FN(Dispose) {
   return info.Env().Undefined();
 }
 
+// disposeAll(handles): dispose() for each handle of an array, in one call.
+MST_FN(DisposeAll) {
+  auto array = ARG(0).As<Napi::Array>();
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    Napi::Value value = array.Get(i);
+    if (!value.IsExternal()) throw ArgError("expected an array of tensor handles");
+    auto external = value.As<Napi::External<at::Tensor>>();
+    if (!external.CheckTypeTag(&kTensorTag)) throw ArgError("expected an array of tensor handles");
+    *external.Data() = at::Tensor();
+  }
+  return info.Env().Undefined();
+}
+
 MST_FN(IsDisposed) {
   auto external = ARG(0).As<Napi::External<at::Tensor>>();
   return Napi::Boolean::New(info.Env(), !external.Data()->defined());
@@ -194,6 +207,7 @@ void RegisterTensor(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "isContiguous", IsContiguous);
   Export(env, exports, "nbytes", Nbytes);
   Export(env, exports, "dispose", Dispose);
+  Export(env, exports, "disposeAll", DisposeAll);
   Export(env, exports, "isDisposed", IsDisposed);
   Export(env, exports, "zeros", Zeros);
   Export(env, exports, "ones", Ones);

@@ -2,6 +2,9 @@
  * Neural-network functions (torch.nn.functional): layers as tensor functions, activations,
  * normalisation, pooling, resampling, attention and losses. Modules in nn/ call these.
  * Shapes follow PyTorch: images are [N, C, H, W], sequences [.., L, E].
+ *
+ * The hot layers (linear, convolutions, attention) check shapes only when libtorch refuses a
+ * call, to explain the refusal in our terms: the happy path costs no extra native calls.
  */
 import { native } from './native.js';
 import { rangeError, typeError, isInteger, shapeOf } from './errors.js';
@@ -44,12 +47,16 @@ export const logSoftmax = (x: Tensor, dim: number): Tensor => x.logSoftmax(dim);
 /** y = x Wᵀ + b. x [.., in], weight [out, in], bias [out] → [.., out]. */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
   const xh = asHandle('linear', 'input', x);
-  const w = asHandle('linear', 'weight', weight);
-  if (weight.ndim !== 2) throw rangeError('linear', 'weight', 'a rank-2 tensor [out, in]', shapeOf(weight));
-  if (x.shape[x.ndim - 1] !== weight.shape[1]) {
-    throw rangeError('linear', 'input', `last dim ${weight.shape[1]} (weight is [${weight.shape.join(', ')}])`, shapeOf(x));
+  const wh = asHandle('linear', 'weight', weight);
+  try {
+    return wrap(native.linear(xh, wh, asOptionalHandle('linear', 'bias', bias)));
+  } catch (error) {
+    if (weight.ndim !== 2) throw rangeError('linear', 'weight', 'a rank-2 tensor [out, in]', shapeOf(weight));
+    if (x.shape[x.ndim - 1] !== weight.shape[1]) {
+      throw rangeError('linear', 'input', `last dim ${weight.shape[1]} (weight is [${weight.shape.join(', ')}])`, shapeOf(x));
+    }
+    throw error;
   }
-  return wrap(native.linear(xh, w, asOptionalHandle('linear', 'bias', bias)));
 }
 
 export interface ConvOptions {
@@ -63,14 +70,18 @@ export interface ConvOptions {
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: ConvOptions = {}): Tensor {
   const xh = asHandle('conv2d', 'input', x);
   const wh = asHandle('conv2d', 'weight', weight);
-  checkRank('conv2d', 'input', x, 4);
-  checkRank('conv2d', 'weight', weight, 4);
   const groups = options.groups ?? 1;
-  if (x.shape[1] !== weight.shape[1]! * groups) {
-    throw rangeError('conv2d', 'input', `${weight.shape[1]! * groups} channels (weight is [${weight.shape.join(', ')}], groups ${groups})`, shapeOf(x));
+  try {
+    return wrap(native.conv2d(xh, wh, asOptionalHandle('conv2d', 'bias', bias), pair('conv2d', 'stride', options.stride ?? 1),
+      pair('conv2d', 'padding', options.padding ?? 0), pair('conv2d', 'dilation', options.dilation ?? 1), groups));
+  } catch (error) {
+    checkRank('conv2d', 'input', x, 4);
+    checkRank('conv2d', 'weight', weight, 4);
+    if (x.shape[1] !== weight.shape[1]! * groups) {
+      throw rangeError('conv2d', 'input', `${weight.shape[1]! * groups} channels (weight is [${weight.shape.join(', ')}], groups ${groups})`, shapeOf(x));
+    }
+    throw error;
   }
-  return wrap(native.conv2d(xh, wh, asOptionalHandle('conv2d', 'bias', bias), pair('conv2d', 'stride', options.stride ?? 1),
-    pair('conv2d', 'padding', options.padding ?? 0), pair('conv2d', 'dilation', options.dilation ?? 1), groups));
 }
 
 /** 1-D convolution. x [N, Cin, L], weight [Cout, Cin/groups, k] → [N, Cout, L']. */
@@ -88,15 +99,19 @@ export interface ConvTransposeOptions extends ConvOptions {
 export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: ConvTransposeOptions = {}): Tensor {
   const xh = asHandle('convTranspose2d', 'input', x);
   const wh = asHandle('convTranspose2d', 'weight', weight);
-  checkRank('convTranspose2d', 'input', x, 4);
-  checkRank('convTranspose2d', 'weight', weight, 4);
-  if (x.shape[1] !== weight.shape[0]) {
-    throw rangeError('convTranspose2d', 'input', `${weight.shape[0]} channels (weight is [${weight.shape.join(', ')}])`, shapeOf(x));
+  try {
+    return wrap(native.convTranspose2d(xh, wh, asOptionalHandle('convTranspose2d', 'bias', bias),
+      pair('convTranspose2d', 'stride', options.stride ?? 1), pair('convTranspose2d', 'padding', options.padding ?? 0),
+      pair('convTranspose2d', 'outputPadding', options.outputPadding ?? 0), options.groups ?? 1,
+      pair('convTranspose2d', 'dilation', options.dilation ?? 1)));
+  } catch (error) {
+    checkRank('convTranspose2d', 'input', x, 4);
+    checkRank('convTranspose2d', 'weight', weight, 4);
+    if (x.shape[1] !== weight.shape[0]) {
+      throw rangeError('convTranspose2d', 'input', `${weight.shape[0]} channels (weight is [${weight.shape.join(', ')}])`, shapeOf(x));
+    }
+    throw error;
   }
-  return wrap(native.convTranspose2d(xh, wh, asOptionalHandle('convTranspose2d', 'bias', bias),
-    pair('convTranspose2d', 'stride', options.stride ?? 1), pair('convTranspose2d', 'padding', options.padding ?? 0),
-    pair('convTranspose2d', 'outputPadding', options.outputPadding ?? 0), options.groups ?? 1,
-    pair('convTranspose2d', 'dilation', options.dilation ?? 1)));
 }
 
 // ---- normalisation ----
@@ -172,10 +187,14 @@ export function pad(x: Tensor, pads: number[], mode: 'constant' | 'reflect' | 'r
  */
 export function attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null = null): Tensor {
   const qh = asHandle('attention', 'q', q);
-  if (q.shape[q.ndim - 1] !== k.shape[k.ndim - 1]) {
-    throw rangeError('attention', 'k', `last dim ${q.shape[q.ndim - 1]} like q`, shapeOf(k));
+  try {
+    return wrap(native.attention(qh, asHandle('attention', 'k', k), asHandle('attention', 'v', v), asOptionalHandle('attention', 'mask', mask)));
+  } catch (error) {
+    if (q.shape[q.ndim - 1] !== k.shape[k.ndim - 1]) {
+      throw rangeError('attention', 'k', `last dim ${q.shape[q.ndim - 1]} like q`, shapeOf(k));
+    }
+    throw error;
   }
-  return wrap(native.attention(qh, asHandle('attention', 'k', k), asHandle('attention', 'v', v), asOptionalHandle('attention', 'mask', mask)));
 }
 
 // ---- losses ----

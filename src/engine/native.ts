@@ -38,6 +38,7 @@ export interface NativeAddon {
   isContiguous(t: T): boolean;
   nbytes(t: T): number;
   dispose(t: T): void;
+  disposeAll(ts: T[]): void;
   isDisposed(t: T): boolean;
   zeros(shape: Num[], dtype: Num, device: string): T;
   ones(shape: Num[], dtype: Num, device: string): T;

@@ -47,10 +47,15 @@ function collect(value: unknown, into: Set<Scoped>, isScoped: (v: unknown) => v 
 }
 
 let scopedCheck: (v: unknown) => v is Scoped = (v): v is Scoped => false;
+let disposeMany: (items: Scoped[]) => void = (items) => items.forEach((item) => item.dispose());
 
-/** Set once by tensor.ts, so this file needs no import of Tensor. */
-export function setScopedCheck(check: (v: unknown) => v is Scoped): void {
+/**
+ * Set once by tensor.ts, so this file needs no import of Tensor: how to recognise a scoped
+ * object, and how to dispose many at once (one native call for a whole scope).
+ */
+export function setScopedHooks(check: (v: unknown) => v is Scoped, disposeAll: (items: Scoped[]) => void): void {
   scopedCheck = check;
+  disposeMany = disposeAll;
 }
 
 /**
@@ -66,7 +71,7 @@ export function tidy<R>(fn: () => R): R {
     result = fn();
   } catch (error) {
     stack.pop();
-    for (const item of scope) item.dispose();
+    disposeMany([...scope]);
     throw error;
   }
   stack.pop();
@@ -76,14 +81,16 @@ export function tidy<R>(fn: () => R): R {
   const survivors = new Set<Scoped>();
   collect(result, survivors, scopedCheck);
   const parent = stack[stack.length - 1] ?? null;
+  const doomed: Scoped[] = [];
   for (const item of scope) {
     if (survivors.has(item)) {
       item.scope = parent;
       parent?.add(item);
     } else {
-      item.dispose();
+      doomed.push(item);
     }
   }
+  disposeMany(doomed);
   return result;
 }
 

@@ -9,7 +9,7 @@
 import { native, type NativeTensor } from './native.js';
 import { type DType, dtypeCode, dtypeName, viewBytes, type TypedArray, isDType } from './dtype.js';
 import { DisposedError, typeError, rangeError, isInteger, isIntegerList } from './errors.js';
-import { track, setScopedCheck, type Scoped } from './scope.js';
+import { track, setScopedHooks, type Scoped } from './scope.js';
 
 export type Device = string;
 export type TensorLike = Tensor | number;
@@ -85,6 +85,18 @@ export class Tensor implements Scoped {
   }
   [Symbol.dispose](): void {
     this.dispose();
+  }
+
+  /** Disposes many tensors with one native call (used by tidy). */
+  static disposeAll(tensors: readonly Tensor[]): void {
+    const handles: NativeTensor[] = [];
+    for (const t of tensors) {
+      if (t.#disposed) continue;
+      handles.push(t.#handle);
+      t.#disposed = true;
+      t.scope = null;
+    }
+    if (handles.length > 0) native.disposeAll(handles);
   }
 
   // ---- conversion ----
@@ -348,7 +360,7 @@ export class Tensor implements Scoped {
   }
 }
 
-setScopedCheck((v): v is Tensor => v instanceof Tensor);
+setScopedHooks((v): v is Tensor => v instanceof Tensor, (items) => Tensor.disposeAll(items as Tensor[]));
 
 // ---- helpers shared by the engine ----
 
