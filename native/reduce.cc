@@ -17,16 +17,10 @@ MST_FN(Mean) {
   if (AllDims(ARG(1))) return Wrap(info.Env(), at::mean(x));
   return Wrap(info.Env(), at::mean(x, IntList(ARG(1)), Bool(ARG(2))));
 }
-MST_FN(Amax) {
-  const at::Tensor& x = Unwrap(ARG(0));
-  std::vector<int64_t> dims = AllDims(ARG(1)) ? std::vector<int64_t>{} : IntList(ARG(1));
-  return Wrap(info.Env(), at::amax(x, dims, AllDims(ARG(1)) ? false : Bool(ARG(2))));
-}
-MST_FN(Amin) {
-  const at::Tensor& x = Unwrap(ARG(0));
-  std::vector<int64_t> dims = AllDims(ARG(1)) ? std::vector<int64_t>{} : IntList(ARG(1));
-  return Wrap(info.Env(), at::amin(x, dims, AllDims(ARG(1)) ? false : Bool(ARG(2))));
-}
+// amax/amin(x, dims | null, keepdim): an empty dim list reduces over every element.
+std::vector<int64_t> DimsOrAll(const Napi::Value& dims) { return AllDims(dims) ? std::vector<int64_t>{} : IntList(dims); }
+MST_FN(Amax) { return Wrap(info.Env(), at::amax(Unwrap(ARG(0)), DimsOrAll(ARG(1)), !AllDims(ARG(1)) && Bool(ARG(2)))); }
+MST_FN(Amin) { return Wrap(info.Env(), at::amin(Unwrap(ARG(0)), DimsOrAll(ARG(1)), !AllDims(ARG(1)) && Bool(ARG(2)))); }
 // maxDim(x, dim, keepdim) -> [values, indices]
 MST_FN(MaxDim) {
   auto [values, indices] = at::max(Unwrap(ARG(0)), Int(ARG(1)), Bool(ARG(2)));
@@ -37,20 +31,12 @@ MST_FN(Argmax) {
   const at::Tensor& x = Unwrap(ARG(0));
   return Wrap(info.Env(), at::argmax(x, OptionalInt(ARG(1)), Bool(ARG(2))));
 }
-// var(x, dims | null, unbiased, keepdim), std(...)
-MST_FN(Var) {
-  const at::Tensor& x = Unwrap(ARG(0));
-  c10::optional<at::IntArrayRef> dims;
-  std::vector<int64_t> list;
-  if (!AllDims(ARG(1))) { list = IntList(ARG(1)); dims = list; }
-  return Wrap(info.Env(), at::var(x, dims, Bool(ARG(2)), Bool(ARG(3))));
-}
-MST_FN(Std) {
-  const at::Tensor& x = Unwrap(ARG(0));
-  c10::optional<at::IntArrayRef> dims;
-  std::vector<int64_t> list;
-  if (!AllDims(ARG(1))) { list = IntList(ARG(1)); dims = list; }
-  return Wrap(info.Env(), at::std(x, dims, Bool(ARG(2)), Bool(ARG(3))));
+// var/std(x, dims | null, unbiased, keepdim)
+template <at::Tensor (*Reduce)(const at::Tensor&, at::OptionalIntArrayRef, bool, bool)>
+Napi::Value Spread(const Napi::CallbackInfo& info) {
+  std::vector<int64_t> dims = DimsOrAll(ARG(1));
+  at::OptionalIntArrayRef selected = AllDims(ARG(1)) ? at::OptionalIntArrayRef() : at::OptionalIntArrayRef(dims);
+  return Wrap(info.Env(), Reduce(Unwrap(ARG(0)), selected, Bool(ARG(2)), Bool(ARG(3))));
 }
 // norm(x, p, dims | null, keepdim): the vector p-norm
 MST_FN(Norm) {
@@ -72,8 +58,8 @@ void RegisterReduce(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "amin", Amin);
   Export(env, exports, "maxDim", MaxDim);
   Export(env, exports, "argmax", Argmax);
-  Export(env, exports, "var", Var);
-  Export(env, exports, "std", Std);
+  Export(env, exports, "var", Spread<at::var>);
+  Export(env, exports, "std", Spread<at::std>);
   Export(env, exports, "norm", Norm);
   Export(env, exports, "logsumexp", Logsumexp);
   Export(env, exports, "cumsum", Cumsum);
