@@ -83,7 +83,7 @@ test('WAV files round-trip: 16-bit within one step, float exactly', async () => 
   writeWav(join(dir, 'float.wav'), x, rate, 'float32');
   const a = await readAudio(join(dir, 'pcm16.wav'), { sampleRate: rate });
   const b = await readAudio(join(dir, 'float.wav'), { sampleRate: rate });
-  assert.ok(a.every((v, i) => Math.abs(v - x[i]!) <= 0.5 / 32768 + 1e-9));
+  assert.ok(a.every((v, i) => Math.abs(v - x[i]!) <= 0.5 / 32767 + 1e-9));
   assert.deepEqual(b, x);
   assert.throws(() => encodeWav(x, 0), RangeError);
 });

@@ -1,5 +1,5 @@
 /**
- * Writing WAV files (wavefile): 16-bit PCM (rounded, clipped to the int16 range; no dither) or 32-bit float. Files are written atomically.
+ * Writing WAV files (wavefile): 16-bit PCM (clipped to [-1, 1], rounded, no dither) or 32-bit float. Files are written atomically.
  */
 import wavefile from 'wavefile';
 import { writeFileAtomic } from '../engine/safetensors.js';
@@ -16,8 +16,12 @@ export function encodeWav(samples: Float32Array, sampleRate: number, format: Wav
     wav.fromScratch(1, sampleRate, '32f', samples);
   } else if (format === 'pcm16') {
     const ints = new Int16Array(samples.length);
-    // ×32768 so that readers dividing by 32768 get the value back; +1.0 clips to 32767
-    for (let i = 0; i < samples.length; i++) ints[i] = Math.max(-32768, Math.min(32767, Math.round(samples[i]! * 32768)));
+    // asymmetric scaling (×32767 up, ×32768 down) maps [-1, 1] onto the whole int16 range, and
+    // is what readers invert
+    for (let i = 0; i < samples.length; i++) {
+      const v = Math.max(-1, Math.min(1, samples[i]!));
+      ints[i] = Math.round(v < 0 ? v * 32768 : v * 32767);
+    }
     wav.fromScratch(1, sampleRate, '16', ints);
   } else {
     throw new TypeError(`encodeWav: Expected 'pcm16' or 'float32' for format but received ${String(format)}`);
