@@ -19,6 +19,9 @@ MST_FN(Istft) {
 MST_FN(HannWindow) {
   return Wrap(info.Env(), at::hann_window(Int(ARG(0)), Bool(ARG(1)), FactoryOptions(ARG(2), ARG(3))));
 }
+// rfft(x, n | null, dim) -> complex; irfft(X, n | null, dim) -> real (unnormalised forward, 1/n inverse)
+MST_FN(Rfft) { return Wrap(info.Env(), at::fft_rfft(Unwrap(ARG(0)), OptionalInt(ARG(1)), Int(ARG(2)))); }
+MST_FN(Irfft) { return Wrap(info.Env(), at::fft_irfft(Unwrap(ARG(0)), OptionalInt(ARG(1)), Int(ARG(2)))); }
 MST_FN(ViewAsReal) { return Wrap(info.Env(), at::view_as_real(Unwrap(ARG(0)))); }
 MST_FN(ViewAsComplex) { return Wrap(info.Env(), at::view_as_complex(Unwrap(ARG(0)).contiguous())); }
 MST_FN(Real) { return Wrap(info.Env(), at::real(Unwrap(ARG(0)))); }
@@ -35,6 +38,8 @@ void RegisterSpectral(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "stft", Stft);
   Export(env, exports, "istft", Istft);
   Export(env, exports, "hannWindow", HannWindow);
+  Export(env, exports, "rfft", Rfft);
+  Export(env, exports, "irfft", Irfft);
   Export(env, exports, "viewAsReal", ViewAsReal);
   Export(env, exports, "viewAsComplex", ViewAsComplex);
   Export(env, exports, "real", Real);

@@ -143,6 +143,8 @@ export interface NativeAddon {
   stft(x: T, nFft: Num, hop: Num, winLength: Num, window: Maybe<T>, center: boolean, padMode: string, normalized: boolean, onesided: boolean): T;
   istft(x: T, nFft: Num, hop: Num, winLength: Num, window: Maybe<T>, center: boolean, normalized: boolean, onesided: boolean, length: Maybe<Num>): T;
   hannWindow(length: Num, periodic: boolean, dtype: Num, device: string): T;
+  rfft(x: T, n: Maybe<Num>, dim: Num): T;
+  irfft(x: T, n: Maybe<Num>, dim: Num): T;
   viewAsReal(t: T): T; viewAsComplex(t: T): T; real(t: T): T; imag(t: T): T; angle(t: T): T;
   polar(magnitude: T, phase: T): T;
   complex(re: T, im: T): T;

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFixture, assertTensor } from '../testing/helpers.js';
-import { Tensor, tensor, cat, stack, where, bmm, atan2, F, stft, istft, hannWindow, tidy, type DType } from './index.js';
+import { Tensor, tensor, cat, stack, where, bmm, atan2, F, stft, istft, rfft, irfft, hannWindow, tidy, type DType } from './index.js';
 
 interface Values {
   shape: number[];
@@ -64,6 +64,8 @@ const OPS: Record<string, Op> = {
   mse_loss: (a, b) => F.mseLoss(a, b!), mse_loss_sum: (a, b) => F.mseLoss(a, b!, 'sum'), l1_loss: (a, b) => F.l1Loss(a, b!),
   cross_entropy: (x, t) => F.crossEntropy(x, t!), bce_with_logits: (x, t) => F.bceWithLogits(x, t!),
   stft_magnitude: (x) => stft(x, stftOptions(hannWindow(64))).abs(),
+  rfft_abs: (x) => rfft(x).abs(),
+  irfft_rfft: (x) => irfft(rfft(x).mul(0.5), { n: 16 }),
   stft_istft: (x) => {
     const w = hannWindow(64);
     return istft(stft(x, stftOptions(w)), { ...stftOptions(w), length: x.shape[1]! });

@@ -54,6 +54,15 @@ export function hannWindow(length: number, { periodic = true, device = 'cpu' as 
   return wrap(native.hannWindow(length, periodic, dtypeCode('float32'), device));
 }
 
+/** FFT of a real signal along `dim` (default last): n real samples → n/2+1 complex bins. */
+export function rfft(x: Tensor, { n, dim = -1 }: { n?: number; dim?: number } = {}): Tensor {
+  return wrap(native.rfft(asHandle('rfft', 'input', x), n ?? null, dim));
+}
+/** Inverse of rfft along `dim`: n/2+1 complex bins → n real samples (n defaults to 2·(bins − 1)). */
+export function irfft(x: Tensor, { n, dim = -1 }: { n?: number; dim?: number } = {}): Tensor {
+  return wrap(native.irfft(asHandle('irfft', 'input', x), n ?? null, dim));
+}
+
 /** complex [..] → real [.., 2] (a view). */
 export function viewAsReal(z: Tensor): Tensor { return wrap(native.viewAsReal(asHandle('viewAsReal', 'input', z))); }
 /** real [.., 2] → complex [..]. */

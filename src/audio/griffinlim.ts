@@ -1,0 +1,82 @@
+/**
+ * The way back from a mel spectrogram to sound: mel → linear magnitude (non-negative least
+ * squares), then phase by fast Griffin-Lim (Perraudin, Balazs & Søndergaard 2013).
+ *
+ * Notation: M mel filters [nMels, nFreqs]; Y mel amplitudes [nMels, frames]; X linear magnitude
+ * [nFreqs, frames]; S target magnitude (unscaled STFT units); c_n the spectrogram after n
+ * iterations; t_n its consistent projection; α the momentum.
+ */
+import { Tensor, tidy, keep, polar, randLike } from '../engine/index.js';
+import { inverseStft } from './stft.js';
+import type { MelFrontEnd } from './mel.js';
+
+/**
+ * Non-negative least squares fit of X ≥ 0 to M X ≈ Y by multiplicative updates (Lee & Seung):
+ *   X ← X ⊙ (Mᵀ Y) / (Mᵀ M X + ε),
+ * started from Mᵀ Y / (Mᵀ 1), which spreads each band's amplitude over its bins.
+ * @param mel mel amplitudes [nMels, frames] (not normalised)
+ * @returns scaled linear magnitude [nFreqs, frames] (the front end's magnitude units)
+ */
+export function melToMagnitude(frontEnd: MelFrontEnd, mel: Tensor, iterations = 20): Tensor {
+  return tidy(() => {
+    const m = frontEnd.filters; // [nMels, nFreqs]
+    const mt = m.transpose(0, 1); // [nFreqs, nMels]
+    const mtY = mt.matmul(mel); // [nFreqs, frames]
+    const coverage = m.sum(0).unsqueeze(1).add(1e-8); // Mᵀ1, [nFreqs, 1]
+    let x = mtY.div(coverage);
+    const gram = mt.matmul(m); // MᵀM, [nFreqs, nFreqs]
+    for (let i = 0; i < iterations; i++) {
+      x = tidy(() => x.mul(mtY).div(gram.matmul(x).add(1e-10)));
+    }
+    return x;
+  });
+}
+
+export interface GriffinLimOptions {
+  /** Iterations (default 32). */
+  iterations?: number;
+  /** Momentum α of fast Griffin-Lim (0 gives plain Griffin-Lim; default 0.99). */
+  momentum?: number;
+  /** Starting phase in radians [nFreqs, frames] (e.g. the content clip's); default random. */
+  initialPhase?: Tensor | null;
+  /** Output length in samples; default (frames − 1)·hop. */
+  length?: number;
+}
+
+/**
+ * Fast Griffin-Lim: finds a signal whose STFT magnitude is close to `magnitude`.
+ *   1. c₀ = S·e^{iφ₀}
+ *   2. t_n = STFT(ISTFT(c_{n−1}))                    (projection on consistent spectrograms)
+ *   3. c_n = S · u/|u| with u = t_n + α (t_n − t_{n−1})  (magnitude projection, with momentum)
+ * @param magnitude scaled magnitude [nFreqs, frames] (as MelFrontEnd.magnitude returns)
+ * @returns signal [length] at the front end's sample rate
+ */
+export function griffinLim(frontEnd: MelFrontEnd, magnitude: Tensor, options: GriffinLimOptions = {}): Tensor {
+  const iterations = options.iterations ?? 32;
+  const alpha = options.momentum ?? 0.99;
+  const frames = magnitude.shape[1]!;
+  const length = options.length ?? (frames - 1) * frontEnd.config.hop;
+  const stftOptions = { ...frontEnd.stftOptions, length };
+  return tidy(() => {
+    const s = magnitude.div(frontEnd.magnitudeScale); // S, unscaled STFT units
+    const phase0 = options.initialPhase ?? randLike(s).mul(2 * Math.PI);
+    let c = keep(polar(s, phase0)); // 1.
+    let previous: Tensor | null = null;
+    for (let n = 0; n < iterations; n++) {
+      const [next, t] = tidy(() => {
+        const t = frontEnd.complexSpectrum(inverseStft(c, stftOptions)); // 2.
+        const u = previous === null ? t : t.add(t.sub(previous).mul(alpha)); // 3.
+        return [s.mul(u.div(u.abs().add(1e-12))), t] as const;
+      });
+      c.dispose();
+      previous?.dispose();
+      c = keep(next);
+      previous = keep(t);
+    }
+    const signal = inverseStft(c, stftOptions);
+    c.dispose();
+    previous?.dispose();
+    return signal;
+  });
+}
+

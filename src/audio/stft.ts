@@ -1,0 +1,50 @@
+/**
+ * A fast inverse STFT for the common case nFft = winLength = R·hop (R an integer): inverse FFT of
+ * every frame, windowing, then overlap-add by shifting R slices of hop samples — the same result
+ * as torch.istft (centre padding removed, divided by the overlapped squared window), several
+ * times faster on CPU. Other configurations fall back to the engine's istft.
+ */
+import { Tensor, tidy, irfft, istft, cat, zeros, type StftOptions } from '../engine/index.js';
+
+/**
+ * Overlap-adds frames [B, T, nFft] with hop nFft/R → [B, (T − 1)·hop + nFft].
+ * Output block k (hop samples) is the sum over r of slice r of frame k − r.
+ */
+function overlapAdd(frames: Tensor, hop: number): Tensor {
+  const [b, t, nFft] = frames.shape as [number, number, number];
+  const r = nFft / hop;
+  const blocks = frames.reshape(b, t, r, hop); // [B, T, R, hop]
+  let sum: Tensor | null = null;
+  for (let i = 0; i < r; i++) {
+    const slice = blocks.select(2, i); // [B, T, hop]
+    const parts = [
+      ...(i > 0 ? [zeros([b, i, hop], { device: frames.device })] : []),
+      slice,
+      ...(r - 1 - i > 0 ? [zeros([b, r - 1 - i, hop], { device: frames.device })] : []),
+    ];
+    const shifted = cat(parts, 1); // [B, T + R − 1, hop]
+    sum = sum === null ? shifted : sum.add(shifted);
+  }
+  return sum!.reshape(b, (t + r - 1) * hop);
+}
+
+/**
+ * Inverse STFT with centre padding. spec complex [F, T] or [B, F, T] → [length] or [B, length].
+ */
+export function inverseStft(spec: Tensor, o: StftOptions & { length: number; window: Tensor }): Tensor {
+  const hop = o.hop ?? o.nFft / 4;
+  const winLength = o.winLength ?? o.nFft;
+  if (winLength !== o.nFft || o.nFft % hop !== 0 || o.center === false) return istft(spec, o);
+  return tidy(() => {
+    const batched = spec.ndim === 3 ? spec : spec.unsqueeze(0); // [B, F, T]
+    const frames = irfft(batched.transpose(1, 2), { n: o.nFft }).mul(o.window); // [B, T, nFft]
+    const t = frames.shape[1]!;
+    const signal = overlapAdd(frames, hop); // [B, (T−1)·hop + nFft]
+    const envelope = overlapAdd(o.window.square().expand(1, t, o.nFft), hop); // [1, same]
+    const start = o.nFft / 2;
+    const available = signal.shape[1]! - start;
+    let out = signal.slice(1, start, start + o.length).div(envelope.slice(1, start, start + o.length).clamp(1e-11));
+    if (available < o.length) out = cat([out, zeros([out.shape[0]!, o.length - available], { device: out.device })], 1);
+    return spec.ndim === 3 ? out : out.squeeze(0);
+  });
+}
