@@ -4,14 +4,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../testing/helpers.js';
 import { readAudio, streamAudio, probeAudio } from './decode.js';
 import { AudioError } from './errors.js';
 import { resample, StreamResampler } from './resample.js';
-import { encodeWav, writeWav } from './wav.js';
+import { writeWav, WavStreamWriter } from './wav.js';
 
 const fixtures = join(repoRoot, 'test', 'fixtures', 'audio');
 const dir = mkdtempSync(join(tmpdir(), 'mst-audio-'));
@@ -85,7 +85,16 @@ test('WAV files round-trip: 16-bit within one step, float exactly', async () => 
   const b = await readAudio(join(dir, 'float.wav'), { sampleRate: rate });
   assert.ok(a.every((v, i) => Math.abs(v - x[i]!) <= 0.5 / 32767 + 1e-9));
   assert.deepEqual(b, x);
-  assert.throws(() => encodeWav(x, 0), RangeError);
+  assert.throws(() => new WavStreamWriter(join(dir, 'bad.wav'), 0), RangeError);
+  // a writer that is aborted leaves nothing behind; one that closes leaves a complete file
+  const aborted = new WavStreamWriter(join(dir, 'aborted.wav'), rate);
+  aborted.write(x);
+  aborted.abort();
+  assert.deepEqual(readdirSync(dir).filter((f) => f.includes('aborted')), []);
+  const pieces = new WavStreamWriter(join(dir, 'pieces.wav'), rate, 'float32');
+  for (let at = 0; at < x.length; at += 999) pieces.write(x.subarray(at, at + 999));
+  pieces.close();
+  assert.deepEqual(await readAudio(join(dir, 'pieces.wav'), { sampleRate: rate }), x);
 });
 
 test('every bad input raises its AudioError', async () => {

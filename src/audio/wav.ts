@@ -1,35 +1,107 @@
 /**
- * Writing WAV files (wavefile): 16-bit PCM (clipped to [-1, 1], rounded, no dither) or 32-bit float. Files are written atomically.
+ * Writing mono WAV files, whole or in pieces: 16-bit PCM (clipped to [-1, 1], rounded with the
+ * asymmetric ×32768/×32767 scaling that readers invert, no dither) or 32-bit float. Files appear
+ * under their name only when complete.
  */
-import wavefile from 'wavefile';
-import { writeFileAtomic } from '../engine/safetensors.js';
-
-const { WaveFile } = wavefile;
+import { openSync, writeSync, fsyncSync, closeSync, renameSync, rmSync } from 'node:fs';
+import { dirname, basename, join } from 'node:path';
 
 export type WavFormat = 'pcm16' | 'float32';
 
-/** Encodes mono samples (nominally in [-1, 1]) at `sampleRate` Hz as WAV bytes. */
-export function encodeWav(samples: Float32Array, sampleRate: number, format: WavFormat = 'pcm16'): Uint8Array {
-  if (!(Number.isInteger(sampleRate) && sampleRate > 0)) throw new RangeError(`encodeWav: Expected a positive integer for sampleRate but received ${sampleRate}`);
-  const wav = new WaveFile();
-  if (format === 'float32') {
-    wav.fromScratch(1, sampleRate, '32f', samples);
-  } else if (format === 'pcm16') {
-    const ints = new Int16Array(samples.length);
-    // asymmetric scaling (×32767 up, ×32768 down) maps [-1, 1] onto the whole int16 range, and
-    // is what readers invert
-    for (let i = 0; i < samples.length; i++) {
-      const v = Math.max(-1, Math.min(1, samples[i]!));
-      ints[i] = Math.round(v < 0 ? v * 32768 : v * 32767);
-    }
-    wav.fromScratch(1, sampleRate, '16', ints);
-  } else {
-    throw new TypeError(`encodeWav: Expected 'pcm16' or 'float32' for format but received ${String(format)}`);
+/** Writes a whole mono clip as a WAV file, atomically. */
+export function writeWav(path: string, samples: Float32Array, sampleRate: number, format: WavFormat = 'pcm16'): void {
+  const writer = new WavStreamWriter(path, sampleRate, format);
+  try {
+    writer.write(samples);
+    writer.close();
+  } catch (error) {
+    writer.abort();
+    throw error;
   }
-  return wav.toBuffer();
 }
 
-/** Writes a mono WAV file atomically (a temporary file renamed into place). */
-export function writeWav(path: string, samples: Float32Array, sampleRate: number, format: WavFormat = 'pcm16'): void {
-  writeFileAtomic(path, [encodeWav(samples, sampleRate, format)]);
+/**
+ * Writes a mono WAV file of unknown length in pieces: samples go to a temporary file beside the
+ * target, the RIFF sizes are patched in at `close()`, and only then is the file renamed into
+ * place; `abort()` (or a crash) leaves no partial file under the target name.
+ * Layout: 44-byte canonical header (RIFF, fmt with PCM=1 or IEEE float=3, data).
+ */
+export class WavStreamWriter {
+  #fd: number;
+  #tmp: string;
+  #dataBytes = 0;
+  #closed = false;
+
+  constructor(readonly path: string, readonly sampleRate: number, readonly format: WavFormat = 'pcm16') {
+    if (!(Number.isInteger(sampleRate) && sampleRate > 0)) throw new RangeError(`WavStreamWriter: Expected a positive integer for sampleRate but received ${sampleRate}`);
+    this.#tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+    this.#fd = openSync(this.#tmp, 'w');
+    writeSync(this.#fd, this.#header());
+  }
+
+  get bytesPerSample(): number {
+    return this.format === 'pcm16' ? 2 : 4;
+  }
+
+  /** Appends samples (nominally in [-1, 1]). */
+  write(samples: Float32Array): void {
+    if (this.#closed) throw new Error(`WavStreamWriter: ${this.path} is already closed`);
+    if (samples.length === 0) return;
+    let bytes: Uint8Array;
+    if (this.format === 'float32') {
+      bytes = new Uint8Array(samples.buffer.slice(samples.byteOffset, samples.byteOffset + samples.byteLength));
+    } else {
+      const ints = new Int16Array(samples.length);
+      // asymmetric scaling maps [-1, 1] onto the whole int16 range, as readers invert it
+      for (let i = 0; i < samples.length; i++) {
+        const v = Math.max(-1, Math.min(1, samples[i]!));
+        ints[i] = Math.round(v < 0 ? v * 32768 : v * 32767);
+      }
+      bytes = new Uint8Array(ints.buffer);
+    }
+    writeSync(this.#fd, bytes);
+    this.#dataBytes += bytes.byteLength;
+  }
+
+  /** Samples written so far. */
+  get samples(): number {
+    return this.#dataBytes / this.bytesPerSample;
+  }
+
+  /** Patches the header, syncs and renames the file into place. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    writeSync(this.#fd, this.#header(), 0, 44, 0);
+    fsyncSync(this.#fd);
+    closeSync(this.#fd);
+    renameSync(this.#tmp, this.path);
+  }
+
+  /** Discards everything written; the target path is left untouched. */
+  abort(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    closeSync(this.#fd);
+    rmSync(this.#tmp, { force: true });
+  }
+
+  #header(): Uint8Array {
+    const header = Buffer.alloc(44);
+    const bytesPerSample = this.bytesPerSample;
+    header.write('RIFF', 0, 'ascii');
+    header.writeUInt32LE(36 + this.#dataBytes, 4);
+    header.write('WAVE', 8, 'ascii');
+    header.write('fmt ', 12, 'ascii');
+    header.writeUInt32LE(16, 16); // fmt chunk size
+    header.writeUInt16LE(this.format === 'pcm16' ? 1 : 3, 20); // PCM or IEEE float
+    header.writeUInt16LE(1, 22); // channels
+    header.writeUInt32LE(this.sampleRate, 24);
+    header.writeUInt32LE(this.sampleRate * bytesPerSample, 28); // byte rate
+    header.writeUInt16LE(bytesPerSample, 32); // block align
+    header.writeUInt16LE(bytesPerSample * 8, 34); // bits per sample
+    header.write('data', 36, 'ascii');
+    header.writeUInt32LE(this.#dataBytes, 40);
+    return header;
+  }
 }
