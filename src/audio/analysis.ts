@@ -15,6 +15,8 @@ export interface AnalysisFrames {
   mel: Tensor;
   /** Phase in radians [nFreqs, k], when asked for. */
   phase: Tensor | null;
+  /** Scaled linear magnitude [nFreqs, k], when asked for. */
+  magnitude: Tensor | null;
 }
 
 export class MelStream {
@@ -28,7 +30,7 @@ export class MelStream {
 
   constructor(
     readonly frontEnd: MelFrontEnd,
-    readonly options: { keepPhase?: boolean; source?: string } = {},
+    readonly options: { keepPhase?: boolean; keepMagnitude?: boolean; source?: string } = {},
   ) {}
 
   /** Samples pushed so far. */
@@ -87,7 +89,7 @@ export class MelStream {
       const spec = stft(tensor(window, [window.length], { device: this.frontEnd.device }), { ...this.frontEnd.stftOptions, center: false });
       const magnitude = spec.abs().mul(this.frontEnd.magnitudeScale);
       const mel = this.frontEnd.normalise(this.frontEnd.melFromMagnitude(magnitude));
-      return { mel, phase: this.options.keepPhase ? angle(spec) : null };
+      return { mel, phase: this.options.keepPhase ? angle(spec) : null, magnitude: this.options.keepMagnitude ? magnitude : null };
     });
     this.#nextFrame = last + 1;
     // keep only the samples later frames still need
@@ -105,6 +107,7 @@ export class MelStream {
     return tidy(() => ({
       mel: tensor(new Float32Array(0), [this.frontEnd.config.nMels, 0], { device: this.frontEnd.device as Device }),
       phase: null,
+      magnitude: null,
     }));
   }
 }

@@ -4,6 +4,8 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { doctorCommand } from './doctor.js';
+import { spectrogramCommand } from './spectrogram.js';
+import { resynthCommand } from './resynth.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
 
@@ -13,6 +15,8 @@ export async function run(argv: string[]): Promise<void> {
     .version(pkg.version)
     .showHelpAfterError('(run mst --help for usage)');
   program.addCommand(doctorCommand());
+  program.addCommand(spectrogramCommand());
+  program.addCommand(resynthCommand());
   try {
     await program.parseAsync(argv);
   } catch (error) {

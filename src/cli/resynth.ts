@@ -1,0 +1,53 @@
+/**
+ * `mst resynth <audio> -o out.wav`: audio → tiles → audio through exactly the path the model's
+ * output takes (log-mel tiles, crossfaded joins, mel → linear, Griffin-Lim), printing how close
+ * the round trip comes: spectral convergence and log-spectral distance.
+ */
+import { Command } from 'commander';
+import { processFile } from '../audio/pipeline.js';
+import { compareAudio } from '../audio/compare.js';
+import { progressBar } from './progress.js';
+import { probeAudio } from '../audio/decode.js';
+
+export function resynthCommand(): Command {
+  return new Command('resynth')
+    .description('round-trip an audio file through the tiles the model sees and back to sound')
+    .argument('<audio>', 'audio file (WAV, FLAC, MP3, Ogg Vorbis, Opus, M4A)')
+    .requiredOption('-o, --output <wav>', 'where to write the resynthesised WAV (16 kHz)')
+    .option('--iterations <n>', 'Griffin-Lim iterations', '32')
+    .option('--phase <start>', "Griffin-Lim's starting phase: random or input", 'random')
+    .option('--float', 'write 32-bit float samples instead of 16-bit PCM')
+    .option('--json', 'print the figures as one JSON object')
+    .action(async (audio: string, options: { output: string; iterations: string; phase: string; float?: boolean; json?: boolean }) => {
+      const iterations = Number(options.iterations);
+      if (!Number.isInteger(iterations) || iterations < 0 || iterations > 1000) {
+        throw new RangeError(`--iterations: Expected an integer in [0, 1000] but received ${options.iterations}`);
+      }
+      if (options.phase !== 'random' && options.phase !== 'input') throw new TypeError(`--phase: Expected random or input but received ${options.phase}`);
+      probeAudio(audio);
+      const bar = options.json ? null : progressBar('resynth', 's');
+      const result = await processFile(audio, options.output, {
+        iterations,
+        phase: options.phase,
+        format: options.float ? 'float32' : 'pcm16',
+        onProgress: (seconds) => bar?.update(seconds),
+      });
+      bar?.stop();
+      const distance = await compareAudio(audio, options.output);
+      const figures = {
+        input: audio,
+        output: options.output,
+        seconds: Number(result.inputSeconds.toFixed(3)),
+        tiles: result.tiles,
+        wallSeconds: Number(result.wallSeconds.toFixed(3)),
+        realTimeFactor: Number((result.inputSeconds / result.wallSeconds).toFixed(1)),
+        spectralConvergence: Number(distance.spectralConvergence.toFixed(4)),
+        logSpectralDistanceDb: Number(distance.logSpectralDistanceDb.toFixed(3)),
+      };
+      if (options.json) console.log(JSON.stringify(figures));
+      else {
+        console.log(`wrote ${figures.output}: ${figures.seconds} s in ${figures.tiles} tiles, ${figures.realTimeFactor}× real time`);
+        console.log(`spectral convergence ${figures.spectralConvergence}, log-spectral distance ${figures.logSpectralDistanceDb} dB`);
+      }
+    });
+}

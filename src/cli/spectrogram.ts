@@ -1,0 +1,50 @@
+/**
+ * `mst spectrogram <audio> -o out.png`: the log-mel spectrogram the model sees, as a picture.
+ */
+import { Command } from 'commander';
+import { tidy, type Tensor } from '../engine/index.js';
+import { DEFAULT_ANALYSIS } from '../audio/config.js';
+import { MelFrontEnd } from '../audio/mel.js';
+import { MelStream } from '../audio/analysis.js';
+import { streamAudio } from '../audio/decode.js';
+import { ColumnPool, renderSpectrograms } from '../audio/image.js';
+import { checkOutputPath } from '../audio/paths.js';
+import { writeFileAtomic } from '../engine/safetensors.js';
+import { basename } from 'node:path';
+
+/** Streams a file through the analysis into a column pool (bounded memory for any length). */
+export async function spectrogramOf(path: string, maxColumns = 1600): Promise<ColumnPool> {
+  const config = DEFAULT_ANALYSIS;
+  const frontEnd = new MelFrontEnd(config);
+  const analysis = new MelStream(frontEnd, { source: path });
+  const pool = new ColumnPool(config.nMels, maxColumns);
+  const take = (frames: { mel: Tensor }) =>
+    tidy(() => {
+      pool.push(frames.mel.toFloat32Array(), frames.mel.shape[1]!);
+      frames.mel.dispose();
+    });
+  try {
+    for await (const chunk of streamAudio(path, { sampleRate: config.sampleRate })) take(analysis.push(chunk));
+    take(analysis.finish());
+  } finally {
+    frontEnd.dispose();
+  }
+  return pool;
+}
+
+export function spectrogramCommand(): Command {
+  return new Command('spectrogram')
+    .description('draw the log-mel spectrogram of an audio file as a PNG')
+    .argument('<audio>', 'audio file (WAV, FLAC, MP3, Ogg Vorbis, Opus, M4A)')
+    .requiredOption('-o, --output <png>', 'where to write the picture')
+    .option('--width <pixels>', 'at most this many time columns (longer audio is pooled)', '1600')
+    .action(async (audio: string, options: { output: string; width: string }) => {
+      const width = Number(options.width);
+      if (!Number.isInteger(width) || width < 16) throw new RangeError(`--width: Expected an integer ≥ 16 but received ${options.width}`);
+      checkOutputPath(options.output, [audio]);
+      const pool = await spectrogramOf(audio, width);
+      writeFileAtomic(options.output, [renderSpectrograms([{ title: basename(audio), pool }], DEFAULT_ANALYSIS)]);
+      console.log(`wrote ${options.output} (${((pool.frames * DEFAULT_ANALYSIS.hop) / DEFAULT_ANALYSIS.sampleRate).toFixed(2)} s of audio)`);
+    });
+}
+
