@@ -11,8 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Build tools, libtorch (the engine), OpenBLAS with OpenMP threads (libtorch's BLAS; the pthread
-# variant fights OpenMP), and Debian's PyTorch for the fixtures and the speed twin in bench/.
-packages=(build-essential python3 libopenblas0-openmp python3-torch)
+# variant fights OpenMP), Debian's PyTorch for the fixtures and the speed twin in bench/, and a font
+# for the labels of spectrogram pictures.
+packages=(build-essential python3 libopenblas0-openmp python3-torch fonts-dejavu-core)
 [ -z "${MST_LIBTORCH:-}" ] && packages+=(libtorch-dev)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
