@@ -64,19 +64,18 @@ export function griffinLim(frontEnd: MelFrontEnd, magnitude: Tensor, options: Gr
     const sReal = s.unsqueeze(-1); // [F, T, 1]
     const phase0 = options.initialPhase ?? randLike(s).mul(2 * Math.PI);
     let c = keep(polar(s, phase0)); // 1.
-    let previous: Tensor | null = null; // t_{n−1} as a real view [F, T, 2]
+    let previous: Tensor | null = null; // t_{n−1}, complex
     for (let n = 0; n < iterations; n++) {
-      const [next, t] = tidy(() => {
-        const tComplex = frontEnd.complexSpectrum(inverseStft(c, inverseOptions)); // 2.
-        const t = viewAsReal(tComplex); // [F, T, 2]
-        const u = previous === null ? t : t.add(t.sub(previous).mul(alpha)); // 3.
-        const scale = sReal.div(viewAsComplex(u).abs().unsqueeze(-1).add(1e-12)); // S/|u|
-        return [viewAsComplex(u.mul(scale)), t] as const;
-      });
+      const t = keep(tidy(() => frontEnd.complexSpectrum(inverseStft(c, inverseOptions)))); // 2.
       c.dispose();
+      tidy(() => {
+        // 3. u = t + α(t − t_{n−1}) = (1 + α)·t − α·t_{n−1}, built in t_{n−1}'s buffer (no longer needed)
+        const u = previous === null ? viewAsReal(t).clone() : viewAsReal(previous).mul_(-alpha).add_(viewAsReal(t), 1 + alpha);
+        u.mul_(sReal.div(viewAsComplex(u).abs().unsqueeze(-1).add(1e-12))); // S·u/|u|, on the real view
+        c = keep(viewAsComplex(u));
+      });
       previous?.dispose();
-      c = keep(next);
-      previous = keep(t);
+      previous = t;
     }
     const signal = inverseStft(c, inverseOptions);
     c.dispose();

@@ -1,0 +1,47 @@
+/**
+ * Helpers shared by the benchmarks: the Python peer process (Debian's python3-torch) that
+ * answers timing requests line by line, command-line options and medians.
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export interface Peer {
+  /** Runs `name` `iterations` times in the peer; returns the seconds of each run. */
+  time(name: string, iterations: number): Promise<number[]>;
+  close(): void;
+}
+
+/** Starts bench/<script> with Debian's Python and the same thread count; waits until it is ready. */
+export async function startPeer(script: string, threads: number): Promise<Peer> {
+  const child = spawn('/usr/bin/python3', [fileURLToPath(new URL(`../../bench/${script}`, import.meta.url))], {
+    env: { ...process.env, MST_NUM_THREADS: String(threads) },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`bench: ${script} exited (is python3-torch installed? run scripts/setup.sh)`);
+    return JSON.parse(value as string) as Record<string, unknown>;
+  };
+  await next();
+  return {
+    async time(name: string, iterations: number): Promise<number[]> {
+      child.stdin.write(JSON.stringify({ case: name, iterations }) + '\n');
+      return (await next()).seconds as number[];
+    },
+    close: () => child.stdin.end(),
+  };
+}
+
+/** The value after `--name` on the command line, or `fallback`. */
+export function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
