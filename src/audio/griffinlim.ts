@@ -58,26 +58,28 @@ export function griffinLim(frontEnd: MelFrontEnd, magnitude: Tensor, options: Gr
   const length = options.length ?? (frames - 1) * frontEnd.config.hop;
   const stftOptions = { ...frontEnd.stftOptions, length };
   return tidy(() => {
-    const s = magnitude.div(frontEnd.magnitudeScale); // S, unscaled STFT units
+    // Everything is kept time-major, [T, F]: the layout libtorch's STFT produces and its inverse
+    // FFT reads, so that no step works on strided memory. Complex arithmetic runs on real views
+    // [T, F, 2], several times faster than complex kernels.
+    const s = magnitude.div(frontEnd.magnitudeScale).transpose(0, 1).contiguous(); // S, [T, F]
     const inverseOptions = { ...stftOptions, envelope: overlapEnvelope(frontEnd.window, frames, frontEnd.config.hop) };
-    // complex arithmetic runs on real views [F, T, 2]: several times faster than complex kernels
-    const sReal = s.unsqueeze(-1); // [F, T, 1]
-    const phase0 = options.initialPhase ?? randLike(s).mul(2 * Math.PI);
-    let c = keep(polar(s, phase0)); // 1.
-    let previous: Tensor | null = null; // t_{n−1}, complex
+    const sReal = s.unsqueeze(-1); // [T, F, 1]
+    const phase0 = options.initialPhase ? options.initialPhase.transpose(0, 1) : randLike(s).mul(2 * Math.PI);
+    let c = keep(polar(s, phase0)); // 1. [T, F]
+    let previous: Tensor | null = null; // t_{n−1}, complex [T, F]
     for (let n = 0; n < iterations; n++) {
-      const t = keep(tidy(() => frontEnd.complexSpectrum(inverseStft(c, inverseOptions)))); // 2.
+      const t = keep(tidy(() => frontEnd.complexSpectrum(inverseStft(c.transpose(0, 1), inverseOptions)).transpose(0, 1))); // 2.
       c.dispose();
       tidy(() => {
         // 3. u = t + α(t − t_{n−1}) = (1 + α)·t − α·t_{n−1}, built in t_{n−1}'s buffer (no longer needed)
         const u = previous === null ? viewAsReal(t).clone() : viewAsReal(previous).mul_(-alpha).add_(viewAsReal(t), 1 + alpha);
-        u.mul_(sReal.div(viewAsComplex(u).abs().unsqueeze(-1).add(1e-12))); // S·u/|u|, on the real view
+        u.mul_(sReal.div(viewAsComplex(u).abs().unsqueeze(-1).add(1e-12))); // S·u/|u|
         c = keep(viewAsComplex(u));
       });
       previous?.dispose();
       previous = t;
     }
-    const signal = inverseStft(c, inverseOptions);
+    const signal = inverseStft(c.transpose(0, 1), inverseOptions);
     c.dispose();
     previous?.dispose();
     return signal;
