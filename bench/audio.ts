@@ -10,7 +10,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { engineInfo, randn, tidy, manualSeed } from '../src/engine/index.js';
 import { DEFAULT_ANALYSIS } from '../src/audio/config.js';
 import { MelFrontEnd } from '../src/audio/mel.js';
@@ -19,7 +18,7 @@ import { readAudio } from '../src/audio/decode.js';
 import { resample } from '../src/audio/resample.js';
 import { writeWav } from '../src/audio/wav.js';
 import { processFile } from '../src/audio/pipeline.js';
-import { startPeer, median, option } from './peer.js';
+import { startPeer, compareWithPeer, median, option } from './peer.js';
 
 const rounds = Number(option('rounds', '5'));
 const iterations = Number(option('iterations', '2'));
@@ -36,32 +35,7 @@ const engineCases: Record<string, () => void> = {
 
 const peer = await startPeer('audio_twin.py', info.threads);
 for (const [name, run] of Object.entries(engineCases)) {
-  run();
-  await peer.time(name, 1);
-  const engine: number[] = [];
-  const pytorch: number[] = [];
-  const ratios: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const mine: number[] = [];
-    for (let i = 0; i < iterations; i++) {
-      const start = performance.now();
-      run();
-      mine.push((performance.now() - start) / 1000);
-      await yieldToEventLoop();
-    }
-    const theirs = await peer.time(name, iterations);
-    ratios.push(median(mine) / median(theirs));
-    engine.push(...mine);
-    pytorch.push(...theirs);
-  }
-  console.log(JSON.stringify({
-    case: name,
-    engine_median_s: Number(median(engine).toFixed(4)),
-    pytorch_median_s: Number(median(pytorch).toFixed(4)),
-    ratio: Number(median(ratios).toFixed(3)),
-    samples: engine.length,
-    threads: info.threads,
-  }));
+  console.log(JSON.stringify({ case: name, ...(await compareWithPeer(peer, name, run, rounds, iterations)), threads: info.threads }));
 }
 peer.close();
 

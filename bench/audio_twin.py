@@ -9,13 +9,12 @@ at 16 kHz. griffin_lim_32_10s: 32 iterations of fast Griffin-Lim (momentum 0.99)
 torch.istft / torch.stft. The mel filters are random non-negative weights of the same shape: the
 cost does not depend on their values.
 """
-import json
 import math
 import os
-import sys
-import time
 
 import torch
+
+from peer_protocol import serve
 
 torch.set_num_threads(int(os.environ.get("MST_NUM_THREADS", os.cpu_count())))
 SR, N_FFT, HOP, N_MELS = 16000, 1024, 256, 128
@@ -49,13 +48,4 @@ def griffin_lim_32_10s():
     return torch.istft(c, N_FFT, HOP, window=window, center=True, length=length)
 
 
-print(json.dumps({"ready": True}), flush=True)
-for line in sys.stdin:
-    request = json.loads(line)
-    fn = globals()[request["case"]]
-    seconds = []
-    for _ in range(request["iterations"]):
-        start = time.perf_counter()
-        fn()
-        seconds.append(time.perf_counter() - start)
-    print(json.dumps({"case": request["case"], "seconds": seconds}), flush=True)
+serve({"mel_60s": mel_60s, "griffin_lim_32_10s": griffin_lim_32_10s})

@@ -45,3 +45,43 @@ export function median(xs: number[]): number {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
+
+export interface Comparison {
+  engine_median_s: number;
+  pytorch_median_s: number;
+  /** Median over rounds of (engine median / PyTorch median) within the round. */
+  ratio: number;
+  samples: number;
+}
+
+/**
+ * Times `run` here and `name` in the peer in alternating rounds (after one untimed warm-up call
+ * each). Adjacent rounds share the machine's load, so the per-round ratio cancels slow drifts of
+ * a shared machine.
+ */
+export async function compareWithPeer(peer: Peer, name: string, run: () => void, rounds: number, iterations: number): Promise<Comparison> {
+  run();
+  await peer.time(name, 1);
+  const engine: number[] = [];
+  const pytorch: number[] = [];
+  const ratios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const mine: number[] = [];
+    for (let i = 0; i < iterations; i++) {
+      const start = performance.now();
+      run();
+      mine.push((performance.now() - start) / 1000);
+      await new Promise((resolve) => setImmediate(resolve)); // let Node-API finish freeing handles
+    }
+    const theirs = await peer.time(name, iterations);
+    ratios.push(median(mine) / median(theirs));
+    engine.push(...mine);
+    pytorch.push(...theirs);
+  }
+  return {
+    engine_median_s: Number(median(engine).toFixed(4)),
+    pytorch_median_s: Number(median(pytorch).toFixed(4)),
+    ratio: Number(median(ratios).toFixed(3)),
+    samples: engine.length,
+  };
+}

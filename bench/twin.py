@@ -13,15 +13,14 @@ the decoder exactly as the seed gives it; the style encoder's six stride-2 convs
 1→64→128→256→256→256→512; the UNet on latents with 64 filters, a sinusoidal time embedding and
 MLP, skip connections, and 4-head cross-attention at 4×4/256 and 2×2/512.
 """
-import json
 import math
 import os
-import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from peer_protocol import serve
 
 THREADS = int(os.environ.get("MST_NUM_THREADS", os.cpu_count()))
 torch.set_num_threads(THREADS)
@@ -197,19 +196,6 @@ class Bench:
             return float(self.decoder(z).mean())
 
 
-def main():
-    bench = Bench()
-    print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
-    for line in sys.stdin:
-        request = json.loads(line)
-        fn = getattr(bench, request["case"])
-        seconds = []
-        for _ in range(request["iterations"]):
-            start = time.perf_counter()
-            fn()
-            seconds.append(time.perf_counter() - start)
-        print(json.dumps({"case": request["case"], "seconds": seconds}), flush=True)
-
-
 if __name__ == "__main__":
-    main()
+    bench = Bench()
+    serve({name: getattr(bench, name) for name in ("autoencoder_step", "diffusion_step", "inference_10_steps")})
