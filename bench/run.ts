@@ -4,7 +4,7 @@
  * (engine, then PyTorch) so that both see the same machine load; medians are reported.
  *
  * Prints one JSON line per case: {case, engine_median_s, pytorch_median_s, ratio, ...}.
- * Options: --rounds N (default 6), --iterations N per round (default 3), --cases a,b.
+ * Options: --rounds N (default 10), --iterations N per round (default 3), --cases a,b.
  */
 import { SeedBench } from './seed-model.js';
 import { engineInfo } from '../src/engine/index.js';
@@ -18,7 +18,7 @@ const CASES = {
 type CaseName = keyof typeof CASES;
 
 async function main() {
-  const rounds = Number(option('rounds', '6'));
+  const rounds = Number(option('rounds', '10'));
   const iterations = Number(option('iterations', '3'));
   const names = option('cases', Object.keys(CASES).join(',')).split(',') as CaseName[];
   const info = engineInfo();

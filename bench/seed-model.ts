@@ -201,11 +201,14 @@ export class SeedBench {
         const ab0 = this.abarValues[timesteps[0]!]!;
         let z = this.encoder.forward(content).mul(Math.sqrt(ab0)).add(randn([1, 4, 16, 16]).mul(Math.sqrt(1 - ab0)));
         timesteps.forEach((t, i) => {
-          const ab = this.abarValues[t]!;
-          const abPrev = i + 1 < timesteps.length ? this.abarValues[timesteps[i + 1]!]! : 1;
-          const eps = this.unet.forward(z, tensor([t], { dtype: 'int64' }), style);
-          const x0 = z.sub(eps.mul(Math.sqrt(1 - ab))).div(Math.sqrt(ab));
-          z = x0.mul(Math.sqrt(abPrev)).add(eps.mul(Math.sqrt(1 - abPrev)));
+          // each step in its own scope, so that its intermediates are freed before the next
+          z = tidy(() => {
+            const ab = this.abarValues[t]!;
+            const abPrev = i + 1 < timesteps.length ? this.abarValues[timesteps[i + 1]!]! : 1;
+            const eps = this.unet.forward(z, tensor([t], { dtype: 'int64' }), style);
+            const x0 = z.sub(eps.mul(Math.sqrt(1 - ab))).div(Math.sqrt(ab));
+            return x0.mul(Math.sqrt(abPrev)).add(eps.mul(Math.sqrt(1 - abPrev)));
+          });
         });
         return this.decoder.forward(z).mean().item();
       }),

@@ -6,6 +6,10 @@
 
 #include "common.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 namespace mst {
 namespace {
 
@@ -37,6 +41,20 @@ MST_FN(CudaDeviceCount) { return Napi::Number::New(info.Env(), static_cast<doubl
 MST_FN(CudaSynchronize) {
   if (torch::cuda::is_available()) torch::cuda::synchronize();
   return info.Env().Undefined();
+}
+
+// configureAllocator(mmapThresholdBytes, trimThresholdBytes) -> whether it applied (glibc only).
+// Sets glibc's thresholds: blocks below the first come from the heap, and freed heap memory
+// above the second is kept rather than returned to the OS, so a loop that frees and reallocates
+// tensors of the same sizes reuses warm pages instead of faulting in fresh zeroed ones.
+MST_FN(ConfigureAllocator) {
+#ifdef __GLIBC__
+  bool ok = mallopt(M_MMAP_THRESHOLD, static_cast<int>(Int(ARG(0)))) == 1;
+  ok = mallopt(M_TRIM_THRESHOLD, static_cast<int>(Int(ARG(1)))) == 1 && ok;
+  return Napi::Boolean::New(info.Env(), ok);
+#else
+  return Napi::Boolean::New(info.Env(), false);
+#endif
 }
 
 // ---- autocast: enter(device, dtype) -> [wasEnabled, previousDtype]; exit(device, wasEnabled, previousDtype)
@@ -103,6 +121,7 @@ void RegisterRuntime(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "cudaIsAvailable", CudaIsAvailable);
   Export(env, exports, "cudaDeviceCount", CudaDeviceCount);
   Export(env, exports, "cudaSynchronize", CudaSynchronize);
+  Export(env, exports, "configureAllocator", ConfigureAllocator);
   Export(env, exports, "autocastEnter", AutocastEnter);
   Export(env, exports, "autocastExit", AutocastExit);
 }

@@ -173,6 +173,34 @@ MST_FN(Mul_) {
   else t.mul_(Unwrap(ARG(1)));
   return info.Env().Undefined();
 }
+MST_FN(Div_) {
+  at::Tensor& t = Unwrap(ARG(0));
+  if (ARG(1).IsNumber()) t.div_(ScalarArg(ARG(1)));
+  else t.div_(Unwrap(ARG(1)));
+  return info.Env().Undefined();
+}
+// clamp_(t, min | null, max | null)
+MST_FN(Clamp_) {
+  c10::optional<at::Scalar> lo, hi;
+  if (ARG(1).IsNumber()) lo = ScalarArg(ARG(1));
+  if (ARG(2).IsNumber()) hi = ScalarArg(ARG(2));
+  Unwrap(ARG(0)).clamp_(lo, hi);
+  return info.Env().Undefined();
+}
+// unary in-place ops by name: saves an allocation per step in long elementwise chains
+#define UNARY_INPLACE(NAME, METHOD)  \
+  MST_FN(NAME) {                     \
+    Unwrap(ARG(0)).METHOD();         \
+    return info.Env().Undefined();   \
+  }
+UNARY_INPLACE(Log_, log_)
+UNARY_INPLACE(Exp_, exp_)
+UNARY_INPLACE(Sqrt_, sqrt_)
+UNARY_INPLACE(Abs_, abs_)
+UNARY_INPLACE(Neg_, neg_)
+UNARY_INPLACE(Relu_, relu_)
+UNARY_INPLACE(Tanh_, tanh_)
+UNARY_INPLACE(Sigmoid_, sigmoid_)
 // lerp_(t, end, weight): t += weight * (end - t)
 MST_FN(Lerp_) {
   Unwrap(ARG(0)).lerp_(Unwrap(ARG(1)), ScalarArg(ARG(2)));
@@ -234,6 +262,16 @@ void RegisterTensor(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "add_", Add_);
   Export(env, exports, "mul_", Mul_);
   Export(env, exports, "lerp_", Lerp_);
+  Export(env, exports, "div_", Div_);
+  Export(env, exports, "clamp_", Clamp_);
+  Export(env, exports, "log_", Log_);
+  Export(env, exports, "exp_", Exp_);
+  Export(env, exports, "sqrt_", Sqrt_);
+  Export(env, exports, "abs_", Abs_);
+  Export(env, exports, "neg_", Neg_);
+  Export(env, exports, "relu_", Relu_);
+  Export(env, exports, "tanh_", Tanh_);
+  Export(env, exports, "sigmoid_", Sigmoid_);
   Export(env, exports, "setData", SetData);
   Export(env, exports, "uniform_", Uniform_);
   Export(env, exports, "normal_", Normal_);

@@ -112,7 +112,8 @@ export class MelFrontEnd {
 
   /** Scaled magnitude: signal [T] → [nFreqs, frames]; a full-scale sine peaks at 1. */
   magnitude(signal: Tensor): Tensor {
-    return this.complexSpectrum(signal).abs().mul(this.magnitudeScale);
+    using spectrum = this.complexSpectrum(signal); // freed as soon as the magnitude exists
+    return spectrum.abs().mul_(this.magnitudeScale);
   }
 
   /** Linear magnitude [.., nFreqs, frames] → mel amplitude [.., nMels, frames]. */
@@ -124,20 +125,21 @@ export class MelFrontEnd {
   normalise(mel: Tensor): Tensor {
     const { minDb, maxDb } = this.config;
     const floor = 10 ** (minDb / 20);
-    const db = mel.clamp(floor).log().mul(20 / Math.LN10); // 20·log10
-    return db.sub(minDb).mul(2 / (maxDb - minDb)).sub(1).clamp(-1, 1);
+    // one new tensor, then in place: 20·log10(max(mel, floor)) → (dB − minDb)·2/(maxDb − minDb) − 1
+    return mel.clamp(floor).log_().mul_(20 / Math.LN10).sub_(minDb).mul_(2 / (maxDb - minDb)).sub_(1).clamp_(-1, 1);
   }
 
   /** The inverse of normalise: [-1, 1] → mel amplitude (−1 gives the floor, ≈ silence). */
   denormalise(normalised: Tensor): Tensor {
     const { minDb, maxDb } = this.config;
-    const db = normalised.add(1).mul((maxDb - minDb) / 2).add(minDb);
-    return db.mul(Math.LN10 / 20).exp();
+    return normalised.add(1).mul_((maxDb - minDb) / 2).add_(minDb).mul_(Math.LN10 / 20).exp_(); // 10^(dB/20)
   }
 
   /** signal [T] at config.sampleRate → normalised log-mel [nMels, frames] in [-1, 1]. */
   logMel(signal: Tensor): Tensor {
-    return this.normalise(this.melFromMagnitude(this.magnitude(signal)));
+    using magnitude = this.magnitude(signal);
+    using mel = this.melFromMagnitude(magnitude);
+    return this.normalise(mel);
   }
 
   dispose(): void {

@@ -34,9 +34,12 @@ export function inverseStft(spec: Tensor, o: StftOptions & { length: number; win
   if (winLength !== o.nFft || o.nFft % hop !== 0 || o.center === false) return istft(spec, o);
   return tidy(() => {
     const batched = spec.ndim === 3 ? spec : spec.unsqueeze(0); // [B, F, T]
-    const frames = irfft(batched.transpose(1, 2), { n: o.nFft }).mul(o.window); // [B, T, nFft]
-    const t = frames.shape[1]!;
-    const signal = overlapAdd(frames, hop); // [B, (T−1)·hop + nFft]
+    const t = batched.shape[2]!;
+    let signal: Tensor; // [B, (T−1)·hop + nFft]
+    {
+      using frames = irfft(batched.transpose(1, 2), { n: o.nFft }); // [B, T, nFft], freed after the overlap-add
+      signal = overlapAdd(frames.mul_(o.window), hop);
+    }
     const envelope = o.envelope ?? overlapEnvelope(o.window, t, hop);
     const start = o.nFft / 2;
     const available = signal.shape[1]! - start;

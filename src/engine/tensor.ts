@@ -153,7 +153,8 @@ export class Tensor implements Scoped {
     native.backward(this.handle('backward'), gradient === undefined ? null : asHandle('backward', 'gradient', gradient), retainGraph);
   }
 
-  // ---- in place (for optimizers, EMA and initialisation; never on tensors autograd needs) ----
+  // ---- in place: no new memory (optimizers, EMA, initialisation, long elementwise chains);
+  //      never on tensors that autograd still needs ----
   copy_(src: Tensor): this {
     native.copy_(this.handle('copy_'), asHandle('copy_', 'src', src));
     return this;
@@ -174,6 +175,25 @@ export class Tensor implements Scoped {
     native.mul_(this.handle('mul_'), operand('mul_', other));
     return this;
   }
+  sub_(other: TensorLike, alpha = 1): this {
+    return this.add_(other, -alpha);
+  }
+  div_(other: TensorLike): this {
+    native.div_(this.handle('div_'), operand('div_', other));
+    return this;
+  }
+  clamp_(min: number | null, max: number | null = null): this {
+    native.clamp_(this.handle('clamp_'), min, max);
+    return this;
+  }
+  log_(): this { native.log_(this.handle('log_')); return this; }
+  exp_(): this { native.exp_(this.handle('exp_')); return this; }
+  sqrt_(): this { native.sqrt_(this.handle('sqrt_')); return this; }
+  abs_(): this { native.abs_(this.handle('abs_')); return this; }
+  neg_(): this { native.neg_(this.handle('neg_')); return this; }
+  relu_(): this { native.relu_(this.handle('relu_')); return this; }
+  tanh_(): this { native.tanh_(this.handle('tanh_')); return this; }
+  sigmoid_(): this { native.sigmoid_(this.handle('sigmoid_')); return this; }
   /** this += weight · (end − this) */
   lerp_(end: Tensor, weight: number): this {
     native.lerp_(this.handle('lerp_'), asHandle('lerp_', 'end', end), weight);
