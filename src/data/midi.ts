@@ -1,0 +1,200 @@
+/**
+ * MIDI scores for rendering: parse and write Standard MIDI Files (midi-file), and the rewrites
+ * that make one piece playable by any instrument with the same notes — one General MIDI program
+ * forced on every melodic channel, drums (channel 10) dropped, bank selects and effect sends
+ * removed — plus transposition and the statistics the manifest records.
+ *
+ * Times are kept in absolute ticks while rewriting and turned back into delta times on writing.
+ */
+import { parseMidi, writeMidi, type MidiData, type MidiEvent } from 'midi-file';
+
+/** Raised for a file that is not a readable MIDI file, with the path and what is wrong. */
+export class MidiError extends Error {
+  constructor(readonly path: string, problem: string) {
+    super(`${path}: ${problem}`);
+    this.name = 'MidiError';
+  }
+}
+
+type Timed = MidiEvent & { tick: number };
+
+export interface Score {
+  format: 0 | 1 | 2;
+  ticksPerBeat: number;
+  /** Events of each track with absolute times; each track ends with endOfTrack. */
+  tracks: Timed[][];
+}
+
+/** General MIDI channel 10 (index 9) is percussion. */
+export const DRUM_CHANNEL = 9;
+const BANK_SELECT = new Set([0, 32]);
+const EFFECT_SENDS = new Set([91, 93]); // reverb and chorus send levels
+
+/** Parses SMF bytes. Errors: MidiError for empty, corrupt or tempo-less (SMPTE) files. */
+export function parseScore(bytes: Uint8Array, path = 'MIDI data'): Score {
+  if (bytes.length === 0) throw new MidiError(path, 'the file is empty');
+  let data: MidiData;
+  try {
+    data = parseMidi(bytes);
+  } catch (error) {
+    throw new MidiError(path, `not a readable MIDI file (${(error as Error).message})`);
+  }
+  const ticksPerBeat = data.header.ticksPerBeat;
+  if (!ticksPerBeat) throw new MidiError(path, 'SMPTE time division is not supported');
+  const tracks = data.tracks.map((track) => {
+    let tick = 0;
+    return track.map((event) => {
+      tick += event.deltaTime;
+      return { ...event, tick } as Timed;
+    });
+  });
+  return { format: data.header.format as 0 | 1 | 2, ticksPerBeat, tracks };
+}
+
+/** Writes a score back to SMF bytes. */
+export function scoreToBytes(score: Score): Uint8Array {
+  const tracks = score.tracks.map((track) => {
+    const sorted = [...track].sort((a, b) => a.tick - b.tick);
+    let last = 0;
+    return sorted.map(({ tick, ...event }) => {
+      const out = { ...event, deltaTime: tick - last } as MidiEvent;
+      last = tick;
+      return out;
+    });
+  });
+  return Uint8Array.from(writeMidi({ header: { format: score.format, numTracks: tracks.length, ticksPerBeat: score.ticksPerBeat }, tracks }));
+}
+
+const isChannelEvent = (e: Timed): e is Timed & { channel: number } => 'channel' in e && e.type !== 'channelPrefix';
+
+/**
+ * The same notes for one instrument: drums removed, every program change, bank select and
+ * reverb/chorus send removed, and `program` (GM 0–127) set at tick 0 on every channel that plays.
+ */
+export function forInstrument(score: Score, program: number): Score {
+  if (!Number.isInteger(program) || program < 0 || program > 127) throw new RangeError(`forInstrument: Expected a GM program in [0, 127] but received ${program}`);
+  const channels = new Set<number>();
+  const tracks = score.tracks.map((track) =>
+    track.filter((e) => {
+      if (!isChannelEvent(e)) return true;
+      if (e.channel === DRUM_CHANNEL) return false;
+      if (e.type === 'programChange') return false;
+      if (e.type === 'controller') {
+        const c = (e as { controllerType: number }).controllerType;
+        if (BANK_SELECT.has(c) || EFFECT_SENDS.has(c)) return false;
+      }
+      if (e.type === 'noteOn') channels.add(e.channel);
+      return true;
+    }),
+  );
+  const programs: Timed[] = [...channels].sort((a, b) => a - b).map((channel) => ({ type: 'programChange', channel, programNumber: program, deltaTime: 0, tick: 0 }) as Timed);
+  tracks[0] = [...programs, ...(tracks[0] ?? [])];
+  return { ...score, tracks };
+}
+
+/** The melodic channels that play notes, with their note counts and most notes at once. */
+export function channelsOf(score: Score): { channel: number; notes: number; maxPolyphony: number }[] {
+  const byChannel = new Map<number, Note[]>();
+  for (const note of notesOf(score)) byChannel.set(note.channel, [...(byChannel.get(note.channel) ?? []), note]);
+  return [...byChannel].map(([channel, notes]) => ({ channel, notes: notes.length, maxPolyphony: polyphony(notes) })).sort((a, b) => a.channel - b.channel);
+}
+
+/** Keeps the channel events of `channels` only (meta events stay). */
+export function onlyChannels(score: Score, channels: ReadonlySet<number>): Score {
+  return { ...score, tracks: score.tracks.map((track) => track.filter((e) => !isChannelEvent(e) || channels.has(e.channel))) };
+}
+
+/** Shifts every note by `semitones`, dropping notes that leave 0–127. Drums are not shifted. */
+export function transpose(score: Score, semitones: number): Score {
+  if (semitones === 0) return score;
+  const tracks = score.tracks.map((track) =>
+    track.flatMap((e) => {
+      if ((e.type === 'noteOn' || e.type === 'noteOff' || e.type === 'noteAftertouch') && (e as { channel: number }).channel !== DRUM_CHANNEL) {
+        const n = (e as { noteNumber: number }).noteNumber + semitones;
+        return n < 0 || n > 127 ? [] : [{ ...e, noteNumber: n } as Timed];
+      }
+      return [e];
+    }),
+  );
+  return { ...score, tracks };
+}
+
+/** Tick → seconds through the score's tempo map (default 120 bpm). */
+export function tempoMap(score: Score): (tick: number) => number {
+  const changes = score.tracks
+    .flat()
+    .filter((e) => e.type === 'setTempo')
+    .map((e) => ({ tick: e.tick, usPerBeat: (e as { microsecondsPerBeat: number }).microsecondsPerBeat }))
+    .sort((a, b) => a.tick - b.tick);
+  const segments: { tick: number; seconds: number; usPerBeat: number }[] = [{ tick: 0, seconds: 0, usPerBeat: 500000 }];
+  for (const change of changes) {
+    const last = segments[segments.length - 1]!;
+    const seconds = last.seconds + ((change.tick - last.tick) * last.usPerBeat) / 1e6 / score.ticksPerBeat;
+    if (change.tick === last.tick) segments[segments.length - 1] = { ...last, usPerBeat: change.usPerBeat };
+    else segments.push({ tick: change.tick, seconds, usPerBeat: change.usPerBeat });
+  }
+  return (tick: number) => {
+    let s = segments[0]!;
+    for (const segment of segments) if (segment.tick <= tick) s = segment;
+    return s.seconds + ((tick - s.tick) * s.usPerBeat) / 1e6 / score.ticksPerBeat;
+  };
+}
+
+export interface Note {
+  /** Onset and release, seconds. */
+  start: number;
+  end: number;
+  pitch: number;
+  velocity: number;
+  channel: number;
+}
+
+/** The notes of the melodic channels, sorted by onset. */
+export function notesOf(score: Score): Note[] {
+  const seconds = tempoMap(score);
+  const open = new Map<string, { tick: number; velocity: number }[]>();
+  const notes: Note[] = [];
+  for (const event of score.tracks.flat().sort((a, b) => a.tick - b.tick)) {
+    if (event.type !== 'noteOn' && event.type !== 'noteOff') continue;
+    const e = event as Timed & { channel: number; noteNumber: number; velocity: number };
+    if (e.channel === DRUM_CHANNEL) continue;
+    const key = `${e.channel}:${e.noteNumber}`;
+    if (e.type === 'noteOn' && e.velocity > 0) {
+      open.set(key, [...(open.get(key) ?? []), { tick: e.tick, velocity: e.velocity }]);
+    } else {
+      const started = open.get(key)?.shift();
+      if (started) notes.push({ start: seconds(started.tick), end: seconds(e.tick), pitch: e.noteNumber, velocity: started.velocity, channel: e.channel });
+    }
+  }
+  return notes.sort((a, b) => a.start - b.start || a.pitch - b.pitch);
+}
+
+export interface ScoreStats {
+  /** Time of the last note's release, seconds. */
+  seconds: number;
+  notes: number;
+  lowest: number;
+  highest: number;
+  /** Most notes sounding at once. */
+  maxPolyphony: number;
+}
+
+/** Most notes sounding at once (a release at the same instant as an onset does not overlap it). */
+function polyphony(notes: readonly Note[]): number {
+  const edges = notes.flatMap((n) => [{ t: n.start, d: 1 }, { t: n.end, d: -1 }]).sort((a, b) => a.t - b.t || a.d - b.d);
+  let sounding = 0;
+  let most = 0;
+  for (const edge of edges) most = Math.max(most, (sounding += edge.d));
+  return most;
+}
+
+export function scoreStats(score: Score): ScoreStats {
+  const notes = notesOf(score);
+  return {
+    seconds: notes.reduce((m, n) => Math.max(m, n.end), 0),
+    notes: notes.length,
+    lowest: notes.reduce((m, n) => Math.min(m, n.pitch), 127),
+    highest: notes.reduce((m, n) => Math.max(m, n.pitch), 0),
+    maxPolyphony: polyphony(notes),
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Rendering scores to audio with FluidSynth: deterministic (the same bytes twice), reverb and
+ * chorus off, at 44.1 kHz (rendering straight at 16 kHz aliases in the top bands), then read back
+ * as mono at the model's rate with the project's own decoder and band-limited resampler.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readAudio } from '../audio/decode.js';
+import { scoreToBytes, type Score } from './midi.js';
+
+/** Raised when the synthesizer or a SoundFont is missing, or FluidSynth fails. */
+export class RenderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RenderError';
+  }
+}
+
+export interface RenderOptions {
+  /** The SoundFont (.sf2) to play with. */
+  soundfont: string;
+  /** Output sample rate, Hz. */
+  sampleRate: number;
+  /** FluidSynth's own rate, Hz (default 44100). */
+  synthRate?: number;
+  /** FluidSynth master gain (default 0.5: headroom for dense polyphony). */
+  gain?: number;
+  /** The fluidsynth executable (default: from PATH). */
+  fluidsynth?: string;
+}
+
+function run(command: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'ENOENT' ? new RenderError(`${command} was not found; install FluidSynth (Debian: apt-get install fluidsynth, or run scripts/setup.sh)`) : error);
+    });
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+/** Renders a score; returns mono samples at `options.sampleRate`. */
+export async function renderScore(score: Score, options: RenderOptions): Promise<Float32Array> {
+  if (!existsSync(options.soundfont)) {
+    throw new RenderError(`SoundFont ${options.soundfont} not found; install it (Debian: fluid-soundfont-gm for FluidR3_GM.sf2, timgm6mb-soundfont for TimGM6mb.sf2)`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'mst-render-'));
+  try {
+    const midi = join(dir, 'score.mid');
+    const wav = join(dir, 'score.wav');
+    writeFileSync(midi, scoreToBytes(score));
+    const args = ['-ni', '-q', '-R', '0', '-C', '0', '-g', String(options.gain ?? 0.5), '-r', String(options.synthRate ?? 44100), '-O', 'float', '-F', wav, options.soundfont, midi];
+    const { code, stderr } = await run(options.fluidsynth ?? 'fluidsynth', args);
+    if (code !== 0 || !existsSync(wav)) throw new RenderError(`fluidsynth failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    return await readAudio(wav, { sampleRate: options.sampleRate });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** RMS level in dBFS over the louder half of 50 ms blocks (so rests do not count), or −∞ for silence. */
+export function activeLevelDb(samples: Float32Array, sampleRate: number): number {
+  const block = Math.max(1, Math.round(0.05 * sampleRate));
+  const powers: number[] = [];
+  for (let at = 0; at + block <= samples.length; at += block) {
+    let sum = 0;
+    for (let i = at; i < at + block; i++) sum += samples[i]! ** 2;
+    powers.push(sum / block);
+  }
+  if (powers.length === 0) return -Infinity;
+  powers.sort((a, b) => b - a);
+  const loud = powers.slice(0, Math.max(1, Math.ceil(powers.length / 2)));
+  const mean = loud.reduce((a, b) => a + b, 0) / loud.length;
+  return mean > 0 ? 10 * Math.log10(mean) : -Infinity;
+}
+
+/** Scales samples so that their active level is `targetDb` dBFS, then limits peaks to ±`peak`. */
+export function normaliseLoudness(samples: Float32Array, sampleRate: number, targetDb = -20, peak = 0.99): Float32Array {
+  const level = activeLevelDb(samples, sampleRate);
+  if (!Number.isFinite(level)) return samples;
+  let gain = 10 ** ((targetDb - level) / 20);
+  let max = 0;
+  for (const v of samples) max = Math.max(max, Math.abs(v));
+  if (max * gain > peak) gain = peak / max;
+  return samples.map((v) => v * gain);
+}
+
+/** Cuts or zero-pads to exactly `length` samples (FluidSynth appends seconds of silence). */
+export function fitLength(samples: Float32Array, length: number): Float32Array {
+  if (samples.length === length) return samples;
+  const out = new Float32Array(length);
+  out.set(samples.subarray(0, length));
+  return out;
+}
