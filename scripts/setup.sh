@@ -13,8 +13,9 @@ cd "$(dirname "$0")/.."
 # Build tools, libtorch (the engine), OpenBLAS with OpenMP threads (libtorch's BLAS; the pthread
 # variant fights OpenMP), Debian's PyTorch for the fixtures and the speed twin in bench/, and a font
 # for the labels of spectrogram pictures; FluidSynth with two unrelated General MIDI SoundFonts
-# (FluidR3_GM, TimGM6mb) renders the paired dataset.
-packages=(build-essential python3 libopenblas0-openmp python3-torch fonts-dejavu-core fluidsynth fluid-soundfont-gm timgm6mb-soundfont)
+# (FluidR3_GM, TimGM6mb) renders the paired dataset, whose real music comes from Debian's MIDI
+# packages (OpenTTD's OpenMSX, GPL-2.0; Planet Blupi's music, GPL-3.0-or-later).
+packages=(build-essential python3 libopenblas0-openmp python3-torch fonts-dejavu-core fluidsynth fluid-soundfont-gm timgm6mb-soundfont openttd-openmsx planetblupi-music-midi)
 [ -z "${MST_LIBTORCH:-}" ] && packages+=(libtorch-dev)
 
 say() { printf 'setup: %s\n' "$*" >&2; }

@@ -198,3 +198,12 @@ export function scoreStats(score: Score): ScoreStats {
     maxPolyphony: polyphony(notes),
   };
 }
+
+/** Drops notes that start after `seconds` (notes already sounding keep their release). */
+export function cutScore(score: Score, seconds: number): Score {
+  const time = tempoMap(score);
+  return {
+    ...score,
+    tracks: score.tracks.map((track) => track.filter((e) => !(e.type === 'noteOn' && time(e.tick) > seconds))),
+  };
+}
