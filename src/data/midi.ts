@@ -207,3 +207,44 @@ export function cutScore(score: Score, seconds: number): Score {
     tracks: score.tracks.map((track) => track.filter((e) => !(e.type === 'noteOn' && time(e.tick) > seconds))),
   };
 }
+
+/** Ticks per second of the fixed tempo that `retime` uses: 480 per beat at 120 bpm. */
+export const FIXED_TICKS_PER_SECOND = 960;
+
+/**
+ * The same score at a fixed tempo (120 bpm, 480 ticks per beat): every event moves to the tick
+ * of its time in seconds, and tempo changes disappear — so that copies can be laid end to end at
+ * offsets that are exact in seconds.
+ */
+export function retime(score: Score): Score {
+  const seconds = tempoMap(score);
+  const tracks = score.tracks.map((track) =>
+    track.filter((e) => e.type !== 'setTempo').map((e) => ({ ...e, tick: Math.round(seconds(e.tick) * FIXED_TICKS_PER_SECOND) }) as Timed),
+  );
+  tracks[0] = [{ type: 'setTempo', microsecondsPerBeat: 500000, deltaTime: 0, tick: 0 } as Timed, ...(tracks[0] ?? [])];
+  return { format: 1, ticksPerBeat: 480, tracks };
+}
+
+/**
+ * Lays scores end to end, score i starting at i·`periodSeconds`, each preceded by a reset of all
+ * controllers on its channels. All must be retimed (fixed tempo) first.
+ */
+export function concatenate(scores: readonly Score[], periodSeconds: number): Score {
+  const period = Math.round(periodSeconds * FIXED_TICKS_PER_SECOND);
+  const tracks: Timed[][] = [];
+  scores.forEach((score, i) => {
+    const offset = i * period;
+    const channels = new Set(score.tracks.flat().filter(isChannelEvent).map((e) => e.channel));
+    const resets = [...channels].map((channel) => ({ type: 'controller', channel, controllerType: 121, value: 0, deltaTime: 0, tick: offset }) as Timed);
+    score.tracks.forEach((track, t) => {
+      const shifted = track.filter((e) => e.type !== 'endOfTrack' && (i === 0 || e.type !== 'setTempo')).map((e) => ({ ...e, tick: e.tick + offset }) as Timed);
+      tracks[t] = [...(tracks[t] ?? []), ...(t === 0 ? resets : []), ...shifted];
+    });
+  });
+  const end = scores.length * period;
+  return {
+    format: 1,
+    ticksPerBeat: 480,
+    tracks: tracks.map((track) => [...track.sort((a, b) => a.tick - b.tick), { type: 'endOfTrack', deltaTime: 0, tick: end } as Timed]),
+  };
+}

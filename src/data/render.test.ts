@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { tensor, tidy } from '../engine/index.js';
 import { DEFAULT_ANALYSIS as config } from '../audio/config.js';
 import { MelFrontEnd } from '../audio/mel.js';
-import { renderScore, normaliseLoudness, activeLevelDb, fitLength, RenderError } from './render.js';
+import { renderScore, renderPrograms, normaliseLoudness, activeLevelDb, fitLength, RenderError } from './render.js';
 import { forInstrument, notesOf, type Score } from './midi.js';
 
 const FLUID = '/usr/share/sounds/sf2/FluidR3_GM.sf2';
@@ -81,4 +81,18 @@ test('loudness is normalised on the active part, and lengths are fitted', () => 
 test('a missing SoundFont or synthesizer is a RenderError that says what to install', async () => {
   await assert.rejects(renderScore(detached(), { ...options, soundfont: '/nowhere/font.sf2' }), (e: unknown) => e instanceof RenderError && /SoundFont \/nowhere\/font\.sf2 not found; install it/.test((e as Error).message));
   await assert.rejects(renderScore(detached(), { ...options, fluidsynth: 'no-such-fluidsynth' }), (e: unknown) => e instanceof RenderError && /no-such-fluidsynth was not found; install FluidSynth/.test((e as Error).message));
+});
+
+test('one FluidSynth run for several instruments gives the clips of separate runs', async () => {
+  const frontEnd = new MelFrontEnd(config);
+  const programs = [0, 40, 73];
+  const seconds = 5;
+  const together = await renderPrograms(detached(), programs, seconds, options);
+  for (const [i, program] of programs.entries()) {
+    const alone = fitLength(await renderScore(forInstrument(detached(), program), options), seconds * config.sampleRate);
+    assert.equal(together[i]!.length, alone.length);
+    const difference = tidy(() => frontEnd.logMel(tensor(together[i]!)).sub(frontEnd.logMel(tensor(alone))).abs().mean().item());
+    assert.ok(difference < 0.02, `program ${program}: mean |Δ log-mel| ${difference}`);
+  }
+  frontEnd.dispose();
 });

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readAudio } from '../audio/decode.js';
-import { scoreToBytes, type Score } from './midi.js';
+import { scoreToBytes, retime, concatenate, forInstrument, type Score } from './midi.js';
 
 /** Raised when the synthesizer or a SoundFont is missing, or FluidSynth fails. */
 export class RenderError extends Error {
@@ -95,4 +95,18 @@ export function fitLength(samples: Float32Array, length: number): Float32Array {
   const out = new Float32Array(length);
   out.set(samples.subarray(0, length));
   return out;
+}
+
+/**
+ * Renders one score by several instruments in a single FluidSynth run (the SoundFont loads once):
+ * the copies play one after another, `lengthSeconds + gapSeconds` apart, and the output is cut
+ * back into one clip per program, each exactly `lengthSeconds` long.
+ * @returns one clip [round(lengthSeconds·sampleRate)] per program, in order
+ */
+export async function renderPrograms(score: Score, programs: readonly number[], lengthSeconds: number, options: RenderOptions & { gapSeconds?: number }): Promise<Float32Array[]> {
+  const period = Math.ceil((lengthSeconds + (options.gapSeconds ?? 2)) * 4) / 4; // a quarter-second grid: exact in ticks and samples
+  const fixed = retime(score);
+  const all = await renderScore(concatenate(programs.map((p) => forInstrument(fixed, p)), period), options);
+  const length = Math.round(lengthSeconds * options.sampleRate);
+  return programs.map((_, i) => fitLength(all.subarray(Math.round(i * period * options.sampleRate)), length));
 }

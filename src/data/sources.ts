@@ -46,7 +46,7 @@ export interface DiscoveryLog {
  * The pieces of the given sources, sorted by id. A source whose package is not installed, and a
  * file that does not parse, is logged and skipped.
  */
-export function discoverPieces(sources: readonly MidiSource[], log: DiscoveryLog = () => {}, maxPerSource = Infinity): Piece[] {
+export function discoverPieces(sources: readonly MidiSource[], log: DiscoveryLog = () => {}, maxPerSource = Infinity, maxSeconds = Infinity): Piece[] {
   const pieces: Piece[] = [];
   for (const source of sources) {
     if (!existsSync(source.directory)) {
@@ -63,7 +63,8 @@ export function discoverPieces(sources: readonly MidiSource[], log: DiscoveryLog
         log(`skipping ${path}: ${(error as Error).message}`);
         continue;
       }
-      if (source.cutSeconds) score = cutScore(score, source.cutSeconds);
+      const cut = Math.min(source.cutSeconds ?? Infinity, maxSeconds);
+      if (Number.isFinite(cut)) score = cutScore(score, cut);
       const id = `${source.name}/${basename(file).replace(/\.midi?$/i, '')}`;
       const stats = scoreStats(score);
       if (stats.notes === 0) {
@@ -86,13 +87,13 @@ export function discoverPieces(sources: readonly MidiSource[], log: DiscoveryLog
 export const REGISTERS: readonly [number, number][] = [[36, 60], [55, 79], [67, 91]];
 
 /** `perRegister` phrases of every kind in every register, from `seed`. */
-export function generatedPieces(perRegister: number, seed: number): Piece[] {
+export function generatedPieces(perRegister: number, seed: number, beats = 32): Piece[] {
   const kinds: PhraseKind[] = ['scale', 'arpeggio', 'melody', 'chords'];
   const pieces: Piece[] = [];
   REGISTERS.forEach((register, r) => {
     for (const kind of kinds) {
       for (let i = 0; i < perRegister; i++) {
-        const phrase = makePhrase(kind, register, seed * 100003 + r * 1009 + kinds.indexOf(kind) * 101 + i, 32);
+        const phrase = makePhrase(kind, register, seed * 100003 + r * 1009 + kinds.indexOf(kind) * 101 + i, beats);
         const score = phraseToScore(phrase);
         pieces.push({
           id: `generated/${phrase.id}`,

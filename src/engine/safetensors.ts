@@ -8,7 +8,7 @@
  * Offsets are relative to the start of the byte buffer; tensors are row-major little-endian.
  * Files are written atomically: a temporary file in the same folder, fsync, then rename.
  */
-import { openSync, writeSync, fsyncSync, closeSync, renameSync, unlinkSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { openSync, writeSync, readSync, fsyncSync, closeSync, renameSync, unlinkSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { Tensor } from './tensor.js';
 import { fromBytes } from './creation.js';
@@ -91,6 +91,24 @@ export function saveSafetensors(path: string, tensors: Map<string, Tensor> | Rec
 export interface SafetensorsFile {
   tensors: Map<string, Tensor>;
   metadata: Record<string, string>;
+}
+
+/** Reads only the header of a safetensors file: each tensor's dtype and shape, and the metadata. */
+export function readSafetensorsHeader(path: string): { tensors: Record<string, { dtype: string; shape: number[] }>; metadata: Record<string, string> } {
+  const fd = openSync(path, 'r');
+  try {
+    const size = Buffer.alloc(8);
+    if (readSync(fd, size, 0, 8, 0) < 8) throw new SafetensorsError(path, 'shorter than its 8-byte header size');
+    const length = Number(size.readBigUInt64LE(0));
+    if (length > statSync(path).size - 8) throw new SafetensorsError(path, `header of ${length} bytes does not fit in the file`);
+    const json = Buffer.alloc(length);
+    readSync(fd, json, 0, length, 8);
+    const header = JSON.parse(json.toString('utf8')) as Record<string, { dtype: string; shape: number[] }> & { __metadata__?: Record<string, string> };
+    const { __metadata__: metadata = {}, ...tensors } = header;
+    return { tensors, metadata };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Loads every tensor of a safetensors file onto `device` (default CPU). */

@@ -1,0 +1,173 @@
+/**
+ * Building the paired dataset: every piece (at every transposition) is rendered by every
+ * instrument with the training SoundFont and the held-out one, cut to the same length, loudness
+ * normalised, analysed and tiled — so tile k holds the same notes in every instrument. Tile
+ * groups where every instrument is near-silent are dropped (the same k for all).
+ *
+ * Output, one shard per piece and transposition, written atomically (a killed build resumes by
+ * skipping the shards that exist):
+ *   <out>/shards/<split>/<piece>~t<semitones>.safetensors
+ *     tensors  <font>: float16 [groups, instruments, nMels, tileFrames]
+ *     metadata "mst.shard": JSON ShardInfo (piece, source, licence, split, offsets, pitch ranges …)
+ *   <out>/manifest.json  (built from the shards' headers at the end)
+ */
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { createHash } from 'node:crypto';
+import { tensor, tidy, stack, saveSafetensors, readSafetensorsHeader, writeFileAtomic, keep, type Tensor } from '../engine/index.js';
+import { MelFrontEnd } from '../audio/mel.js';
+import { toTiles } from '../audio/tiles.js';
+import { tileSeconds } from '../audio/config.js';
+import { transpose, notesOf } from './midi.js';
+import { renderPrograms, normaliseLoudness } from './render.js';
+import { instrument } from './instruments.js';
+import { discoverPieces, generatedPieces, MIDI_SOURCES, type Piece, type Texture } from './sources.js';
+import { checkDatasetConfig, type DatasetConfig } from './config.js';
+
+export type Split = 'train' | 'validation' | 'test';
+export const SHARD_KEY = 'mst.shard';
+
+export interface ShardInfo {
+  piece: string;
+  source: string;
+  licence: string;
+  texture: Texture;
+  split: Split;
+  transposition: number;
+  instruments: string[];
+  fonts: string[];
+  /** Start of each kept tile group, seconds into the piece. */
+  offsets: number[];
+  /** Lowest and highest MIDI note sounding in each tile ([-1, -1] for none). */
+  pitchRanges: [number, number][];
+}
+
+export interface Manifest {
+  config: DatasetConfig;
+  shards: (ShardInfo & { file: string; groups: number })[];
+}
+
+/**
+ * The split of a piece, from a hash of the seed and the piece's name: a melody line and every
+ * transposition stay with their piece, so no music appears in two splits.
+ */
+export function splitOf(pieceId: string, config: DatasetConfig): Split {
+  const base = pieceId.replace(/#.*$/, '');
+  const hash = createHash('sha256').update(`${config.seed}:${base}`).digest();
+  const u = hash.readUInt32BE(0) / 2 ** 32;
+  return u < config.testShare ? 'test' : u < config.testShare + config.validationShare ? 'validation' : 'train';
+}
+
+const fileNameOf = (piece: string, transposition: number) => `${piece.replace(/[^A-Za-z0-9_.#-]+/g, '_').replace('#', '+')}~t${transposition}.safetensors`;
+
+/** All pieces a config asks for, sorted by id. */
+export function piecesOf(config: DatasetConfig, log: (message: string) => void = () => {}): Piece[] {
+  const sources = MIDI_SOURCES.filter((s) => config.sources.includes(s.name));
+  return [
+    ...discoverPieces(sources, log, config.maxFilesPerSource ?? Infinity, config.maxPieceSeconds ?? Infinity),
+    ...generatedPieces(config.phrasesPerRegister, config.seed, config.phraseBeats),
+  ];
+}
+
+/**
+ * Renders one piece at one transposition by every instrument with one SoundFont.
+ * @returns tiles [groups, instruments, nMels, tileFrames] (all groups, none dropped yet)
+ */
+async function renderTiles(piece: Piece, transposition: number, fontPath: string, config: DatasetConfig, frontEnd: MelFrontEnd): Promise<Tensor> {
+  const score = transpose(piece.score, transposition);
+  const { sampleRate } = config.analysis;
+  const seconds = piece.seconds + 0.5; // the last release rings for half a second
+  const programs = config.instruments.map((name) => instrument(name).program);
+  const clips = await renderPrograms(score, programs, seconds, { soundfont: fontPath, sampleRate });
+  const perInstrument = clips.map((clip) =>
+    keep(tidy(() => toTiles(frontEnd.logMel(tensor(normaliseLoudness(clip, sampleRate, config.loudnessDb))), config.analysis).squeeze(1))), // [groups, nMels, tileFrames]
+  );
+  const tiles = tidy(() => stack(perInstrument, 1)); // [groups, instruments, nMels, tileFrames]
+  for (const t of perInstrument) t.dispose();
+  return tiles;
+}
+
+/** Builds the dataset into `outDir`, resuming where a previous build stopped. */
+export async function buildDataset(
+  outDir: string,
+  config: DatasetConfig,
+  hooks: { log?: (message: string) => void; onPiece?: (done: number, total: number, piece: string) => void } = {},
+): Promise<Manifest> {
+  checkDatasetConfig(config);
+  const log = hooks.log ?? (() => {});
+  mkdirSync(join(outDir, 'shards'), { recursive: true });
+  writeFileAtomic(join(outDir, 'config.json'), [Buffer.from(JSON.stringify(config, null, 2) + '\n')]);
+  const pieces = piecesOf(config, log);
+  const frontEnd = new MelFrontEnd(config.analysis);
+  const step = (config.analysis.tileFrames - config.analysis.tileOverlap) * config.analysis.hop / config.analysis.sampleRate;
+  const jobs = pieces.flatMap((piece) => config.transpositions.map((transposition) => ({ piece, transposition })));
+  try {
+    for (const [done, { piece, transposition }] of jobs.entries()) {
+      hooks.onPiece?.(done, jobs.length, piece.id);
+      const split = splitOf(piece.id, config);
+      const file = join(outDir, 'shards', split, fileNameOf(piece.id, transposition));
+      if (existsSync(file)) continue; // built before an interruption
+      mkdirSync(join(outDir, 'shards', split), { recursive: true });
+      let train: Tensor;
+      let heldOut: Tensor;
+      try {
+        train = await renderTiles(piece, transposition, config.trainFont.path, config, frontEnd);
+        heldOut = await renderTiles(piece, transposition, config.heldOutFont.path, config, frontEnd);
+      } catch (error) {
+        if ((error as Error).name === 'RenderError') throw error; // the synthesizer or a font is missing: stop
+        log(`skipping ${piece.id} (transposition ${transposition}): ${(error as Error).message}`);
+        continue;
+      }
+      const notes = notesOf(transpose(piece.score, transposition));
+      const loudest = tidy(() => train.amax([1, 2, 3]).toArray()); // per group, over instruments
+      const kept = loudest.flatMap((level, k) => (level > config.silenceLevel ? [k] : []));
+      const offsets = kept.map((k) => Number((k * step).toFixed(4)));
+      const pitchRanges = offsets.map((start): [number, number] => {
+        const sounding = notes.filter((n) => n.start < start + tileSeconds(config.analysis) && n.end > start).map((n) => n.pitch);
+        return sounding.length ? [Math.min(...sounding), Math.max(...sounding)] : [-1, -1];
+      });
+      const info: ShardInfo = {
+        piece: piece.id, source: piece.source, licence: piece.licence, texture: piece.texture, split, transposition,
+        instruments: config.instruments, fonts: [config.trainFont.name, config.heldOutFont.name], offsets, pitchRanges,
+      };
+      if (kept.length > 0) {
+        tidy(() => {
+          const index = tensor(new BigInt64Array(kept.map(BigInt)));
+          saveSafetensors(file, {
+            [config.trainFont.name]: train.indexSelect(0, index).to('float16'),
+            [config.heldOutFont.name]: heldOut.indexSelect(0, index).to('float16'),
+          }, { [SHARD_KEY]: JSON.stringify(info) });
+        });
+      } else {
+        log(`${piece.id} (transposition ${transposition}) is silent throughout; nothing kept`);
+      }
+      train.dispose();
+      heldOut.dispose();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    frontEnd.dispose();
+  }
+  const manifest = writeManifest(outDir, config);
+  hooks.onPiece?.(jobs.length, jobs.length, '');
+  return manifest;
+}
+
+/** Rebuilds manifest.json from the shards' headers (sorted, so the same shards give the same bytes). */
+export function writeManifest(outDir: string, config: DatasetConfig): Manifest {
+  const shards: Manifest['shards'] = [];
+  for (const split of ['train', 'validation', 'test'] as const) {
+    const folder = join(outDir, 'shards', split);
+    if (!existsSync(folder)) continue;
+    for (const name of readdirSync(folder).filter((f) => f.endsWith('.safetensors')).sort()) {
+      const path = join(folder, name);
+      const header = readSafetensorsHeader(path);
+      const info = JSON.parse(header.metadata[SHARD_KEY] ?? 'null') as ShardInfo | null;
+      if (info === null) continue;
+      shards.push({ ...info, file: relative(outDir, path), groups: info.offsets.length });
+    }
+  }
+  const manifest: Manifest = { config, shards };
+  writeFileAtomic(join(outDir, 'manifest.json'), [Buffer.from(JSON.stringify(manifest) + '\n')]);
+  return manifest;
+}

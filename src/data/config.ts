@@ -1,0 +1,97 @@
+/**
+ * Dataset build configurations: typed, with documented defaults, checked up front. `small` is a
+ * seconds-long build for tests; `full` is the training set.
+ */
+import { DEFAULT_ANALYSIS, type AnalysisConfig } from '../audio/config.js';
+import { INSTRUMENTS, instrument } from './instruments.js';
+import { MIDI_SOURCES } from './sources.js';
+
+export interface SoundFontSpec {
+  /** Short name used in file and tensor names. */
+  name: string;
+  path: string;
+}
+
+export interface DatasetConfig {
+  /** Instruments rendered for every piece, by name (see instruments.ts). */
+  instruments: string[];
+  /** The SoundFont the style-transfer model trains on. */
+  trainFont: SoundFontSpec;
+  /** A different SoundFont family, never used to train the transfer model (judge, ground truth). */
+  heldOutFont: SoundFontSpec;
+  /** MIDI sources by name (see sources.ts), and at most this many files from each (null: all). */
+  sources: string[];
+  maxFilesPerSource: number | null;
+  /** Pieces are cut after this many seconds (null: the source's own limit). */
+  maxPieceSeconds: number | null;
+  /** Generated phrases per kind and register, and their length in beats. */
+  phrasesPerRegister: number;
+  phraseBeats: number;
+  /** Semitone shifts each piece is also rendered at (0 = as written). */
+  transpositions: number[];
+  /** Shares of pieces (never of tiles) in validation and test; the rest is training. */
+  validationShare: number;
+  testShare: number;
+  /** Seeds the phrases and the split. */
+  seed: number;
+  /** A tile group is dropped when no instrument's tile rises above this normalised level (−0.8 ≈ −80 dB). */
+  silenceLevel: number;
+  /** Active loudness every render is normalised to, dBFS. */
+  loudnessDb: number;
+  analysis: AnalysisConfig;
+}
+
+const FONTS = {
+  fluidr3: { name: 'fluidr3', path: '/usr/share/sounds/sf2/FluidR3_GM.sf2' },
+  timgm6mb: { name: 'timgm6mb', path: '/usr/share/sounds/sf2/TimGM6mb.sf2' },
+};
+
+export const DATASET_CONFIGS: Record<'small' | 'full', DatasetConfig> = {
+  small: {
+    instruments: ['piano', 'guitar', 'violin', 'flute'],
+    trainFont: FONTS.fluidr3,
+    heldOutFont: FONTS.timgm6mb,
+    sources: ['openmsx'],
+    maxFilesPerSource: 1,
+    maxPieceSeconds: 12,
+    phrasesPerRegister: 1,
+    phraseBeats: 8,
+    transpositions: [0],
+    validationShare: 0.2,
+    testShare: 0.2,
+    seed: 1,
+    silenceLevel: -0.8,
+    loudnessDb: -20,
+    analysis: DEFAULT_ANALYSIS,
+  },
+  full: {
+    instruments: INSTRUMENTS.map((i) => i.name),
+    trainFont: FONTS.fluidr3,
+    heldOutFont: FONTS.timgm6mb,
+    sources: MIDI_SOURCES.map((s) => s.name),
+    maxFilesPerSource: null,
+    maxPieceSeconds: null,
+    phrasesPerRegister: 12,
+    phraseBeats: 32,
+    transpositions: [0, -5, 4],
+    validationShare: 0.1,
+    testShare: 0.1,
+    seed: 1,
+    silenceLevel: -0.8,
+    loudnessDb: -20,
+    analysis: DEFAULT_ANALYSIS,
+  },
+};
+
+/** Checks a config; each message names the offending values. */
+export function checkDatasetConfig(config: DatasetConfig): DatasetConfig {
+  if (config.instruments.length < 2) throw new RangeError(`dataset: Expected at least 2 instruments but received ${config.instruments.length}`);
+  config.instruments.forEach(instrument);
+  const known = new Set(MIDI_SOURCES.map((s) => s.name));
+  for (const source of config.sources) if (!known.has(source)) throw new RangeError(`dataset: Expected one of ${[...known].join(', ')} for a source but received ${source}`);
+  if (config.trainFont.path === config.heldOutFont.path) throw new RangeError(`dataset: the held-out SoundFont must differ from the training one (both ${config.trainFont.path})`);
+  if (!(config.validationShare >= 0 && config.testShare >= 0 && config.validationShare + config.testShare < 1)) {
+    throw new RangeError(`dataset: Expected validationShare + testShare below 1 but received ${config.validationShare} + ${config.testShare}`);
+  }
+  return config;
+}
