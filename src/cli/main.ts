@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { doctorCommand } from './doctor.js';
 import { spectrogramCommand } from './spectrogram.js';
 import { resynthCommand } from './resynth.js';
+import { datasetCommand } from './dataset.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
 
@@ -17,6 +18,7 @@ export async function run(argv: string[]): Promise<void> {
   program.addCommand(doctorCommand());
   program.addCommand(spectrogramCommand());
   program.addCommand(resynthCommand());
+  program.addCommand(datasetCommand());
   try {
     await program.parseAsync(argv);
   } catch (error) {

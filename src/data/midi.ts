@@ -33,6 +33,11 @@ const EFFECT_SENDS = new Set([91, 93]); // reverb and chorus send levels
 /** Parses SMF bytes. Errors: MidiError for empty, corrupt or tempo-less (SMPTE) files. */
 export function parseScore(bytes: Uint8Array, path = 'MIDI data'): Score {
   if (bytes.length === 0) throw new MidiError(path, 'the file is empty');
+  const ascii = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
+  const headerLength = bytes.length >= 8 ? ((bytes[4]! << 24) | (bytes[5]! << 16) | (bytes[6]! << 8) | bytes[7]!) >>> 0 : 0;
+  if (bytes.length < 8 + headerLength + 8 || ascii(0, 4) !== 'MThd' || headerLength < 6 || ascii(8 + headerLength, 12 + headerLength) !== 'MTrk') {
+    throw new MidiError(path, 'not a readable MIDI file (no MThd header followed by an MTrk track)');
+  }
   let data: MidiData;
   try {
     data = parseMidi(bytes);

@@ -17,5 +17,5 @@ export { type DType, DTYPES, isFloating } from './dtype.js';
 export { DisposedError, StateDictError } from './errors.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
-export { saveSafetensors, loadSafetensors, readSafetensorsHeader, SafetensorsError, writeFileAtomic } from './safetensors.js';
+export { saveSafetensors, loadSafetensors, loadSafetensorsAsync, readSafetensorsHeader, SafetensorsError, writeFileAtomic } from './safetensors.js';
 export { saveCheckpoint, loadCheckpoint, type Checkpoint } from './checkpoint.js';

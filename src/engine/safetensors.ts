@@ -9,6 +9,7 @@
  * Files are written atomically: a temporary file in the same folder, fsync, then rename.
  */
 import { openSync, writeSync, readSync, fsyncSync, closeSync, renameSync, unlinkSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { Tensor } from './tensor.js';
 import { fromBytes } from './creation.js';
@@ -113,9 +114,23 @@ export function readSafetensorsHeader(path: string): { tensors: Record<string, {
 
 /** Loads every tensor of a safetensors file onto `device` (default CPU). */
 export function loadSafetensors(path: string, device = 'cpu'): SafetensorsFile {
+  checkReadable(path);
+  return parseSafetensors(readFileSync(path), path, device);
+}
+
+/** The same as loadSafetensors, reading the file without blocking the event loop. */
+export async function loadSafetensorsAsync(path: string, device = 'cpu'): Promise<SafetensorsFile> {
+  checkReadable(path);
+  return parseSafetensors(await readFile(path), path, device);
+}
+
+function checkReadable(path: string): void {
   if (!existsSync(path)) throw new Error(`${path}: no such file`);
   if (statSync(path).isDirectory()) throw new Error(`${path}: is a directory, expected a .safetensors file`);
-  const file = readFileSync(path);
+}
+
+/** Tensors and metadata from the bytes of a safetensors file (`path` names it in errors). */
+export function parseSafetensors(file: Buffer, path: string, device = 'cpu'): SafetensorsFile {
   if (file.byteLength < 8) throw new SafetensorsError(path, `only ${file.byteLength} bytes`);
   const headerLength = Number(file.readBigUInt64LE(0));
   if (headerLength > file.byteLength - 8) throw new SafetensorsError(path, `header of ${headerLength} bytes does not fit in the file`);

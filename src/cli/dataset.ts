@@ -1,0 +1,99 @@
+/**
+ * `mst dataset build` and `mst dataset stats`: the paired training set.
+ */
+import { Command } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildDataset } from '../data/build.js';
+import { DATASET_CONFIGS, checkDatasetConfig, type DatasetConfig } from '../data/config.js';
+import { readManifest } from '../data/loader.js';
+import { datasetStats, sampleGrid } from '../data/stats.js';
+import { writeFileAtomic } from '../engine/safetensors.js';
+import cliProgress from 'cli-progress';
+
+/** A named config, or a JSON file of overrides on top of `full`; then --key=value overrides. */
+export function resolveDatasetConfig(spec: string, overrides: string[]): { name: string; config: DatasetConfig } {
+  let name = spec;
+  let config: DatasetConfig;
+  if (spec === 'small' || spec === 'full') config = structuredClone(DATASET_CONFIGS[spec]);
+  else if (existsSync(spec)) {
+    config = { ...structuredClone(DATASET_CONFIGS.full), ...(JSON.parse(readFileSync(spec, 'utf8')) as Partial<DatasetConfig>) };
+    name = spec.replace(/^.*\//, '').replace(/\.json$/, '');
+  } else throw new RangeError(`--config: Expected small, full or a JSON file but received ${spec}`);
+  for (const override of overrides) {
+    const match = /^--([A-Za-z]+)=(.*)$/.exec(override);
+    if (!match) throw new TypeError(`Expected --key=value but received ${override}`);
+    const [, key, raw] = match as unknown as [string, keyof DatasetConfig, string];
+    if (!(key in config)) throw new RangeError(`unknown dataset setting ${key}; settings: ${Object.keys(config).join(', ')}`);
+    const current = config[key];
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = raw;
+    }
+    const type = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+    if (current !== null && type(value) !== type(current)) {
+      throw new TypeError(`--${key}: Expected a value of type ${type(current)} but received ${raw} of type ${type(value)}`);
+    }
+    (config as unknown as Record<string, unknown>)[key] = value;
+  }
+  return { name, config: checkDatasetConfig(config) };
+}
+
+export function datasetCommand(): Command {
+  const dataset = new Command('dataset').description('build and inspect the paired dataset');
+  dataset
+    .command('build')
+    .description('render every piece by every instrument into aligned tiles (resumes after an interruption)')
+    .option('--config <name|file>', 'small (seconds, for tests), full, or a JSON file of settings', 'full')
+    .option('--out <dir>', 'output folder (default data/<config>)')
+    .allowUnknownOption()
+    .argument('[overrides...]', 'settings as --key=value, e.g. --transpositions=[0,2]')
+    .action(async (overrides: string[], options: { config: string; out?: string }, command: Command) => {
+      const extra = command.args.filter((a) => a.startsWith('--'));
+      const { name, config } = resolveDatasetConfig(options.config, extra);
+      const out = options.out ?? join('data', name);
+      console.error(`building dataset '${name}' into ${out}`);
+      console.error(JSON.stringify(config));
+      const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'dataset {bar} {value}/{total} pieces | {piece} | ETA {eta_formatted}', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
+      let started = false;
+      const manifest = await buildDataset(out, config, {
+        log: (message) => (bar ? bar.stop() : undefined, console.error(message)),
+        onPiece: (done, total, piece) => {
+          if (!started) {
+            bar?.start(total, done, { piece });
+            started = true;
+          }
+          bar?.update(done, { piece });
+        },
+      });
+      bar?.stop();
+      const stats = datasetStats(manifest);
+      console.log(`done: ${stats.groups.train} training, ${stats.groups.validation} validation and ${stats.groups.test} test tile groups (${(stats.seconds / 3600).toFixed(2)} h of music) for ${stats.instruments.length} instruments`);
+    });
+  dataset
+    .command('stats')
+    .description('counts per split, source and instrument, and a PNG grid of sample pairs')
+    .option('--dir <dir>', 'the dataset folder', join('data', 'full'))
+    .option('--json', 'print the figures as one JSON object')
+    .option('--png <file>', 'where to draw sample groups (default <dir>/samples.png)')
+    .action((options: { dir: string; json?: boolean; png?: string }) => {
+      if (!existsSync(join(options.dir, 'manifest.json'))) throw new Error(`${options.dir}: no manifest.json; build the dataset first (mst dataset build)`);
+      const manifest = readManifest(options.dir);
+      const stats = datasetStats(manifest);
+      const png = options.png ?? join(options.dir, 'samples.png');
+      writeFileAtomic(png, [sampleGrid(options.dir, manifest)]);
+      if (options.json) {
+        console.log(JSON.stringify({ ...stats, png }));
+        return;
+      }
+      console.log(`instruments: ${stats.instruments.join(', ')}; SoundFonts: ${stats.fonts.join(' (training), ')} (held out)`);
+      console.log(`tile groups: train ${stats.groups.train}, validation ${stats.groups.validation}, test ${stats.groups.test} (each one tile per instrument and font)`);
+      console.log(`pieces: train ${stats.pieces.train}, validation ${stats.pieces.validation}, test ${stats.pieces.test}; ${(stats.seconds / 3600).toFixed(2)} h of music`);
+      for (const [source, { groups, licence }] of Object.entries(stats.bySource)) console.log(`  ${source}: ${groups} groups (${licence})`);
+      console.log(`textures: ${Object.entries(stats.byTexture).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      console.log(`sample groups drawn to ${png}`);
+    });
+  return dataset;
+}

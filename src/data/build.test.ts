@@ -1,0 +1,140 @@
+/**
+ * The small dataset end to end: a deterministic build, splits by piece, licences recorded,
+ * resuming after an interruption, the loader's pairs being what they claim, and bad input
+ * handled (a corrupt MIDI file is skipped with a message; a missing SoundFont stops the build).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadSafetensors, tidy, keep } from '../engine/index.js';
+import { buildDataset, splitOf, type Manifest } from './build.js';
+import { DATASET_CONFIGS, type DatasetConfig } from './config.js';
+import { PairLoader } from './loader.js';
+import { datasetStats } from './stats.js';
+import { discoverPieces } from './sources.js';
+
+const root = mkdtempSync(join(tmpdir(), 'mst-dataset-'));
+const config: DatasetConfig = DATASET_CONFIGS.small;
+let manifest: Manifest;
+
+const listFiles = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name)).map((f) => join(e.name, f)) : [e.name])).sort();
+
+test('a small build is deterministic: the same bytes twice', async () => {
+  manifest = await buildDataset(join(root, 'a'), config);
+  await buildDataset(join(root, 'b'), config);
+  const files = listFiles(join(root, 'a'));
+  assert.deepEqual(files, listFiles(join(root, 'b')));
+  for (const file of files) assert.ok(readFileSync(join(root, 'a', file)).equals(readFileSync(join(root, 'b', file))), file);
+  assert.ok(files.includes('manifest.json') && files.includes('config.json'));
+});
+
+test('shards hold aligned float16 groups, every piece sits in one split, licences are recorded', () => {
+  const stats = datasetStats(manifest);
+  assert.ok(stats.groups.train > 0 && stats.groups.validation > 0 && stats.groups.test > 0, JSON.stringify(stats.groups));
+  const splitOfPiece = new Map<string, string>();
+  for (const shard of manifest.shards) {
+    const base = shard.piece.replace(/#.*$/, '');
+    assert.equal(splitOfPiece.get(base) ?? shard.split, shard.split, `${base} in two splits`);
+    splitOfPiece.set(base, shard.split);
+    assert.equal(shard.split, splitOf(shard.piece, config));
+    assert.ok(shard.licence.length > 0 && shard.source.length > 0);
+    assert.equal(shard.offsets.length, shard.groups);
+    assert.equal(shard.pitchRanges.length, shard.groups);
+    const { tensors } = loadSafetensors(join(root, 'a', shard.file));
+    for (const font of ['fluidr3', 'timgm6mb']) {
+      const tiles = tensors.get(font)!;
+      assert.equal(tiles.dtype, 'float16');
+      assert.deepEqual(tiles.shape, [shard.groups, config.instruments.length, 128, 128]);
+      // every kept group has something audible in some instrument
+      assert.ok(tidy(() => tiles.float().amax([1, 2, 3]).amin().item()) > config.silenceLevel);
+    }
+    for (const t of tensors.values()) t.dispose();
+  }
+  assert.equal(stats.bySource.openmsx?.licence, 'GPL-2.0');
+  assert.ok(stats.byTexture.monophonic! > 0 && stats.byTexture.polyphonic! > 0);
+});
+
+test('an interrupted build resumes: only the missing shard is made again', async () => {
+  const dir = join(root, 'a');
+  const victim = manifest.shards[0]!.file;
+  const before = new Map(manifest.shards.map((s) => [s.file, statSync(join(dir, s.file)).mtimeMs]));
+  rmSync(join(dir, victim));
+  await buildDataset(dir, config);
+  for (const shard of manifest.shards) {
+    if (shard.file === victim) continue;
+    assert.equal(statSync(join(dir, shard.file)).mtimeMs, before.get(shard.file), `${shard.file} was rebuilt`);
+  }
+  assert.ok(readFileSync(join(dir, victim)).equals(readFileSync(join(root, 'b', victim))));
+});
+
+test("the loader's pairs are what they claim", async () => {
+  const loader = new PairLoader(join(root, 'a'), { split: 'train', batchSize: 4, seed: 3, keepLast: true });
+  const cache = new Map<string, ReturnType<typeof loadSafetensors>['tensors']>();
+  const tilesOf = (file: string) => {
+    if (!cache.has(file)) {
+      const { tensors } = loadSafetensors(join(root, 'a', file));
+      for (const t of tensors.values()) keep(t); // loaded inside a tidy() scope below
+      cache.set(file, tensors);
+    }
+    return cache.get(file)!.get('fluidr3')!;
+  };
+  const seen = new Set<string>();
+  for await (const batch of loader.epoch(0)) {
+    tidy(() => {
+      assert.deepEqual(batch.content.shape, [batch.source.length, 1, 128, 128]);
+      assert.equal(batch.content.dtype, 'float32');
+      batch.source.forEach((src, i) => {
+        const content = config.instruments.indexOf(batch.contentInstrument[i]!);
+        const target = config.instruments.indexOf(batch.targetInstrument[i]!);
+        assert.notEqual(content, target, 'content and target instruments differ');
+        const group = tilesOf(src.file).select(0, src.group).float();
+        assert.equal(batch.content.select(0, i).squeeze(0).sub(group.select(0, content)).abs().amax().item(), 0);
+        assert.equal(batch.target.select(0, i).squeeze(0).sub(group.select(0, target)).abs().amax().item(), 0);
+        const style = batch.styleSource[i]!;
+        assert.ok(style.file !== src.file || style.group !== src.group, 'the style reference is a different clip');
+        const styleTile = tilesOf(style.file).select(0, style.group).float().select(0, target);
+        assert.equal(batch.style.select(0, i).squeeze(0).sub(styleTile).abs().amax().item(), 0, 'the style reference is played by the target instrument');
+        seen.add(`${src.file}:${src.group}`);
+      });
+    });
+    batch.content.dispose();
+    batch.target.dispose();
+    batch.style.dispose();
+  }
+  assert.equal(seen.size, loader.groups, 'every training group once per epoch');
+  const orders = async (seed: number) => {
+    const out: string[] = [];
+    for await (const b of new PairLoader(join(root, 'a'), { split: 'train', batchSize: 4, seed }).epoch(1)) {
+      out.push(...b.source.map((s) => `${s.file}:${s.group}`));
+      b.content.dispose();
+      b.target.dispose();
+      b.style.dispose();
+    }
+    return out;
+  };
+  assert.deepEqual(await orders(5), await orders(5));
+  assert.notDeepEqual(await orders(5), await orders(6));
+  for (const tensors of cache.values()) for (const t of tensors.values()) t.dispose();
+  assert.throws(() => new PairLoader(join(root, 'a'), { split: 'train', batchSize: 4, targetInstruments: ['banjo'] }), /Expected one of piano, guitar, violin, flute for an instrument but received banjo/);
+});
+
+test('a corrupt MIDI file is skipped with a message; a missing SoundFont stops the build', async () => {
+  const folder = join(root, 'midi');
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'broken.mid'), 'MThd not really');
+  writeFileSync(join(folder, 'empty.mid'), '');
+  const messages: string[] = [];
+  const pieces = discoverPieces([{ name: 'local', package: 'none', directory: folder, licence: 'CC0-1.0' }], (m) => messages.push(m));
+  assert.deepEqual(pieces, []);
+  assert.equal(messages.length, 2);
+  assert.match(messages.join('\n'), /skipping .*broken\.mid: .*not a readable MIDI file/);
+  assert.match(messages.join('\n'), /skipping .*empty\.mid: .*the file is empty/);
+  const missing = discoverPieces([{ name: 'gone', package: 'some-package', directory: join(root, 'nowhere'), licence: 'x' }], (m) => messages.push(m));
+  assert.deepEqual(missing, []);
+  assert.match(messages.at(-1)!, /skipping gone: .* is missing \(apt-get install some-package\)/);
+  const bad = { ...config, heldOutFont: { name: 'gone', path: join(root, 'gone.sf2') } };
+  await assert.rejects(buildDataset(join(root, 'c'), bad), /SoundFont .*gone\.sf2 not found; install it/);
+});

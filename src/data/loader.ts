@@ -1,0 +1,160 @@
+/**
+ * Training pairs from a built dataset: for each tile group of a split, a content instrument and a
+ * different target instrument playing the same notes, plus a style reference — a tile of the
+ * target instrument from a different piece where the split has one. Seeded and shuffled per
+ * epoch; shards are read in the background while the current ones are served, and a window of a
+ * few shards is kept in memory (shuffling within the window).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tensor, tidy, keep, stack, loadSafetensorsAsync } from '../engine/index.js';
+import { seededRandom } from './phrases.js';
+import type { Manifest, Split } from './build.js';
+
+export interface PairBatch {
+  /** [B, 1, nMels, tileFrames] float32 in [-1, 1]. */
+  content: Tensor;
+  target: Tensor;
+  style: Tensor;
+  contentInstrument: string[];
+  targetInstrument: string[];
+  /** Where each item came from: shard file and group index, for content/target and for style. */
+  source: { file: string; group: number }[];
+  styleSource: { file: string; group: number }[];
+}
+
+export interface PairLoaderOptions {
+  split: Split;
+  batchSize: number;
+  seed?: number;
+  /** Which SoundFont's renders (default: the training font). */
+  font?: string;
+  /** Instruments that may be content and target (default: all in the dataset). */
+  contentInstruments?: string[];
+  targetInstruments?: string[];
+  /** Shards held in memory at once, shuffled together (default 4). */
+  window?: number;
+  /** Keep a last, smaller batch (default false). */
+  keepLast?: boolean;
+}
+
+interface LoadedShard {
+  file: string;
+  piece: string;
+  tiles: Tensor; // [groups, instruments, nMels, tileFrames] float16
+  remaining: number[]; // group indices not yet served this epoch
+}
+
+export function readManifest(dir: string): Manifest {
+  return JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+}
+
+export class PairLoader {
+  readonly manifest: Manifest;
+  readonly instruments: string[];
+  readonly shards: Manifest['shards'];
+  readonly font: string;
+
+  constructor(readonly dir: string, readonly options: PairLoaderOptions) {
+    this.manifest = readManifest(dir);
+    this.instruments = this.manifest.config.instruments;
+    this.shards = this.manifest.shards.filter((s) => s.split === options.split && s.groups > 0);
+    this.font = options.font ?? this.manifest.config.trainFont.name;
+    const fonts = [this.manifest.config.trainFont.name, this.manifest.config.heldOutFont.name];
+    if (!fonts.includes(this.font)) throw new RangeError(`PairLoader: Expected one of ${fonts.join(', ')} for font but received ${this.font}`);
+    for (const name of [...(options.contentInstruments ?? []), ...(options.targetInstruments ?? [])]) {
+      if (!this.instruments.includes(name)) throw new RangeError(`PairLoader: Expected one of ${this.instruments.join(', ')} for an instrument but received ${name}`);
+    }
+    if (this.shards.length === 0) throw new RangeError(`PairLoader: the ${options.split} split of ${dir} is empty`);
+  }
+
+  /** Tile groups in the split (one pair each per epoch). */
+  get groups(): number {
+    return this.shards.reduce((n, s) => n + s.groups, 0);
+  }
+
+  /** The batches of one epoch (the order depends on seed and epoch). */
+  async *epoch(epoch = 0): AsyncGenerator<PairBatch> {
+    const random = seededRandom((this.options.seed ?? 0) * 7919 + epoch);
+    const order = shuffle([...this.shards], random);
+    const windowSize = this.options.window ?? 4;
+    const contentPool = (this.options.contentInstruments ?? this.instruments).map((n) => this.instruments.indexOf(n));
+    const targetPool = (this.options.targetInstruments ?? this.instruments).map((n) => this.instruments.indexOf(n));
+    const loaded: LoadedShard[] = [];
+    let next = 0;
+    let pending: Promise<LoadedShard> | null = null;
+    const startLoad = () => {
+      if (next >= order.length) return null;
+      const shard = order[next++]!;
+      return loadSafetensorsAsync(join(this.dir, shard.file)).then(({ tensors }) => {
+        const tiles = keep(tensors.get(this.font)!);
+        for (const [name, t] of tensors) if (name !== this.font) t.dispose();
+        return { file: shard.file, piece: shard.piece, tiles, remaining: shuffle([...Array(shard.groups).keys()], random) };
+      });
+    };
+    pending = startLoad();
+    let items: { shard: LoadedShard; group: number; content: number; target: number; style: { shard: LoadedShard; group: number } }[] = [];
+    try {
+      while (true) {
+        while (loaded.length < windowSize && pending !== null) {
+          loaded.push(await pending);
+          pending = startLoad(); // read the next shard while this window is served
+        }
+        const live = loaded.filter((s) => s.remaining.length > 0);
+        if (live.length === 0) break;
+        const shard = live[Math.floor(random() * live.length)]!;
+        const group = shard.remaining.pop()!;
+        const content = contentPool[Math.floor(random() * contentPool.length)]!;
+        const targets = targetPool.filter((t) => t !== content);
+        const target = targets[Math.floor(random() * targets.length)]!;
+        const others = loaded.filter((s) => s.piece !== shard.piece);
+        const styleShard = others.length > 0 ? others[Math.floor(random() * others.length)]! : shard;
+        const styleGroups = styleShard.tiles.shape[0]!;
+        let styleGroup = Math.floor(random() * styleGroups);
+        if (styleShard === shard && styleGroups > 1 && styleGroup === group) styleGroup = (group + 1) % styleGroups;
+        items.push({ shard, group, content, target, style: { shard: styleShard, group: styleGroup } });
+        if (items.length === this.options.batchSize) {
+          yield this.#assemble(items);
+          items = [];
+        }
+        for (let i = loaded.length - 1; i >= 0; i--) {
+          // a finished shard leaves the window once no queued item still needs it
+          if (loaded[i]!.remaining.length === 0 && !items.some((it) => it.shard === loaded[i] || it.style.shard === loaded[i])) {
+            loaded[i]!.tiles.dispose();
+            loaded.splice(i, 1);
+          }
+        }
+      }
+      if (items.length > 0 && this.options.keepLast) yield this.#assemble(items);
+    } finally {
+      for (const s of loaded) s.tiles.dispose();
+      if (pending) (await pending).tiles.dispose();
+    }
+  }
+
+  #assemble(items: { shard: LoadedShard; group: number; content: number; target: number; style: { shard: LoadedShard; group: number } }[]): PairBatch {
+    return tidy(() => {
+      const pick = (shard: LoadedShard, group: number, instrument: number) => shard.tiles.select(0, group).select(0, instrument).unsqueeze(0); // [1, nMels, tileFrames]
+      const batch = (f: (it: (typeof items)[number]) => Tensor) => stack(items.map(f), 0).to('float32'); // [B, 1, nMels, tileFrames]
+      return {
+        content: batch((it) => pick(it.shard, it.group, it.content)),
+        target: batch((it) => pick(it.shard, it.group, it.target)),
+        style: batch((it) => pick(it.style.shard, it.style.group, it.target)),
+        contentInstrument: items.map((it) => this.instruments[it.content]!),
+        targetInstrument: items.map((it) => this.instruments[it.target]!),
+        source: items.map((it) => ({ file: it.shard.file, group: it.group })),
+        styleSource: items.map((it) => ({ file: it.style.shard.file, group: it.style.group })),
+      };
+    });
+  }
+}
+
+/** Fisher–Yates with the given generator. */
+function shuffle<T>(xs: T[], random: () => number): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+  }
+  return xs;
+}
+

@@ -1,0 +1,95 @@
+/**
+ * What a built dataset holds: tile groups per split, source and texture, seconds of music, and a
+ * picture of sample groups (one row per group, one column per instrument).
+ */
+import { join } from 'node:path';
+import { createCanvas } from '@napi-rs/canvas';
+import { loadSafetensors, tidy } from '../engine/index.js';
+import { colourOf } from '../audio/image.js';
+import { tileSeconds } from '../audio/config.js';
+import type { Manifest, Split } from './build.js';
+
+export interface DatasetStats {
+  instruments: string[];
+  fonts: string[];
+  /** Tile groups per split; every group holds one tile per instrument and font. */
+  groups: Record<Split, number>;
+  /** Tiles per instrument (per font) and split: the same as groups, listed per instrument. */
+  tilesPerInstrument: Record<string, Record<Split, number>>;
+  pieces: Record<Split, number>;
+  bySource: Record<string, { groups: number; licence: string }>;
+  byTexture: Record<string, number>;
+  /** Seconds of distinct music (tile starts are (tileFrames − overlap)·hop apart). */
+  seconds: number;
+}
+
+export function datasetStats(manifest: Manifest): DatasetStats {
+  const splits: Split[] = ['train', 'validation', 'test'];
+  const groups = Object.fromEntries(splits.map((s) => [s, 0])) as Record<Split, number>;
+  const pieces = Object.fromEntries(splits.map((s) => [s, new Set<string>()])) as Record<Split, Set<string>>;
+  const bySource: DatasetStats['bySource'] = {};
+  const byTexture: Record<string, number> = {};
+  for (const shard of manifest.shards) {
+    groups[shard.split] += shard.groups;
+    pieces[shard.split].add(shard.piece.replace(/#.*$/, ''));
+    bySource[shard.source] = { groups: (bySource[shard.source]?.groups ?? 0) + shard.groups, licence: shard.licence };
+    byTexture[shard.texture] = (byTexture[shard.texture] ?? 0) + shard.groups;
+  }
+  const a = manifest.config.analysis;
+  const step = tileSeconds(a) * (1 - a.tileOverlap / a.tileFrames);
+  return {
+    instruments: manifest.config.instruments,
+    fonts: [manifest.config.trainFont.name, manifest.config.heldOutFont.name],
+    groups,
+    tilesPerInstrument: Object.fromEntries(manifest.config.instruments.map((name) => [name, { ...groups }])),
+    pieces: Object.fromEntries(splits.map((s) => [s, pieces[s].size])) as Record<Split, number>,
+    bySource,
+    byTexture,
+    seconds: Number(((groups.train + groups.validation + groups.test) * step).toFixed(1)),
+  };
+}
+
+/**
+ * A PNG of `rows` sample tile groups (spread over the shards), each row the same music in every
+ * instrument, with the instruments named on top and the piece on the left.
+ */
+export function sampleGrid(dir: string, manifest: Manifest, rows = 4, font = manifest.config.trainFont.name): Buffer {
+  const picks = manifest.shards.filter((s) => s.groups > 0);
+  const chosen = Array.from({ length: Math.min(rows, picks.length) }, (_, i) => picks[Math.floor((i * picks.length) / Math.min(rows, picks.length))]!);
+  const instruments = manifest.config.instruments;
+  const { nMels, tileFrames } = manifest.config.analysis;
+  const [left, top, gap] = [320, 24, 6];
+  const canvas = createCanvas(left + instruments.length * (tileFrames + gap), top + chosen.length * (nMels + gap));
+  const g = canvas.getContext('2d');
+  g.fillStyle = '#ffffff';
+  g.fillRect(0, 0, canvas.width, canvas.height);
+  g.fillStyle = '#000000';
+  g.font = '12px sans-serif';
+  instruments.forEach((name, c) => g.fillText(name, left + c * (tileFrames + gap), 16));
+  chosen.forEach((shard, r) => {
+    const { tensors } = loadSafetensors(join(dir, shard.file));
+    const y0 = top + r * (nMels + gap);
+    g.fillStyle = '#000000';
+    g.fillText(`${shard.piece} (${shard.split})`, 4, y0 + nMels / 2);
+    tidy(() => {
+      const tiles = tensors.get(font)!.select(0, Math.floor(shard.groups / 2)).float(); // [instruments, nMels, tileFrames]
+      instruments.forEach((_, c) => {
+        const values = tiles.select(0, c).toFloat32Array();
+        const image = g.createImageData(tileFrames, nMels);
+        for (let m = 0; m < nMels; m++) {
+          for (let t = 0; t < tileFrames; t++) {
+            const [cr, cg, cb] = colourOf((values[m * tileFrames + t]! + 1) / 2);
+            const at = 4 * ((nMels - 1 - m) * tileFrames + t);
+            image.data[at] = cr;
+            image.data[at + 1] = cg;
+            image.data[at + 2] = cb;
+            image.data[at + 3] = 255;
+          }
+        }
+        g.putImageData(image, left + c * (tileFrames + gap), y0);
+      });
+    });
+    for (const t of tensors.values()) t.dispose();
+  });
+  return canvas.toBuffer('image/png');
+}
