@@ -7,14 +7,15 @@
  * Output, one shard per piece and transposition, written atomically (a killed build resumes by
  * skipping the shards that exist):
  *   <out>/shards/<split>/<piece>~t<semitones>.safetensors
- *     tensors  <font>: float16 [groups, instruments, nMels, tileFrames]
+ *     tensors  <font>: float16 [groups, instruments, nMels, tileFrames] (the held-out font only at
+ *              heldOutTranspositions)
  *     metadata "mst.shard": JSON ShardInfo (piece, source, licence, split, offsets, pitch ranges …)
  *   <out>/manifest.json  (built from the shards' headers at the end)
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createHash } from 'node:crypto';
-import { tensor, tidy, stack, saveSafetensors, readSafetensorsHeader, writeFileAtomic, keep, type Tensor } from '../engine/index.js';
+import { tensor, tidy, stack, saveSafetensors, readSafetensorsHeader, writeFileAtomic, type Tensor } from '../engine/index.js';
 import { MelFrontEnd } from '../audio/mel.js';
 import { toTiles } from '../audio/tiles.js';
 import { tileSeconds } from '../audio/config.js';
@@ -69,22 +70,32 @@ export function piecesOf(config: DatasetConfig, log: (message: string) => void =
   ];
 }
 
-/**
- * Renders one piece at one transposition by every instrument with one SoundFont.
- * @returns tiles [groups, instruments, nMels, tileFrames] (all groups, none dropped yet)
- */
-async function renderTiles(piece: Piece, transposition: number, fontPath: string, config: DatasetConfig, frontEnd: MelFrontEnd): Promise<Tensor> {
+/** Rendered clips of one piece at one transposition: per font, one clip per instrument. */
+interface Rendered {
+  train: Float32Array[];
+  heldOut: Float32Array[] | null;
+}
+
+/** Renders every instrument with the training font (and the held-out one where asked) at once. */
+async function renderJob(piece: Piece, transposition: number, config: DatasetConfig): Promise<Rendered> {
   const score = transpose(piece.score, transposition);
-  const { sampleRate } = config.analysis;
   const seconds = piece.seconds + 0.5; // the last release rings for half a second
   const programs = config.instruments.map((name) => instrument(name).program);
-  const clips = await renderPrograms(score, programs, seconds, { soundfont: fontPath, sampleRate });
-  const perInstrument = clips.map((clip) =>
-    keep(tidy(() => toTiles(frontEnd.logMel(tensor(normaliseLoudness(clip, sampleRate, config.loudnessDb))), config.analysis).squeeze(1))), // [groups, nMels, tileFrames]
+  const options = { sampleRate: config.analysis.sampleRate, synthRate: config.synthRate };
+  const [train, heldOut] = await Promise.all([
+    renderPrograms(score, programs, seconds, { ...options, soundfont: config.trainFont.path }),
+    config.heldOutTranspositions.includes(transposition) ? renderPrograms(score, programs, seconds, { ...options, soundfont: config.heldOutFont.path }) : null,
+  ]);
+  return { train, heldOut };
+}
+
+/** Loudness-normalised clips → tiles [groups, instruments, nMels, tileFrames], `tileStep` frames apart. */
+function tilesOf(clips: Float32Array[], config: DatasetConfig, frontEnd: MelFrontEnd): Tensor {
+  const { sampleRate, tileFrames } = config.analysis;
+  const tiling = { ...config.analysis, tileOverlap: tileFrames - config.tileStep };
+  return tidy(() =>
+    stack(clips.map((clip) => toTiles(frontEnd.logMel(tensor(normaliseLoudness(clip, sampleRate, config.loudnessDb))), tiling).squeeze(1)), 1),
   );
-  const tiles = tidy(() => stack(perInstrument, 1)); // [groups, instruments, nMels, tileFrames]
-  for (const t of perInstrument) t.dispose();
-  return tiles;
 }
 
 /** Builds the dataset into `outDir`, resuming where a previous build stopped. */
@@ -99,58 +110,59 @@ export async function buildDataset(
   writeFileAtomic(join(outDir, 'config.json'), [Buffer.from(JSON.stringify(config, null, 2) + '\n')]);
   const pieces = piecesOf(config, log);
   const frontEnd = new MelFrontEnd(config.analysis);
-  const step = (config.analysis.tileFrames - config.analysis.tileOverlap) * config.analysis.hop / config.analysis.sampleRate;
-  const jobs = pieces.flatMap((piece) => config.transpositions.map((transposition) => ({ piece, transposition })));
+  const step = (config.tileStep * config.analysis.hop) / config.analysis.sampleRate;
+  const jobs = pieces
+    .flatMap((piece) => config.transpositions.map((transposition) => ({ piece, transposition, split: splitOf(piece.id, config) })))
+    .map((job) => ({ ...job, file: join(outDir, 'shards', job.split, fileNameOf(job.piece.id, job.transposition)) }))
+    .filter((job) => !existsSync(job.file)); // shards that exist were built before an interruption
+  const total = jobs.length;
+  // FluidSynth renders the next job in its own processes while this one is analysed
+  const start = (i: number) => (i < jobs.length ? renderJob(jobs[i]!.piece, jobs[i]!.transposition, config).catch((error: Error) => error) : null);
+  let next = start(0);
   try {
-    for (const [done, { piece, transposition }] of jobs.entries()) {
-      hooks.onPiece?.(done, jobs.length, piece.id);
-      const split = splitOf(piece.id, config);
-      const file = join(outDir, 'shards', split, fileNameOf(piece.id, transposition));
-      if (existsSync(file)) continue; // built before an interruption
-      mkdirSync(join(outDir, 'shards', split), { recursive: true });
-      let train: Tensor;
-      let heldOut: Tensor;
-      try {
-        train = await renderTiles(piece, transposition, config.trainFont.path, config, frontEnd);
-        heldOut = await renderTiles(piece, transposition, config.heldOutFont.path, config, frontEnd);
-      } catch (error) {
-        if ((error as Error).name === 'RenderError') throw error; // the synthesizer or a font is missing: stop
-        log(`skipping ${piece.id} (transposition ${transposition}): ${(error as Error).message}`);
+    for (const [done, { piece, transposition, split, file }] of jobs.entries()) {
+      hooks.onPiece?.(done, total, piece.id);
+      const rendered = await next!;
+      next = start(done + 1);
+      if (rendered instanceof Error) {
+        if (rendered.name === 'RenderError') throw rendered; // the synthesizer or a font is missing: stop
+        log(`skipping ${piece.id} (transposition ${transposition}): ${rendered.message}`);
         continue;
       }
+      mkdirSync(join(outDir, 'shards', split), { recursive: true });
+      const train = tilesOf(rendered.train, config, frontEnd);
+      const heldOut = rendered.heldOut ? tilesOf(rendered.heldOut, config, frontEnd) : null;
       const notes = notesOf(transpose(piece.score, transposition));
       const loudest = tidy(() => train.amax([1, 2, 3]).toArray()); // per group, over instruments
       const kept = loudest.flatMap((level, k) => (level > config.silenceLevel ? [k] : []));
       const offsets = kept.map((k) => Number((k * step).toFixed(4)));
-      const pitchRanges = offsets.map((start): [number, number] => {
-        const sounding = notes.filter((n) => n.start < start + tileSeconds(config.analysis) && n.end > start).map((n) => n.pitch);
+      const pitchRanges = offsets.map((begin): [number, number] => {
+        const sounding = notes.filter((n) => n.start < begin + tileSeconds(config.analysis) && n.end > begin).map((n) => n.pitch);
         return sounding.length ? [Math.min(...sounding), Math.max(...sounding)] : [-1, -1];
       });
-      const info: ShardInfo = {
-        piece: piece.id, source: piece.source, licence: piece.licence, texture: piece.texture, split, transposition,
-        instruments: config.instruments, fonts: [config.trainFont.name, config.heldOutFont.name], offsets, pitchRanges,
-      };
+      const fonts = heldOut ? [config.trainFont.name, config.heldOutFont.name] : [config.trainFont.name];
+      const info: ShardInfo = { piece: piece.id, source: piece.source, licence: piece.licence, texture: piece.texture, split, transposition, instruments: config.instruments, fonts, offsets, pitchRanges };
       if (kept.length > 0) {
         tidy(() => {
           const index = tensor(new BigInt64Array(kept.map(BigInt)));
           saveSafetensors(file, {
             [config.trainFont.name]: train.indexSelect(0, index).to('float16'),
-            [config.heldOutFont.name]: heldOut.indexSelect(0, index).to('float16'),
+            ...(heldOut ? { [config.heldOutFont.name]: heldOut.indexSelect(0, index).to('float16') } : {}),
           }, { [SHARD_KEY]: JSON.stringify(info) });
         });
       } else {
         log(`${piece.id} (transposition ${transposition}) is silent throughout; nothing kept`);
       }
       train.dispose();
-      heldOut.dispose();
+      heldOut?.dispose();
       await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
     frontEnd.dispose();
+    await next; // let a render in flight finish before returning
   }
-  const manifest = writeManifest(outDir, config);
-  hooks.onPiece?.(jobs.length, jobs.length, '');
-  return manifest;
+  hooks.onPiece?.(total, total, '');
+  return writeManifest(outDir, config);
 }
 
 /** Rebuilds manifest.json from the shards' headers (sorted, so the same shards give the same bytes). */

@@ -29,6 +29,12 @@ export interface DatasetConfig {
   phraseBeats: number;
   /** Semitone shifts each piece is also rendered at (0 = as written). */
   transpositions: number[];
+  /** The transpositions also rendered with the held-out SoundFont (its uses need less data). */
+  heldOutTranspositions: number[];
+  /** Frames between the starts of neighbouring dataset tiles (≤ tileFrames; smaller overlaps more). */
+  tileStep: number;
+  /** FluidSynth's sample rate, Hz: 32 kHz is cheaper than 44.1 kHz, and what it aliases above 16 kHz lands above the 8 kHz the model keeps. */
+  synthRate: number;
   /** Shares of pieces (never of tiles) in validation and test; the rest is training. */
   validationShare: number;
   testShare: number;
@@ -57,6 +63,9 @@ export const DATASET_CONFIGS: Record<'small' | 'full', DatasetConfig> = {
     phrasesPerRegister: 1,
     phraseBeats: 8,
     transpositions: [0],
+    heldOutTranspositions: [0],
+    tileStep: 96,
+    synthRate: 32000,
     validationShare: 0.2,
     testShare: 0.2,
     seed: 1,
@@ -74,6 +83,9 @@ export const DATASET_CONFIGS: Record<'small' | 'full', DatasetConfig> = {
     phrasesPerRegister: 12,
     phraseBeats: 32,
     transpositions: [0, -5, 4],
+    heldOutTranspositions: [0],
+    tileStep: 64,
+    synthRate: 32000,
     validationShare: 0.1,
     testShare: 0.1,
     seed: 1,
@@ -90,6 +102,13 @@ export function checkDatasetConfig(config: DatasetConfig): DatasetConfig {
   const known = new Set(MIDI_SOURCES.map((s) => s.name));
   for (const source of config.sources) if (!known.has(source)) throw new RangeError(`dataset: Expected one of ${[...known].join(', ')} for a source but received ${source}`);
   if (config.trainFont.path === config.heldOutFont.path) throw new RangeError(`dataset: the held-out SoundFont must differ from the training one (both ${config.trainFont.path})`);
+  for (const t of config.heldOutTranspositions) {
+    if (!config.transpositions.includes(t)) throw new RangeError(`dataset: heldOutTranspositions ${JSON.stringify(config.heldOutTranspositions)} must be among transpositions ${JSON.stringify(config.transpositions)}`);
+  }
+  if (!(Number.isInteger(config.tileStep) && config.tileStep >= 1 && config.tileStep <= config.analysis.tileFrames)) {
+    throw new RangeError(`dataset: Expected tileStep in [1, ${config.analysis.tileFrames}] but received ${config.tileStep}`);
+  }
+  if (config.synthRate < 2 * config.analysis.fmax) throw new RangeError(`dataset: synthRate ${config.synthRate} Hz cannot hold fmax ${config.analysis.fmax} Hz`);
   if (!(config.validationShare >= 0 && config.testShare >= 0 && config.validationShare + config.testShare < 1)) {
     throw new RangeError(`dataset: Expected validationShare + testShare below 1 but received ${config.validationShare} + ${config.testShare}`);
   }

@@ -58,8 +58,8 @@ export class PairLoader {
   constructor(readonly dir: string, readonly options: PairLoaderOptions) {
     this.manifest = readManifest(dir);
     this.instruments = this.manifest.config.instruments;
-    this.shards = this.manifest.shards.filter((s) => s.split === options.split && s.groups > 0);
     this.font = options.font ?? this.manifest.config.trainFont.name;
+    this.shards = this.manifest.shards.filter((s) => s.split === options.split && s.groups > 0 && s.fonts.includes(this.font));
     const fonts = [this.manifest.config.trainFont.name, this.manifest.config.heldOutFont.name];
     if (!fonts.includes(this.font)) throw new RangeError(`PairLoader: Expected one of ${fonts.join(', ')} for font but received ${this.font}`);
     for (const name of [...(options.contentInstruments ?? []), ...(options.targetInstruments ?? [])]) {
