@@ -26,11 +26,20 @@ function besselI0(x: number): number {
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
+/** Output blocks per convolution call: keeps the convolution's scratch (inputs × taps) small. */
+const MAX_BLOCKS = 16384;
+
 export interface PolyphaseDesign {
   /** Up and down factors: f_out / f_in = up / down, reduced. */
   up: number;
   down: number;
-  /** conv1d weights [up, 1, width]. */
+  /** Taps of each output phase over `width` consecutive inputs. */
+  width: number;
+  /**
+   * conv1d weights [up, down, ⌈width/down⌉]: the taps regrouped by input phase, so that the
+   * input enters as `down` channels (x'[r][j] = x[j·down + r]) at stride 1 — a many-channel
+   * convolution runs far faster than a one-channel one at stride `down`.
+   */
   weight: Tensor;
   /** Input index (relative to j·down) of each kernel's first tap. */
   firstTap: number;
@@ -44,8 +53,11 @@ export interface PolyphaseDesign {
  */
 export function designPolyphase(inRate: number, outRate: number, tapsPerPhase = 256, cutoff = 0.94): PolyphaseDesign | null {
   const g = gcd(inRate, outRate);
-  const up = outRate / g;
-  const down = inRate / g;
+  // at least 8 output phases (2/4 is 8/16 here): one convolution with a handful of output
+  // channels runs several times faster than one with a single channel
+  const spread = Math.ceil(8 / (outRate / g));
+  const up = (outRate / g) * spread;
+  const down = (inRate / g) * spread;
   if (up > 1024) return null; // an awkward ratio: too many phases for this method
   const beta = 8.6;
   const n = tapsPerPhase * up + 1; // prototype length, odd so the delay is an integer
@@ -75,7 +87,13 @@ export function designPolyphase(inRate: number, outRate: number, tapsPerPhase = 
       weight[q * width + (b - k - firstTap)] = h[index]!;
     }
   });
-  return { up, down, weight: keep(tensor(weight, [up, 1, width])), firstTap };
+  // regroup w[q][u] as w'[q][r][t] with u = t·down + r
+  const taps = Math.ceil(width / down);
+  const regrouped = new Float32Array(up * down * taps);
+  for (let q = 0; q < up; q++) {
+    for (let u = 0; u < width; u++) regrouped[(q * down + (u % down)) * taps + Math.floor(u / down)] = weight[q * width + u]!;
+  }
+  return { up, down, width, weight: keep(tensor(regrouped, [up, down, taps])), firstTap };
 }
 
 /**
@@ -107,8 +125,7 @@ export class PolyphaseStream {
 
   finish(): Float32Array {
     const expected = Math.round((this.#inputs * this.design.up) / this.design.down);
-    const width = this.design.weight.shape[2]!;
-    const tail = new Float32Array(width + this.design.down); // zeros after the signal
+    const tail = new Float32Array(this.design.width + 2 * this.design.down); // zeros after the signal
     const joined = new Float32Array(this.#buffer.length + tail.length);
     joined.set(this.#buffer);
     this.#buffer = joined;
@@ -117,25 +134,45 @@ export class PolyphaseStream {
     return out.subarray(0, Math.max(0, expected - (this.#outputs - out.length)));
   }
 
-  /** Computes every complete block j: its taps span inputs [j·down + firstTap, j·down + firstTap + width). */
+  /** Computes every complete block, at most `MAX_BLOCKS` per convolution (bounded scratch memory). */
   #run(): Float32Array {
-    const { up, down, weight, firstTap } = this.design;
-    const width = weight.shape[2]!;
+    const parts: Float32Array[] = [];
+    for (let part = this.#runOnce(); part.length > 0; part = this.#runOnce()) parts.push(part);
+    // drop the inputs no later block needs (once per call: slicing per block would be quadratic)
+    const keepFrom = Math.min(this.#nextBlock * this.design.down + this.design.firstTap - this.#bufferStart, this.#buffer.length);
+    if (keepFrom > 0) {
+      this.#buffer = this.#buffer.slice(keepFrom);
+      this.#bufferStart += keepFrom;
+    }
+    if (parts.length === 1) return parts[0]!;
+    const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+
+  /** Computes complete blocks j (taps over inputs [j·down + firstTap, j·down + firstTap + width)). */
+  #runOnce(): Float32Array {
+    const { up, down, weight, firstTap, width } = this.design;
     const bufferEnd = this.#bufferStart + this.#buffer.length;
-    const lastBlock = Math.floor((bufferEnd - width - firstTap) / down);
+    const lastBlock = Math.min(Math.floor((bufferEnd - width - firstTap) / down), this.#nextBlock + MAX_BLOCKS - 1);
     if (lastBlock < this.#nextBlock) return new Float32Array(0);
+    const taps = weight.shape[2]!;
+    const blocks = lastBlock - this.#nextBlock + 1;
     const from = this.#nextBlock * down + firstTap - this.#bufferStart;
-    const to = lastBlock * down + firstTap + width - this.#bufferStart;
+    const to = from + (blocks + taps - 1) * down; // whole groups of `down` inputs
+    const input = new Float32Array(to - from);
+    input.set(this.#buffer.subarray(from, Math.min(to, this.#buffer.length)));
     const out = tidy(() => {
-      const x = tensor(this.#buffer.subarray(from, to), [1, 1, to - from]);
-      const y = F.conv1d(x, weight, null, { stride: down }); // [1, up, blocks]
+      const x = tensor(input, [1, blocks + taps - 1, down]).transpose(1, 2); // [1, down, blocks + taps − 1]: x'[r][j] = x[j·down + r]
+      const y = F.conv1d(x, weight); // [1, up, blocks]
       return y.squeeze(0).transpose(0, 1).contiguous().toFloat32Array(); // output j·up + q
     });
     this.#outputs += out.length;
     this.#nextBlock = lastBlock + 1;
-    const keepFrom = this.#nextBlock * down + firstTap - this.#bufferStart;
-    this.#buffer = this.#buffer.slice(keepFrom);
-    this.#bufferStart += keepFrom;
     return out;
   }
 }

@@ -35,11 +35,27 @@ function band(): Score {
   };
 }
 
-test('scores round-trip through MIDI bytes', () => {
+test('scores round-trip through MIDI bytes, with every kind of channel event and the tempo map', () => {
   const score = band();
+  score.tracks[1]!.push(
+    ev(100, { type: 'pitchBend', channel: 1, value: -1234 }),
+    ev(110, { type: 'channelAftertouch', channel: 1, amount: 33 }),
+    ev(120, { type: 'noteAftertouch', channel: 1, noteNumber: 60, amount: 44 }),
+  );
   const back = parseScore(scoreToBytes(score));
   assert.deepEqual(notesOf(back), notesOf(score));
   assert.equal(back.ticksPerBeat, 480);
+  // every event as one line: a note-on of velocity 0 is a note-off, as the MIDI standard reads it
+  const kinds = (s: Score) =>
+    (s.tracks.flat().filter((e) => e.type !== 'endOfTrack') as unknown as Record<string, number | string>[])
+      .map((e) => {
+        const type = e.type === 'noteOn' && e.velocity === 0 ? 'noteOff' : e.type;
+        const fields = ['channel', 'noteNumber', 'controllerType', 'value', 'programNumber', 'amount', 'microsecondsPerBeat'].map((k) => e[k] ?? '');
+        return `${e.tick} ${type} ${fields.join(' ')}`;
+      })
+      .sort();
+  assert.deepEqual(kinds(back), kinds(score));
+  assert.equal(tempoMap(back)(1440), 2);
 });
 
 test('tempo changes set the times of notes', () => {

@@ -1,13 +1,14 @@
 /**
  * Rendering scores to audio with FluidSynth: deterministic (the same bytes twice), reverb and
- * chorus off, at 44.1 kHz (rendering straight at 16 kHz aliases in the top bands), then read back
- * as mono at the model's rate with the project's own decoder and band-limited resampler.
+ * chorus off, at 44.1 or 32 kHz (rendering straight at 16 kHz aliases in the top bands), as raw
+ * 16-bit stereo that is mixed to mono and brought to the model's rate by the band-limited
+ * resampler.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readAudio } from '../audio/decode.js';
+import { resample } from '../audio/resample.js';
 import { scoreToBytes, retime, concatenate, forInstrument, type Score } from './midi.js';
 
 /** Raised when the synthesizer or a SoundFont is missing, or FluidSynth fails. */
@@ -51,12 +52,18 @@ export async function renderScore(score: Score, options: RenderOptions): Promise
   const dir = mkdtempSync(join(tmpdir(), 'mst-render-'));
   try {
     const midi = join(dir, 'score.mid');
-    const wav = join(dir, 'score.wav');
+    const raw = join(dir, 'score.raw');
     writeFileSync(midi, scoreToBytes(score));
-    const args = ['-ni', '-q', '-R', '0', '-C', '0', '-g', String(options.gain ?? 0.5), '-r', String(options.synthRate ?? 44100), '-O', 'float', '-F', wav, options.soundfont, midi];
+    // raw little-endian 16-bit stereo: no container to parse, half the bytes of float
+    const synthRate = options.synthRate ?? 44100;
+    const args = ['-ni', '-q', '-R', '0', '-C', '0', '-g', String(options.gain ?? 0.5), '-r', String(synthRate), '-T', 'raw', '-O', 's16', '-E', 'little', '-F', raw, options.soundfont, midi];
     const { code, stderr } = await run(options.fluidsynth ?? 'fluidsynth', args);
-    if (code !== 0 || !existsSync(wav)) throw new RenderError(`fluidsynth failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
-    return await readAudio(wav, { sampleRate: options.sampleRate });
+    if (code !== 0 || !existsSync(raw)) throw new RenderError(`fluidsynth failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    const bytes = readFileSync(raw);
+    const stereo = new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1);
+    const mono = new Float32Array(stereo.length >> 1);
+    for (let i = 0; i < mono.length; i++) mono[i] = (stereo[2 * i]! + stereo[2 * i + 1]!) / 65536; // (L + R) / 2, scaled by 1/32768
+    return await resample(mono, synthRate, options.sampleRate);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
