@@ -143,13 +143,20 @@ export async function buildDataset(
       const fonts = heldOut ? [config.trainFont.name, config.heldOutFont.name] : [config.trainFont.name];
       const info: ShardInfo = { piece: piece.id, source: piece.source, licence: piece.licence, texture: piece.texture, split, transposition, instruments: config.instruments, fonts, offsets, pitchRanges };
       if (kept.length > 0) {
-        tidy(() => {
-          const index = tensor(new BigInt64Array(kept.map(BigInt)));
-          saveSafetensors(file, {
-            [config.trainFont.name]: train.indexSelect(0, index).to('float16'),
-            ...(heldOut ? { [config.heldOutFont.name]: heldOut.indexSelect(0, index).to('float16') } : {}),
-          }, { [SHARD_KEY]: JSON.stringify(info) });
-        });
+        try {
+          tidy(() => {
+            const index = tensor(new BigInt64Array(kept.map(BigInt)));
+            saveSafetensors(file, {
+              [config.trainFont.name]: train.indexSelect(0, index).to('float16'),
+              ...(heldOut ? { [config.heldOutFont.name]: heldOut.indexSelect(0, index).to('float16') } : {}),
+            }, { [SHARD_KEY]: JSON.stringify(info) });
+          });
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
+            throw new Error(`${outDir}: the disk is full (writing ${file}); free some space or give another --out, then run the same command again: the build resumes where it stopped`);
+          }
+          throw error;
+        }
       } else {
         log(`${piece.id} (transposition ${transposition}) is silent throughout; nothing kept`);
       }
