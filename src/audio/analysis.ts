@@ -9,6 +9,7 @@
 import { Tensor, tensor, tidy, stft, angle, cat, type Device } from '../engine/index.js';
 import { AudioError } from './errors.js';
 import type { MelFrontEnd } from './mel.js';
+import { concatSamples } from './samples.js';
 
 export interface AnalysisFrames {
   /** Normalised log-mel [nMels, k] in [-1, 1]. */
@@ -54,7 +55,7 @@ export class MelStream {
       // reflect padding at the start: x[half], …, x[1] before x[0]
       const head = new Float32Array(half);
       for (let i = 0; i < half; i++) head[i] = this.#buffer[half - i]!;
-      this.#buffer = concat(head, this.#buffer);
+      this.#buffer = concatSamples(head, this.#buffer);
       this.#padded = true;
     }
     return this.#emit(this.#buffer.length + this.#bufferStart);
@@ -72,7 +73,7 @@ export class MelStream {
     const n = this.#buffer.length;
     const tail = new Float32Array(half);
     for (let i = 0; i < half; i++) tail[i] = this.#buffer[n - 2 - i]!;
-    this.#buffer = concat(this.#buffer, tail);
+    this.#buffer = concatSamples(this.#buffer, tail);
     return this.#emit(this.#buffer.length + this.#bufferStart, Math.floor(this.#samples / this.frontEnd.config.hop) + 1);
   }
 
@@ -100,7 +101,7 @@ export class MelStream {
   }
 
   #append(samples: Float32Array): void {
-    this.#buffer = concat(this.#buffer, samples);
+    this.#buffer = concatSamples(this.#buffer, samples);
   }
 
   #empty(): AnalysisFrames {
@@ -112,13 +113,6 @@ export class MelStream {
   }
 }
 
-function concat(a: Float32Array, b: Float32Array): Float32Array {
-  if (a.length === 0) return b.slice();
-  const out = new Float32Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
 
 /** Joins frame batches along time: [nMels, k₁] + [nMels, k₂] + … → [nMels, Σk]. */
 export function joinFrames(parts: Tensor[]): Tensor {

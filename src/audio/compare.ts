@@ -12,6 +12,7 @@ import { DEFAULT_ANALYSIS, type AnalysisConfig } from './config.js';
 import { MelFrontEnd } from './mel.js';
 import { MelStream } from './analysis.js';
 import { streamAudio } from './decode.js';
+import { concatSamples } from './samples.js';
 
 export interface SpectralDistance {
   spectralConvergence: number;
@@ -52,7 +53,7 @@ export async function compareAudio(reference: string, other: string, config: Ana
         if (!done[i] && pending[i]!.length < config.sampleRate) {
           const next = await sources[i]!.next();
           if (next.done) done[i] = true;
-          else pending[i] = concat(pending[i]!, next.value);
+          else pending[i] = concatSamples(pending[i]!, next.value);
         }
       }
       const n = Math.min(pending[0]!.length, pending[1]!.length);
@@ -75,9 +76,3 @@ export async function compareAudio(reference: string, other: string, config: Ana
   };
 }
 
-function concat(a: Float32Array, b: Float32Array): Float32Array {
-  const out = new Float32Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}

@@ -9,6 +9,7 @@ import decodeAudio from 'audio-decode';
 import audioType from 'audio-type';
 import { AudioError } from './errors.js';
 import { StreamResampler, type ResampleQuality } from './resample.js';
+import { concatSamples } from './samples.js';
 
 type Format = 'mp3' | 'flac' | 'opus' | 'oga' | 'm4a' | 'wav' | 'aac' | 'aiff' | 'caf' | 'webm' | 'qoa' | 'amr' | 'wma';
 const SUPPORTED = new Set<string>(['mp3', 'flac', 'opus', 'oga', 'm4a', 'wav', 'aac', 'aiff', 'caf', 'webm']);
@@ -114,16 +115,6 @@ export async function* streamAudio(path: string, options: ReadOptions): AsyncGen
 /** Reads a whole file as one mono Float32Array at `options.sampleRate` (for short clips). */
 export async function readAudio(path: string, options: ReadOptions): Promise<Float32Array> {
   const chunks: Float32Array[] = [];
-  let length = 0;
-  for await (const chunk of streamAudio(path, options)) {
-    chunks.push(chunk);
-    length += chunk.length;
-  }
-  const out = new Float32Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+  for await (const chunk of streamAudio(path, options)) chunks.push(chunk);
+  return concatSamples(...chunks);
 }

@@ -11,6 +11,7 @@
  * is why one conv1d with L output channels (one per q) and stride M computes them all.
  */
 import { Tensor, tensor, tidy, keep, F } from '../engine/index.js';
+import { concatSamples } from './samples.js';
 
 /** Zeroth-order modified Bessel function of the first kind (series), for the Kaiser window. */
 function besselI0(x: number): number {
@@ -144,14 +145,7 @@ export class PolyphaseStream {
       this.#buffer = this.#buffer.slice(keepFrom);
       this.#bufferStart += keepFrom;
     }
-    if (parts.length === 1) return parts[0]!;
-    const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concatSamples(...parts);
   }
 
   /** Computes complete blocks j (taps over inputs [j·down + firstTap, j·down + firstTap + width)). */

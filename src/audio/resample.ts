@@ -7,6 +7,7 @@
  */
 import libsamplerate from '@alexanderolsen/libsamplerate-js';
 import { designPolyphase, PolyphaseStream } from './polyphase.js';
+import { concatSamples } from './samples.js';
 
 const { create, ConverterType } = libsamplerate; // a CommonJS package: no named ESM exports
 type ConverterTypeValue = (typeof ConverterType)[keyof typeof ConverterType];
@@ -80,10 +81,5 @@ export class StreamResampler {
 /** Resamples a whole mono signal. */
 export async function resample(signal: Float32Array, inRate: number, outRate: number, quality: ResampleQuality = 'medium'): Promise<Float32Array> {
   const resampler = await StreamResampler.create(inRate, outRate, quality);
-  const head = resampler.push(signal);
-  const tail = resampler.finish();
-  const out = new Float32Array(head.length + tail.length);
-  out.set(head);
-  out.set(tail, head.length);
-  return out;
+  return concatSamples(resampler.push(signal), resampler.finish());
 }

@@ -9,6 +9,7 @@
 import { Tensor, tidy, keep, cat, manualSeed } from '../engine/index.js';
 import type { MelFrontEnd } from './mel.js';
 import { melToMagnitude, griffinLim } from './griffinlim.js';
+import { concatSamples } from './samples.js';
 
 export interface SynthesisOptions {
   /** Griffin-Lim iterations (default 32). */
@@ -73,14 +74,14 @@ export class SynthesisStream {
     while (this.#bufferEnd >= this.#coreStart + this.segmentFrames + this.contextFrames) {
       parts.push(this.#segment(this.#coreStart + this.segmentFrames, false));
     }
-    return concatAll(parts);
+    return concatSamples(...parts);
   }
 
   /** Reconstructs what is left; `totalSamples` trims or pads the whole output to the input's length. */
   finish(totalSamples: number, producedSoFar: number): Float32Array {
     const parts: Float32Array[] = [];
     if (this.#mel !== null && this.#bufferEnd > this.#coreStart) parts.push(this.#segment(this.#bufferEnd, true));
-    const out = concatAll(parts);
+    const out = concatSamples(...parts);
     const wanted = totalSamples - producedSoFar;
     this.#mel?.dispose();
     this.#phase?.dispose();
@@ -154,14 +155,4 @@ export class SynthesisStream {
   }
 }
 
-function concatAll(parts: Float32Array[]): Float32Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
