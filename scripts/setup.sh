@@ -61,6 +61,19 @@ if [ -e "$openblas" ] && command -v update-alternatives >/dev/null 2>&1; then
   fi
 fi
 
+# Freedoom's music (BSD-3-Clause) for the dataset: its package would install a game engine, so
+# its .deb is fetched from Debian and unpacked into data/sources instead.
+freedoom=data/sources/freedoom/usr/share/games/doom
+if [ ! -e /usr/share/games/doom/freedoom2.wad ] && [ ! -e "$freedoom/freedoom2.wad" ]; then
+  mkdir -p data/sources
+  if (cd data/sources && apt-get download -qq freedoom >/dev/null 2>&1); then
+    dpkg-deb -x data/sources/freedoom_*.deb data/sources/freedoom && rm -f data/sources/freedoom_*.deb
+    say "unpacked Freedoom's music into data/sources/freedoom"
+  else
+    say "could not fetch Freedoom (apt-get download freedoom); the dataset will use the other sources"
+  fi
+fi
+
 if ! command -v node >/dev/null 2>&1; then say "Node.js 20+ is missing: install it (Debian: nodejs npm)"; exit 1; fi
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$node_major" -lt 20 ]; then say "Node.js $(node --version) is too old: mst needs 20 or newer"; exit 1; fi

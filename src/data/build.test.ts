@@ -127,14 +127,14 @@ test('a corrupt MIDI file is skipped with a message; a missing SoundFont stops t
   writeFileSync(join(folder, 'broken.mid'), 'MThd not really');
   writeFileSync(join(folder, 'empty.mid'), '');
   const messages: string[] = [];
-  const pieces = discoverPieces([{ name: 'local', package: 'none', directory: folder, licence: 'CC0-1.0' }], (m) => messages.push(m));
+  const pieces = discoverPieces([{ name: 'local', package: 'none', directories: [folder], licence: 'CC0-1.0' }], (m) => messages.push(m));
   assert.deepEqual(pieces, []);
   assert.equal(messages.length, 2);
   assert.match(messages.join('\n'), /skipping .*broken\.mid: .*not a readable MIDI file/);
   assert.match(messages.join('\n'), /skipping .*empty\.mid: .*the file is empty/);
-  const missing = discoverPieces([{ name: 'gone', package: 'some-package', directory: join(root, 'nowhere'), licence: 'x' }], (m) => messages.push(m));
+  const missing = discoverPieces([{ name: 'gone', package: 'some-package', directories: [join(root, 'nowhere')], licence: 'x' }], (m) => messages.push(m));
   assert.deepEqual(missing, []);
-  assert.match(messages.at(-1)!, /skipping gone: .* is missing \(apt-get install some-package\)/);
+  assert.match(messages.at(-1)!, /skipping gone: none of .*nowhere exists \(run scripts\/setup\.sh, or apt-get install some-package\)/);
   const bad = { ...config, heldOutFont: { name: 'gone', path: join(root, 'gone.sf2') } };
   await assert.rejects(buildDataset(join(root, 'c'), bad), /SoundFont .*gone\.sf2 not found; install it/);
 });

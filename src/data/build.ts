@@ -8,7 +8,7 @@
  * skipping the shards that exist):
  *   <out>/shards/<split>/<piece>~t<semitones>.safetensors
  *     tensors  <font>: float16 [groups, instruments, nMels, tileFrames] (the held-out font only at
- *              heldOutTranspositions)
+ *              heldOutTranspositions, for every validation and test piece and a share of training)
  *     metadata "mst.shard": JSON ShardInfo (piece, source, licence, split, offsets, pitch ranges …)
  *   <out>/manifest.json  (built from the shards' headers at the end)
  */
@@ -53,10 +53,19 @@ export interface Manifest {
  * transposition stay with their piece, so no music appears in two splits.
  */
 export function splitOf(pieceId: string, config: DatasetConfig): Split {
-  const base = pieceId.replace(/#.*$/, '');
-  const hash = createHash('sha256').update(`${config.seed}:${base}`).digest();
-  const u = hash.readUInt32BE(0) / 2 ** 32;
+  const u = hashUnit(`${config.seed}:${pieceId.replace(/#.*$/, '')}`);
   return u < config.testShare ? 'test' : u < config.testShare + config.validationShare ? 'validation' : 'train';
+}
+
+/** A number in [0, 1) fixed by `text`. */
+function hashUnit(text: string): number {
+  return createHash('sha256').update(text).digest().readUInt32BE(0) / 2 ** 32;
+}
+
+/** Whether a job is also rendered with the held-out SoundFont. */
+function wantsHeldOut(pieceId: string, transposition: number, split: Split, config: DatasetConfig): boolean {
+  if (!config.heldOutTranspositions.includes(transposition)) return false;
+  return split !== 'train' || hashUnit(`${config.seed}:held-out:${pieceId.replace(/#.*$/, '')}`) < config.heldOutTrainShare;
 }
 
 const fileNameOf = (piece: string, transposition: number) => `${piece.replace(/[^A-Za-z0-9_.#-]+/g, '_').replace('#', '+')}~t${transposition}.safetensors`;
@@ -77,14 +86,14 @@ interface Rendered {
 }
 
 /** Renders every instrument with the training font (and the held-out one where asked) at once. */
-async function renderJob(piece: Piece, transposition: number, config: DatasetConfig): Promise<Rendered> {
+async function renderJob(piece: Piece, transposition: number, withHeldOut: boolean, config: DatasetConfig): Promise<Rendered> {
   const score = transpose(piece.score, transposition);
   const seconds = piece.seconds + 0.5; // the last release rings for half a second
   const programs = config.instruments.map((name) => instrument(name).program);
   const options = { sampleRate: config.analysis.sampleRate, synthRate: config.synthRate };
   const [train, heldOut] = await Promise.all([
     renderPrograms(score, programs, seconds, { ...options, soundfont: config.trainFont.path }),
-    config.heldOutTranspositions.includes(transposition) ? renderPrograms(score, programs, seconds, { ...options, soundfont: config.heldOutFont.path }) : null,
+    withHeldOut ? renderPrograms(score, programs, seconds, { ...options, soundfont: config.heldOutFont.path }) : null,
   ]);
   return { train, heldOut };
 }
@@ -117,7 +126,10 @@ export async function buildDataset(
     .filter((job) => !existsSync(job.file)); // shards that exist were built before an interruption
   const total = jobs.length;
   // FluidSynth renders the next job in its own processes while this one is analysed
-  const start = (i: number) => (i < jobs.length ? renderJob(jobs[i]!.piece, jobs[i]!.transposition, config).catch((error: Error) => error) : null);
+  const start = (i: number) => {
+    const job = jobs[i];
+    return job ? renderJob(job.piece, job.transposition, wantsHeldOut(job.piece.id, job.transposition, job.split, config), config).catch((error: Error) => error) : null;
+  };
   let next = start(0);
   try {
     for (const [done, { piece, transposition, split, file }] of jobs.entries()) {

@@ -29,8 +29,10 @@ export interface DatasetConfig {
   phraseBeats: number;
   /** Semitone shifts each piece is also rendered at (0 = as written). */
   transpositions: number[];
-  /** The transpositions also rendered with the held-out SoundFont (its uses need less data). */
+  /** The transpositions also rendered with the held-out SoundFont (its uses need less data)… */
   heldOutTranspositions: number[];
+  /** …and the share of training pieces rendered with it (validation and test always are). */
+  heldOutTrainShare: number;
   /** Frames between the starts of neighbouring dataset tiles (≤ tileFrames; smaller overlaps more). */
   tileStep: number;
   /** FluidSynth's sample rate, Hz: 32 kHz is cheaper than 44.1 kHz, and what it aliases above 16 kHz lands above the 8 kHz the model keeps. */
@@ -64,6 +66,7 @@ export const DATASET_CONFIGS: Record<'small' | 'full', DatasetConfig> = {
     phraseBeats: 8,
     transpositions: [0],
     heldOutTranspositions: [0],
+    heldOutTrainShare: 1,
     tileStep: 96,
     synthRate: 32000,
     validationShare: 0.2,
@@ -82,8 +85,9 @@ export const DATASET_CONFIGS: Record<'small' | 'full', DatasetConfig> = {
     maxPieceSeconds: null,
     phrasesPerRegister: 12,
     phraseBeats: 32,
-    transpositions: [0, -5, 4],
+    transpositions: [0],
     heldOutTranspositions: [0],
+    heldOutTrainShare: 0.3,
     tileStep: 64,
     synthRate: 32000,
     validationShare: 0.1,
@@ -105,6 +109,7 @@ export function checkDatasetConfig(config: DatasetConfig): DatasetConfig {
   for (const t of config.heldOutTranspositions) {
     if (!config.transpositions.includes(t)) throw new RangeError(`dataset: heldOutTranspositions ${JSON.stringify(config.heldOutTranspositions)} must be among transpositions ${JSON.stringify(config.transpositions)}`);
   }
+  if (!(config.heldOutTrainShare >= 0 && config.heldOutTrainShare <= 1)) throw new RangeError(`dataset: Expected heldOutTrainShare in [0, 1] but received ${config.heldOutTrainShare}`);
   if (!(Number.isInteger(config.tileStep) && config.tileStep >= 1 && config.tileStep <= config.analysis.tileFrames)) {
     throw new RangeError(`dataset: Expected tileStep in [1, ${config.analysis.tileFrames}] but received ${config.tileStep}`);
   }

@@ -5,7 +5,10 @@
  * tagged 'monophonic'.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
+import { midiLumps } from './wad.js';
 import { parseScore, channelsOf, onlyChannels, cutScore, scoreStats, type Score } from './midi.js';
 import { makePhrase, phraseToScore, type PhraseKind } from './phrases.js';
 
@@ -13,7 +16,10 @@ export interface MidiSource {
   name: string;
   /** The Debian package that installs it. */
   package: string;
-  directory: string;
+  /** Where its files are: the first of these folders that exists. */
+  directories: string[];
+  /** 'midi' (default): .mid files; 'wad': the MIDI music lumps of the <name>*.wad archives there. */
+  format?: 'midi' | 'wad';
   /** SPDX-style licence of the music, from the package's copyright file. */
   licence: string;
   /** Pieces longer than this are cut (some loop for many minutes). */
@@ -21,9 +27,47 @@ export interface MidiSource {
 }
 
 export const MIDI_SOURCES: readonly MidiSource[] = Object.freeze([
-  { name: 'openmsx', package: 'openttd-openmsx', directory: '/usr/share/games/openttd/baseset/openmsx', licence: 'GPL-2.0', cutSeconds: 180 },
-  { name: 'planetblupi', package: 'planetblupi-music-midi', directory: '/usr/share/planetblupi/music', licence: 'GPL-3.0-or-later', cutSeconds: 150 },
+  { name: 'openmsx', package: 'openttd-openmsx', directories: ['/usr/share/games/openttd/baseset/openmsx'], licence: 'GPL-2.0', cutSeconds: 180 },
+  { name: 'planetblupi', package: 'planetblupi-music-midi', directories: ['/usr/share/planetblupi/music'], licence: 'GPL-3.0-or-later', cutSeconds: 150 },
+  // Installing the package pulls in a game engine, so scripts/setup.sh unpacks its .deb instead
+  { name: 'freedoom', package: 'freedoom', directories: ['/usr/share/games/doom', join(packageRoot(), 'data', 'sources', 'freedoom', 'usr', 'share', 'games', 'doom')], format: 'wad', licence: 'BSD-3-Clause (Freedoom)', cutSeconds: 180 },
 ]);
+
+/** The folder of package.json above this file. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+/** The MIDI files of a source as (name, bytes, path), sorted by name; the same music only once. */
+function midiFilesOf(source: MidiSource, directory: string, log: DiscoveryLog): { name: string; bytes: Uint8Array; path: string }[] {
+  const files: { name: string; bytes: Uint8Array; path: string }[] = [];
+  if (source.format === 'wad') {
+    // only the source's own archives: other WADs in the same folder carry other licences
+    const own = new RegExp(`^${source.name}.*\\.wad$`, 'i');
+    for (const wad of readdirSync(directory).filter((f) => own.test(f)).sort()) {
+      const path = join(directory, wad);
+      try {
+        for (const lump of midiLumps(path)) files.push({ name: `${wad.replace(/\.wad$/i, '')}-${lump.name}`, bytes: lump.bytes, path: `${path}:${lump.name}` });
+      } catch (error) {
+        log(`skipping ${path}: ${(error as Error).message}`);
+      }
+    }
+  } else {
+    for (const file of readdirSync(directory).filter((f) => /\.midi?$/i.test(f)).sort()) {
+      const path = join(directory, file);
+      files.push({ name: basename(file).replace(/\.midi?$/i, ''), bytes: readFileSync(path), path });
+    }
+  }
+  const seen = new Set<string>();
+  return files.filter((f) => {
+    const hash = createHash('sha256').update(f.bytes).digest('hex');
+    if (seen.has(hash)) return false;
+    seen.add(hash);
+    return true;
+  });
+}
 
 export type Texture = 'polyphonic' | 'monophonic';
 
@@ -49,23 +93,22 @@ export interface DiscoveryLog {
 export function discoverPieces(sources: readonly MidiSource[], log: DiscoveryLog = () => {}, maxPerSource = Infinity, maxSeconds = Infinity): Piece[] {
   const pieces: Piece[] = [];
   for (const source of sources) {
-    if (!existsSync(source.directory)) {
-      log(`skipping ${source.name}: ${source.directory} is missing (apt-get install ${source.package})`);
+    const directory = source.directories.find((d) => existsSync(d));
+    if (directory === undefined) {
+      log(`skipping ${source.name}: none of ${source.directories.join(', ')} exists (run scripts/setup.sh, or apt-get install ${source.package})`);
       continue;
     }
-    const files = readdirSync(source.directory).filter((f) => /\.midi?$/i.test(f)).sort().slice(0, maxPerSource);
-    for (const file of files) {
-      const path = join(source.directory, file);
+    for (const { name, bytes, path } of midiFilesOf(source, directory, log).slice(0, maxPerSource)) {
       let score: Score;
       try {
-        score = parseScore(readFileSync(path), path);
+        score = parseScore(bytes, path);
       } catch (error) {
         log(`skipping ${path}: ${(error as Error).message}`);
         continue;
       }
       const cut = Math.min(source.cutSeconds ?? Infinity, maxSeconds);
       if (Number.isFinite(cut)) score = cutScore(score, cut);
-      const id = `${source.name}/${basename(file).replace(/\.midi?$/i, '')}`;
+      const id = `${source.name}/${name}`;
       const stats = scoreStats(score);
       if (stats.notes === 0) {
         log(`skipping ${path}: no melodic notes`);
