@@ -6,7 +6,7 @@
  * Frame f is centred on sample f·hop and reads the reflect-padded signal at
  * [f·hop, f·hop + nFft) in padded coordinates (padded index = sample index + nFft/2).
  */
-import { Tensor, tensor, tidy, stft, angle, cat, type Device } from '../engine/index.js';
+import { Tensor, tensor, tidy, stft, angle, type Device } from '../engine/index.js';
 import { AudioError } from './errors.js';
 import type { MelFrontEnd } from './mel.js';
 import { concatSamples } from './samples.js';
@@ -111,10 +111,4 @@ export class MelStream {
       magnitude: null,
     }));
   }
-}
-
-
-/** Joins frame batches along time: [nMels, k₁] + [nMels, k₂] + … → [nMels, Σk]. */
-export function joinFrames(parts: Tensor[]): Tensor {
-  return cat(parts, 1);
 }

@@ -25,11 +25,6 @@ export function melToHz(mel: number, scale: 'slaney' | 'htk' = 'slaney'): number
   return 1000 * Math.exp((Math.log(6.4) / 27) * (mel - linearTop));
 }
 
-/** Amplitude → dB (20·log10), with a floor so that silence stays finite. */
-export function amplitudeToDb(amplitude: number, floorDb = -Infinity): number {
-  return Math.max(20 * Math.log10(amplitude), floorDb);
-}
-
 /** Centre frequencies of the mel bands, Hz, low to high. */
 export function melBandCentres(config: AnalysisConfig): number[] {
   const lo = hzToMel(config.fmin, config.melScale);
