@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { createCanvas } from '@napi-rs/canvas';
 import { loadSafetensors, tidy } from '../engine/index.js';
 import { colourOf } from '../audio/image.js';
-import { tileSeconds } from '../audio/config.js';
 import type { Manifest, Split } from './build.js';
 
 export interface DatasetStats {
@@ -19,7 +18,7 @@ export interface DatasetStats {
   pieces: Record<Split, number>;
   bySource: Record<string, { groups: number; licence: string }>;
   byTexture: Record<string, number>;
-  /** Seconds of distinct music (tile starts are (tileFrames − overlap)·hop apart). */
+  /** Seconds of distinct music (tile starts are tileStep·hop apart). */
   seconds: number;
 }
 
@@ -36,7 +35,7 @@ export function datasetStats(manifest: Manifest): DatasetStats {
     byTexture[shard.texture] = (byTexture[shard.texture] ?? 0) + shard.groups;
   }
   const a = manifest.config.analysis;
-  const step = tileSeconds(a) * (1 - a.tileOverlap / a.tileFrames);
+  const step = (manifest.config.tileStep * a.hop) / a.sampleRate; // seconds between tile starts
   return {
     instruments: manifest.config.instruments,
     fonts: [manifest.config.trainFont.name, manifest.config.heldOutFont.name],
