@@ -14,16 +14,35 @@ function positive(op: string, name: string, value: number): number {
   return value;
 }
 
+/** A layer with a weight and an optional bias, both initialised as torch.nn does. */
+abstract class Weighted extends Module {
+  weight!: Tensor;
+  bias!: Tensor | null;
+  /** Registers `weight` of `shape` and, when `withBias`, `bias` of `biasSize`. */
+  protected weightAndBias(shape: number[], biasSize: number, withBias: boolean): void {
+    this.weight = this.param('weight', empty(shape));
+    defaultWeight_(this.weight);
+    this.bias = withBias ? this.param('bias', empty([biasSize])) : null;
+    if (this.bias) defaultBias_(this.bias, this.weight);
+  }
+}
+
+function kernelPair(kernelSize: F.Pair): [number, number] {
+  return typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
+}
+
+function checkGroups(op: string, inChannels: number, outChannels: number, groups: number): number {
+  if (!isInteger(groups) || groups < 1 || inChannels % groups !== 0 || outChannels % groups !== 0) {
+    throw rangeError(op, 'groups', `a divisor of ${inChannels} and ${outChannels}`, groups);
+  }
+  return groups;
+}
+
 /** y = x Wᵀ + b: [.., inFeatures] → [.., outFeatures]. */
-export class Linear extends Module {
-  readonly weight: Tensor;
-  readonly bias: Tensor | null;
+export class Linear extends Weighted {
   constructor(readonly inFeatures: number, readonly outFeatures: number, { bias = true } = {}) {
     super();
-    this.weight = this.param('weight', empty([positive('Linear', 'outFeatures', outFeatures), positive('Linear', 'inFeatures', inFeatures)]));
-    defaultWeight_(this.weight);
-    this.bias = bias ? this.param('bias', empty([outFeatures])) : null;
-    if (this.bias) defaultBias_(this.bias, this.weight);
+    this.weightAndBias([positive('Linear', 'outFeatures', outFeatures), positive('Linear', 'inFeatures', inFeatures)], outFeatures, bias);
   }
   forward(x: Tensor): Tensor {
     return F.linear(x, this.weight, this.bias);
@@ -39,21 +58,12 @@ export interface Conv2dOptions {
 }
 
 /** 2-D convolution: [N, inChannels, H, W] → [N, outChannels, H', W']. */
-export class Conv2d extends Module {
-  readonly weight: Tensor;
-  readonly bias: Tensor | null;
+export class Conv2d extends Weighted {
   readonly options: F.ConvOptions;
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: F.Pair, options: Conv2dOptions = {}) {
     super();
-    const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
-    const groups = options.groups ?? 1;
-    if (inChannels % groups !== 0 || outChannels % groups !== 0) {
-      throw rangeError('Conv2d', 'groups', `a divisor of ${inChannels} and ${outChannels}`, groups);
-    }
-    this.weight = this.param('weight', empty([positive('Conv2d', 'outChannels', outChannels), positive('Conv2d', 'inChannels', inChannels) / groups, kh, kw]));
-    defaultWeight_(this.weight);
-    this.bias = options.bias === false ? null : this.param('bias', empty([outChannels]));
-    if (this.bias) defaultBias_(this.bias, this.weight);
+    const groups = checkGroups('Conv2d', positive('Conv2d', 'inChannels', inChannels), positive('Conv2d', 'outChannels', outChannels), options.groups ?? 1);
+    this.weightAndBias([outChannels, inChannels / groups, ...kernelPair(kernelSize)], outChannels, options.bias !== false);
     this.options = { stride: options.stride ?? 1, padding: options.padding ?? 0, dilation: options.dilation ?? 1, groups };
   }
   forward(x: Tensor): Tensor {
@@ -66,18 +76,12 @@ export interface ConvTranspose2dOptions extends Conv2dOptions {
 }
 
 /** Transposed 2-D convolution (weight [in, out/groups, kh, kw], as in PyTorch). */
-export class ConvTranspose2d extends Module {
-  readonly weight: Tensor;
-  readonly bias: Tensor | null;
+export class ConvTranspose2d extends Weighted {
   readonly options: F.ConvTransposeOptions;
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: F.Pair, options: ConvTranspose2dOptions = {}) {
     super();
-    const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
-    const groups = options.groups ?? 1;
-    this.weight = this.param('weight', empty([positive('ConvTranspose2d', 'inChannels', inChannels), positive('ConvTranspose2d', 'outChannels', outChannels) / groups, kh, kw]));
-    defaultWeight_(this.weight);
-    this.bias = options.bias === false ? null : this.param('bias', empty([outChannels]));
-    if (this.bias) defaultBias_(this.bias, this.weight);
+    const groups = checkGroups('ConvTranspose2d', positive('ConvTranspose2d', 'inChannels', inChannels), positive('ConvTranspose2d', 'outChannels', outChannels), options.groups ?? 1);
+    this.weightAndBias([inChannels, outChannels / groups, ...kernelPair(kernelSize)], outChannels, options.bias !== false);
     this.options = {
       stride: options.stride ?? 1,
       padding: options.padding ?? 0,
