@@ -138,3 +138,28 @@ test('a corrupt MIDI file is skipped with a message; a missing SoundFont stops t
   const bad = { ...config, heldOutFont: { name: 'gone', path: join(root, 'gone.sf2') } };
   await assert.rejects(buildDataset(join(root, 'c'), bad), /SoundFont .*gone\.sf2 not found; install it/);
 });
+
+test('with inRange, pairs are drawn among instruments whose range holds the tile', async () => {
+  const loader = new PairLoader(join(root, 'a'), { split: 'train', batchSize: 4, seed: 9, keepLast: true, inRange: true });
+  const shards = new Map(manifest.shards.map((s) => [s.file, s]));
+  let checked = 0;
+  for await (const batch of loader.epoch(0)) {
+    batch.source.forEach((src, i) => {
+      const [lo, hi] = shards.get(src.file)!.pitchRanges[src.group]!;
+      const holds = (name: string) => {
+        const [a, b] = loader.ranges[loader.instruments.indexOf(name)]!;
+        return lo < 0 || (a <= lo && hi <= b);
+      };
+      const fitting = loader.instruments.filter(holds);
+      if (fitting.length >= 2) {
+        assert.ok(holds(batch.contentInstrument[i]!) && holds(batch.targetInstrument[i]!), `${batch.contentInstrument[i]} → ${batch.targetInstrument[i]} for notes ${lo}–${hi}`);
+        checked++;
+      }
+      assert.notEqual(batch.contentInstrument[i], batch.targetInstrument[i]);
+    });
+    batch.content.dispose();
+    batch.target.dispose();
+    batch.style.dispose();
+  }
+  assert.ok(checked > 0, 'some tiles fit at least two instruments');
+});

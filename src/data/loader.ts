@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tensor, tidy, keep, stack, loadSafetensorsAsync } from '../engine/index.js';
 import { seededRandom } from './phrases.js';
+import { instrument } from './instruments.js';
 import type { Manifest, Split } from './build.js';
 
 export interface PairBatch {
@@ -36,11 +37,18 @@ export interface PairLoaderOptions {
   window?: number;
   /** Keep a last, smaller batch (default false). */
   keepLast?: boolean;
+  /**
+   * Draw content and target only among instruments whose usual range holds every note of the
+   * tile (a flute asked to play a bass line sounds like no flute); when fewer than two do, any
+   * instrument may be drawn. Default false.
+   */
+  inRange?: boolean;
 }
 
 interface LoadedShard {
   file: string;
   piece: string;
+  pitchRanges: [number, number][];
   tiles: Tensor; // [groups, instruments, nMels, tileFrames] float16
   remaining: number[]; // group indices not yet served this epoch
 }
@@ -54,10 +62,13 @@ export class PairLoader {
   readonly instruments: string[];
   readonly shards: Manifest['shards'];
   readonly font: string;
+  /** Usual range (lowest, highest MIDI note) of each instrument, in dataset order. */
+  readonly ranges: [number, number][];
 
   constructor(readonly dir: string, readonly options: PairLoaderOptions) {
     this.manifest = readManifest(dir);
     this.instruments = this.manifest.config.instruments;
+    this.ranges = this.instruments.map((name) => instrument(name).range);
     this.font = options.font ?? this.manifest.config.trainFont.name;
     this.shards = this.manifest.shards.filter((s) => s.split === options.split && s.groups > 0 && s.fonts.includes(this.font));
     const fonts = [this.manifest.config.trainFont.name, this.manifest.config.heldOutFont.name];
@@ -89,7 +100,7 @@ export class PairLoader {
       return loadSafetensorsAsync(join(this.dir, shard.file)).then(({ tensors }) => {
         const tiles = keep(tensors.get(this.font)!);
         for (const [name, t] of tensors) if (name !== this.font) t.dispose();
-        return { file: shard.file, piece: shard.piece, tiles, remaining: shuffle([...Array(shard.groups).keys()], random) };
+        return { file: shard.file, piece: shard.piece, pitchRanges: shard.pitchRanges, tiles, remaining: shuffle([...Array(shard.groups).keys()], random) };
       });
     };
     pending = startLoad();
@@ -104,8 +115,14 @@ export class PairLoader {
         if (live.length === 0) break;
         const shard = live[Math.floor(random() * live.length)]!;
         const group = shard.remaining.pop()!;
-        const content = contentPool[Math.floor(random() * contentPool.length)]!;
-        const targets = targetPool.filter((t) => t !== content);
+        const [lo, hi] = shard.pitchRanges[group] ?? [-1, -1];
+        const fits = (i: number) => lo < 0 || (this.ranges[i]![0] <= lo && hi <= this.ranges[i]![1]);
+        let [contents, targetCandidates] = this.options.inRange ? [contentPool.filter(fits), targetPool.filter(fits)] : [contentPool, targetPool];
+        const pairable = contents.some((c) => targetCandidates.some((t) => t !== c));
+        if (!pairable) [contents, targetCandidates] = [contentPool, targetPool]; // no two instruments hold these notes
+        const withPartner = contents.filter((c) => targetCandidates.some((t) => t !== c));
+        const content = withPartner[Math.floor(random() * withPartner.length)]!;
+        const targets = targetCandidates.filter((t) => t !== content);
         const target = targets[Math.floor(random() * targets.length)]!;
         const others = loaded.filter((s) => s.piece !== shard.piece);
         const styleShard = others.length > 0 ? others[Math.floor(random() * others.length)]! : shard;
