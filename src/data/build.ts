@@ -19,7 +19,7 @@ import { tensor, tidy, stack, saveSafetensors, readSafetensorsHeader, writeFileA
 import { MelFrontEnd } from '../audio/mel.js';
 import { toTiles } from '../audio/tiles.js';
 import { tileSeconds } from '../audio/config.js';
-import { transpose, notesOf } from './midi.js';
+import { transpose, notesOf, type Score } from './midi.js';
 import { renderPrograms, normaliseLoudness } from './render.js';
 import { instrument } from './instruments.js';
 import { discoverPieces, generatedPieces, MIDI_SOURCES, type Piece, type Texture } from './sources.js';
@@ -86,8 +86,7 @@ interface Rendered {
 }
 
 /** Renders every instrument with the training font (and the held-out one where asked) at once. */
-async function renderJob(piece: Piece, transposition: number, withHeldOut: boolean, config: DatasetConfig): Promise<Rendered> {
-  const score = transpose(piece.score, transposition);
+async function renderJob(piece: Piece, score: Score, withHeldOut: boolean, config: DatasetConfig): Promise<Rendered> {
   const seconds = piece.seconds + 0.5; // the last release rings for half a second
   const programs = config.instruments.map((name) => instrument(name).program);
   const options = { sampleRate: config.analysis.sampleRate, synthRate: config.synthRate };
@@ -121,18 +120,18 @@ export async function buildDataset(
   const frontEnd = new MelFrontEnd(config.analysis);
   const step = (config.tileStep * config.analysis.hop) / config.analysis.sampleRate;
   const jobs = pieces
-    .flatMap((piece) => config.transpositions.map((transposition) => ({ piece, transposition, split: splitOf(piece.id, config) })))
+    .flatMap((piece) => config.transpositions.map((transposition) => ({ piece, transposition, split: splitOf(piece.id, config), score: transpose(piece.score, transposition) })))
     .map((job) => ({ ...job, file: join(outDir, 'shards', job.split, fileNameOf(job.piece.id, job.transposition)) }))
     .filter((job) => !existsSync(job.file)); // shards that exist were built before an interruption
   const total = jobs.length;
   // FluidSynth renders the next job in its own processes while this one is analysed
   const start = (i: number) => {
     const job = jobs[i];
-    return job ? renderJob(job.piece, job.transposition, wantsHeldOut(job.piece.id, job.transposition, job.split, config), config).catch((error: Error) => error) : null;
+    return job ? renderJob(job.piece, job.score, wantsHeldOut(job.piece.id, job.transposition, job.split, config), config).catch((error: Error) => error) : null;
   };
   let next = start(0);
   try {
-    for (const [done, { piece, transposition, split, file }] of jobs.entries()) {
+    for (const [done, { piece, transposition, split, file, score }] of jobs.entries()) {
       hooks.onPiece?.(done, total, piece.id);
       const rendered = await next!;
       next = start(done + 1);
@@ -144,7 +143,7 @@ export async function buildDataset(
       mkdirSync(join(outDir, 'shards', split), { recursive: true });
       const train = tilesOf(rendered.train, config, frontEnd);
       const heldOut = rendered.heldOut ? tilesOf(rendered.heldOut, config, frontEnd) : null;
-      const notes = notesOf(transpose(piece.score, transposition));
+      const notes = notesOf(score);
       const loudest = tidy(() => train.amax([1, 2, 3]).toArray()); // per group, over instruments
       const kept = loudest.flatMap((level, k) => (level > config.silenceLevel ? [k] : []));
       const offsets = kept.map((k) => Number((k * step).toFixed(4)));

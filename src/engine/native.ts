@@ -219,7 +219,7 @@ export const native: NativeAddon = loadAddon();
 native.setNumThreads(Number(process.env.MST_NUM_THREADS) || availableParallelism());
 
 // In a Node process glibc keeps mmap-ing and unmapping tensor-sized blocks (a Python process
-// running the same libtorch does not), so every step pays for freshly zeroed pages: stft + abs
-// of 60 s took 22 ms instead of 9.5 ms. Blocks up to 32 MiB come from the heap and freed heap
+// running the same libtorch does not), so every step pays for freshly zeroed pages (bench/audio.ts,
+// mel_60s, shows the difference with MST_MALLOC=default). Blocks up to 32 MiB come from the heap and freed heap
 // memory up to 1 GiB stays mapped. MST_MALLOC=default leaves glibc's settings alone.
 if (process.env.MST_MALLOC !== 'default') native.configureAllocator(32 << 20, 1 << 30);
