@@ -12,10 +12,17 @@ export interface Peer {
   close(): void;
 }
 
-/** Starts bench/<script> with Debian's Python and the same thread count; waits until it is ready. */
-export async function startPeer(script: string, threads: number): Promise<Peer> {
-  const child = spawn('/usr/bin/python3', [fileURLToPath(new URL(`../../bench/${script}`, import.meta.url))], {
-    env: { ...process.env, MST_NUM_THREADS: String(threads) },
+/**
+ * The Python with torch that the peers run on: Debian's python3-torch (the same libtorch and BLAS
+ * as the engine's default build), or `MST_PYTHON` where the engine is built against another
+ * torch (a pip torch with CUDA on a GPU machine: see scripts/gpu-check.sh).
+ */
+export const peerPython = process.env.MST_PYTHON ?? '/usr/bin/python3';
+
+/** Starts bench/<script> with the same thread count and `env`; waits until it is ready. */
+export async function startPeer(script: string, threads: number, env: Record<string, string> = {}): Promise<Peer> {
+  const child = spawn(peerPython, [fileURLToPath(new URL(`../../bench/${script}`, import.meta.url))], {
+    env: { ...process.env, MST_NUM_THREADS: String(threads), ...env },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();

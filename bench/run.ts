@@ -3,11 +3,17 @@
  * in one run on this machine with the same threads and BLAS. Rounds alternate between the two
  * (engine, then PyTorch) so that both see the same machine load; medians are reported.
  *
+ * Each case runs in a fresh pair of processes (this script re-runs itself with one case), so that
+ * the heap a training case leaves behind does not weigh on the next case on either side.
+ *
  * Prints one JSON line per case: {case, engine_median_s, pytorch_median_s, ratio, ...}.
- * Options: --rounds N (default 10), --iterations N per round (default 3), --cases a,b.
+ * Options: --rounds N (default 10), --iterations N per round (default 3), --cases a,b,
+ * --device cpu|cuda (default cpu; cuda needs an engine built against a CUDA libtorch and
+ * MST_PYTHON naming a Python whose torch has CUDA).
  */
+import { spawnSync } from 'node:child_process';
 import { SeedBench } from './seed-model.js';
-import { engineInfo } from '../src/engine/index.js';
+import { engineInfo, synchronize, type Device } from '../src/engine/index.js';
 import { startPeer, compareWithPeer, option } from './peer.js';
 
 const CASES = {
@@ -17,18 +23,39 @@ const CASES = {
 } as const;
 type CaseName = keyof typeof CASES;
 
+/** This script's own command line with `--cases` replaced by one case. */
+function argsForOneCase(name: string): string[] {
+  const args = process.argv.slice(1);
+  const at = args.indexOf('--cases');
+  if (at >= 0) args.splice(at, 2);
+  return [...process.execArgv, ...args, '--cases', name];
+}
+
 async function main() {
   const rounds = Number(option('rounds', '10'));
   const iterations = Number(option('iterations', '3'));
+  const device = option('device', 'cpu') as Device;
   const names = option('cases', Object.keys(CASES).join(',')).split(',') as CaseName[];
-  const info = engineInfo();
-  const twin = await startPeer('twin.py', info.threads);
-  const bench = new SeedBench();
   for (const name of names) {
     if (!(name in CASES)) throw new Error(`bench: unknown case ${name}; cases: ${Object.keys(CASES).join(', ')}`);
-    const figures = await compareWithPeer(twin, name, () => CASES[name](bench), rounds, iterations);
-    console.log(JSON.stringify({ case: name, ...figures, threads: info.threads, torch: info.torchVersion, blas: info.blas.split(',')[0] }));
   }
+  if (names.length > 1) {
+    for (const name of names) {
+      const { status } = spawnSync(process.execPath, argsForOneCase(name), { stdio: 'inherit' });
+      if (status !== 0) process.exit(status ?? 1);
+    }
+    return;
+  }
+  const name = names[0]!;
+  const info = engineInfo();
+  if (device !== 'cpu' && !info.cudaAvailable) throw new Error(`bench: --device ${device} but libtorch sees no CUDA device`);
+  const twin = await startPeer('twin.py', info.threads, { MST_DEVICE: device });
+  const bench = new SeedBench(device);
+  const figures = await compareWithPeer(twin, name, () => {
+    CASES[name](bench);
+    synchronize();
+  }, rounds, iterations);
+  console.log(JSON.stringify({ case: name, device, ...figures, threads: info.threads, torch: info.torchVersion, blas: info.blas.split(',')[0] }));
   twin.close();
 }
 

@@ -4,7 +4,7 @@
  * The real model (with its configs, losses and training) is src/model's job; this file only
  * fixes the workload the engine must run at PyTorch's speed.
  */
-import { Tensor, nn, F, optim, tidy, noGrad, inferenceMode, tensor, rand, randn, randnLike, randint, manualSeed, cat, arange } from '../src/engine/index.js';
+import { Tensor, nn, F, optim, tidy, noGrad, inferenceMode, tensor, rand, randn, randnLike, randint, manualSeed, cat, arange, type Device } from '../src/engine/index.js';
 
 const relu = (x: Tensor) => x.relu();
 
@@ -78,7 +78,7 @@ export class CrossAttention extends nn.Module {
 /** Sinusoidal embedding of timesteps t [B] → [B, dim]. */
 export function timestepEmbedding(t: Tensor, dim: number): Tensor {
   const half = dim / 2;
-  const freqs = arange(half, undefined, 1, { dtype: 'float32' }).mul(-Math.log(10000) / (half - 1)).exp(); // [half]
+  const freqs = arange(half, undefined, 1, { dtype: 'float32', device: t.device }).mul(-Math.log(10000) / (half - 1)).exp(); // [half]
   const args = t.float().unsqueeze(1).mul(freqs.unsqueeze(0)); // [B, half]
   return cat([args.sin(), args.cos()], 1);
 }
@@ -132,7 +132,7 @@ export function alphasCumprod(steps = 1000): Float32Array {
   return out;
 }
 
-/** The three timed workloads, as in twin.py's Bench. */
+/** The three timed workloads, as in twin.py's Bench, on `device` ('cpu' or 'cuda'). */
 export class SeedBench {
   readonly encoder = new Encoder();
   readonly decoder = new Decoder();
@@ -141,16 +141,18 @@ export class SeedBench {
   readonly aeOptimizer: optim.AdamW;
   readonly diffusionOptimizer: optim.AdamW;
   readonly abarValues = alphasCumprod();
-  readonly abar = tensor(this.abarValues);
+  readonly abar: Tensor;
   readonly x: Tensor;
   readonly styleX: Tensor;
 
-  constructor() {
+  constructor(readonly device: Device = 'cpu') {
     manualSeed(0);
+    for (const module of [this.encoder, this.decoder, this.style, this.unet]) module.to(device);
+    this.abar = tensor(this.abarValues, { device });
     this.aeOptimizer = new optim.AdamW([...this.encoder.parameters(), ...this.decoder.parameters()], { lr: 1e-4 });
     this.diffusionOptimizer = new optim.AdamW([...this.style.parameters(), ...this.unet.parameters(), ...this.decoder.parameters()], { lr: 1e-4 });
-    this.x = rand([16, 1, 128, 128]).mul(2).sub(1);
-    this.styleX = rand([16, 1, 128, 128]).mul(2).sub(1);
+    this.x = rand([16, 1, 128, 128]).mul(2).sub(1).to(device);
+    this.styleX = rand([16, 1, 128, 128]).mul(2).sub(1).to(device);
   }
 
   autoencoderStep(): number {
@@ -175,7 +177,7 @@ export class SeedBench {
     return tidy(() => {
       this.diffusionOptimizer.zeroGrad();
       const z0 = noGrad(() => this.encoder.forward(this.x));
-      const t = randint(0, 1000, [16]);
+      const t = randint(0, 1000, [16], { device: this.device });
       const noise = randnLike(z0);
       const ab = this.abar.indexSelect(0, t).reshape(16, 1, 1, 1);
       const sqrtAb = ab.sqrt();
@@ -199,13 +201,13 @@ export class SeedBench {
         const style = this.style.forward(this.styleX.slice(0, 0, 1));
         const timesteps = Array.from({ length: 10 }, (_, i) => 999 - 100 * i);
         const ab0 = this.abarValues[timesteps[0]!]!;
-        let z = this.encoder.forward(content).mul(Math.sqrt(ab0)).add(randn([1, 4, 16, 16]).mul(Math.sqrt(1 - ab0)));
+        let z = this.encoder.forward(content).mul(Math.sqrt(ab0)).add(randn([1, 4, 16, 16], { device: this.device }).mul(Math.sqrt(1 - ab0)));
         timesteps.forEach((t, i) => {
           // each step in its own scope, so that its intermediates are freed before the next
           z = tidy(() => {
             const ab = this.abarValues[t]!;
             const abPrev = i + 1 < timesteps.length ? this.abarValues[timesteps[i + 1]!]! : 1;
-            const eps = this.unet.forward(z, tensor([t], { dtype: 'int64' }), style);
+            const eps = this.unet.forward(z, tensor([t], { dtype: 'int64', device: this.device }), style);
             const x0 = z.sub(eps.mul(Math.sqrt(1 - ab))).div(Math.sqrt(ab));
             return x0.mul(Math.sqrt(abPrev)).add(eps.mul(Math.sqrt(1 - abPrev)));
           });

@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from peer_protocol import serve
 
 THREADS = int(os.environ.get("MST_NUM_THREADS", os.cpu_count()))
+DEVICE = os.environ.get("MST_DEVICE", "cpu")  # "cpu" or "cuda", as bench/run.ts --device
 torch.set_num_threads(THREADS)
 
 
@@ -97,7 +98,7 @@ class CrossAttention(nn.Module):
 
 def timestep_embedding(t, dim):
     half = dim // 2
-    freqs = torch.exp(torch.arange(half, dtype=torch.float32) * (-math.log(10000.0) / (half - 1)))
+    freqs = torch.exp(torch.arange(half, dtype=torch.float32, device=t.device) * (-math.log(10000.0) / (half - 1)))
     args = t.float()[:, None] * freqs[None, :]
     return torch.cat([args.sin(), args.cos()], dim=1)
 
@@ -145,9 +146,11 @@ class Bench:
         self.ae_opt = torch.optim.AdamW(list(self.encoder.parameters()) + list(self.decoder.parameters()), lr=1e-4)
         self.diff_opt = torch.optim.AdamW(
             list(self.style.parameters()) + list(self.unet.parameters()) + list(self.decoder.parameters()), lr=1e-4)
-        self.abar = alphas_cumprod()
-        self.x = torch.rand(16, 1, 128, 128) * 2 - 1
-        self.style_x = torch.rand(16, 1, 128, 128) * 2 - 1
+        for module in (self.encoder, self.decoder, self.style, self.unet):
+            module.to(DEVICE)
+        self.abar = alphas_cumprod().to(DEVICE)
+        self.x = (torch.rand(16, 1, 128, 128) * 2 - 1).to(DEVICE)
+        self.style_x = (torch.rand(16, 1, 128, 128) * 2 - 1).to(DEVICE)
 
     def autoencoder_step(self):
         self.encoder.train()
@@ -167,7 +170,7 @@ class Bench:
         self.diff_opt.zero_grad(set_to_none=True)
         with torch.no_grad():
             z0 = self.encoder(self.x)
-        t = torch.randint(0, 1000, (16,))
+        t = torch.randint(0, 1000, (16,), device=DEVICE)
         noise = torch.randn_like(z0)
         ab = self.abar[t].reshape(16, 1, 1, 1)
         zt = ab.sqrt() * z0 + (1 - ab).sqrt() * noise
@@ -186,11 +189,11 @@ class Bench:
             style = self.style(style_x)
             timesteps = list(range(999, -1, -100))  # 10 DDIM steps
             ab0 = self.abar[timesteps[0]]
-            z = ab0.sqrt() * self.encoder(content) + (1 - ab0).sqrt() * torch.randn(1, 4, 16, 16)
+            z = ab0.sqrt() * self.encoder(content) + (1 - ab0).sqrt() * torch.randn(1, 4, 16, 16, device=DEVICE)
             for i, t in enumerate(timesteps):
                 ab = self.abar[t]
-                ab_prev = self.abar[timesteps[i + 1]] if i + 1 < len(timesteps) else torch.tensor(1.0)
-                eps = self.unet(z, torch.tensor([t]), style)
+                ab_prev = self.abar[timesteps[i + 1]] if i + 1 < len(timesteps) else torch.tensor(1.0, device=DEVICE)
+                eps = self.unet(z, torch.tensor([t], device=DEVICE), style)
                 x0 = (z - (1 - ab).sqrt() * eps) / ab.sqrt()
                 z = ab_prev.sqrt() * x0 + (1 - ab_prev).sqrt() * eps
             return float(self.decoder(z).mean())

@@ -53,7 +53,7 @@ test("libtorch's own errors arrive as Error with the op name and libtorch's mess
   fails(() => randn([2]).add(randn([3])), Error, /^add: The size of tensor a \(2\) must match the size of tensor b \(3\)/);
   fails(() => randn([2]).item(), Error, /^item: item needs a tensor of one element, got 2$/);
   fails(() => randn([2]).backward(), Error, /^backward: element 0 of tensors does not require grad/);
-  fails(() => randn([2]).to('cuda'), Error, /^to: /);
+  fails(() => randn([2]).to('cuda:99'), Error, /^to: /); // no CUDA here, or no 100th device
   fails(() => arange(3).to('float32').indexSelect(0, tensor([5], { dtype: 'int64' })), Error, /^indexSelect: .*out of range/i);
 });
 

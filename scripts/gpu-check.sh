@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Builds the engine against a CUDA-enabled pip torch and checks it on a GPU machine that has
+# Python with torch, compilers and a GPU but no Node.js and no network.
+#
+#   scripts/gpu-check.sh --pack      here: puts Node, npm, Node's headers and node-addon-api in
+#                                    .devcarry/ (git-ignored) and builds dist/
+#   scripts/gpu-check.sh [OUT_DIR]   there, in a copy of the repository holding .devcarry/ and
+#                                    dist/: builds native/ against that torch
+#                                    (MST_LIBTORCH = torch's package folder), runs the engine's
+#                                    tests (the CUDA ones included) and the engine-vs-PyTorch
+#                                    benchmark on the GPU; logs go to OUT_DIR (default ./gpu-check).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+carry=.devcarry
+
+if [[ "${1:-}" == --pack ]]; then
+  mkdir -p "$carry"
+  xz -T0 -6 -c "$(command -v node)" >"$carry/node.xz"
+  tar cJf "$carry/npm.tar.xz" -C "$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")" npm
+  tar cJf "$carry/nodeinc.tar.xz" -C /usr include/node
+  rm -rf "$carry/node-addon-api" && cp -r node_modules/node-addon-api "$carry/"
+  npm run --silent build
+  du -sh "$carry" dist
+  exit 0
+fi
+
+out=${1:-gpu-check}
+mkdir -p "$out"
+tools=/tmp/mst-node
+mkdir -p "$tools/bin" "$tools/nodedir"
+xz -dc "$carry/node.xz" >"$tools/bin/node" && chmod +x "$tools/bin/node"
+tar xJf "$carry/npm.tar.xz" -C "$tools"
+tar xJf "$carry/nodeinc.tar.xz" -C "$tools/nodedir"
+mkdir -p node_modules && rm -rf node_modules/node-addon-api && cp -r "$carry/node-addon-api" node_modules/
+export PATH="$tools/bin:$PATH" npm_config_nodedir="$tools/nodedir"
+MST_PYTHON=$(command -v python3)
+MST_LIBTORCH=$("$MST_PYTHON" -c 'import os, torch; print(os.path.dirname(torch.__file__))')
+export MST_PYTHON MST_LIBTORCH
+echo "node $(node --version); torch $("$MST_PYTHON" -c 'import torch; print(torch.__version__, torch.version.cuda)') at $MST_LIBTORCH"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+
+node native/torch-config.mjs --summary | tee "$out/torch-config.json"
+start=$SECONDS
+node "$tools/npm/bin/npm-cli.js" run build:native >"$out/build.log" 2>&1 || { tail -60 "$out/build.log"; exit 1; }
+echo "native build: $((SECONDS - start)) s"
+node -e "import('./dist/src/engine/index.js').then((e) => console.log(JSON.stringify(e.engineInfo())))" | tee "$out/engine-info.json"
+
+node --test --test-reporter=spec dist/src/engine/ >"$out/engine-tests.log" 2>&1 && status=0 || status=$?
+grep -E '^ℹ (tests|pass|fail|skipped)|^✖' "$out/engine-tests.log" | head -40
+echo "engine tests exit status: $status"
+
+node dist/bench/run.js --device cuda --rounds 10 --iterations 10 | tee "$out/bench-cuda.jsonl"
+exit "$status"
