@@ -35,11 +35,11 @@ MST_FN(ZeroGrad) {
   for (auto& t : UnwrapList(ARG(0))) t.mutable_grad() = at::Tensor();
   return info.Env().Undefined();
 }
-MST_FN(IsGradEnabled) { return Napi::Boolean::New(info.Env(), at::GradMode::is_enabled()); }
+MST_FN(IsGradEnabled) { return Napi::Boolean::New(info.Env(), c10::GradMode::is_enabled()); }
 // setGradEnabled(flag) -> previous flag
 MST_FN(SetGradEnabled) {
-  bool previous = at::GradMode::is_enabled();
-  at::GradMode::set_enabled(Bool(ARG(0)));
+  bool previous = c10::GradMode::is_enabled();
+  c10::GradMode::set_enabled(Bool(ARG(0)));
   return Napi::Boolean::New(info.Env(), previous);
 }
 

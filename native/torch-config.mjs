@@ -13,14 +13,16 @@ import { join } from 'node:path';
 const root = process.env.MST_LIBTORCH;
 
 function torchVersion(includeDir) {
-  for (const candidate of [join(includeDir, 'torch/version.h'), join(includeDir, 'torch/csrc/api/include/torch/version.h')]) {
+  // torch 2.9 and later keep the numbers in torch/headeronly/version.h, which version.h includes.
+  const candidates = ['torch/version.h', 'torch/headeronly/version.h', 'torch/csrc/api/include/torch/version.h'];
+  for (const candidate of candidates.map((c) => join(includeDir, c))) {
     if (!existsSync(candidate)) continue;
     const text = readFileSync(candidate, 'utf8');
-    const major = Number(/TORCH_VERSION_MAJOR (\d+)/.exec(text)?.[1]);
-    const minor = Number(/TORCH_VERSION_MINOR (\d+)/.exec(text)?.[1]);
-    return { major, minor };
+    const major = /TORCH_VERSION_MAJOR (\d+)/.exec(text)?.[1];
+    const minor = /TORCH_VERSION_MINOR (\d+)/.exec(text)?.[1];
+    if (major !== undefined && minor !== undefined) return { major: Number(major), minor: Number(minor) };
   }
-  throw new Error(`torch-config: no torch/version.h under ${includeDir}; install libtorch-dev or set MST_LIBTORCH`);
+  throw new Error(`torch-config: no TORCH_VERSION_MAJOR in torch/version.h under ${includeDir}; install libtorch-dev or set MST_LIBTORCH`);
 }
 
 function cxxAbiFlag(torchRoot) {
