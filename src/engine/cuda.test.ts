@@ -64,7 +64,7 @@ function randnSeeded(shape: number[]): Tensor {
 
 function smallNetwork(): nn.Sequential {
   return new nn.Sequential(
-    new nn.Conv2d(1, 8, 3, { stride: 2, padding: 1 }), new nn.BatchNorm2d(8), nn.ReLU(),
+    new nn.Conv2d(1, 8, 3, { stride: 2, padding: 1, bias: false }), new nn.BatchNorm2d(8), nn.ReLU(), // a bias before BatchNorm gets no gradient, only noise
     new nn.ConvTranspose2d(8, 1, 3, { stride: 2, padding: 1, outputPadding: 1 }), nn.Tanh(),
   );
 }

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, writeFileSync, readFileSync, existsSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { repoRoot } from '../testing/helpers.js';
+import { repoRoot, pythonWithTorch } from '../testing/helpers.js';
 import { tensor, randn, arange, saveSafetensors, loadSafetensors, SafetensorsError, saveCheckpoint, loadCheckpoint, nn, tidy, StateDictError, manualSeed } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mst-safetensors-'));
@@ -44,7 +44,7 @@ test('a reader in Python with PyTorch reads our files', () => {
     const tensors = { 'enc.weight': randn([4, 3, 3, 3]), 'enc.bias': randn([4]).to('bfloat16'), steps: arange(10) };
     const path = join(dir, 'py.safetensors');
     saveSafetensors(path, tensors, { 'mst.config': '{"a":1}' });
-    const out = JSON.parse(execFileSync('/usr/bin/python3', [join(repoRoot, 'test', 'read_safetensors.py'), path], { encoding: 'utf8' })) as {
+    const out = JSON.parse(execFileSync(pythonWithTorch, [join(repoRoot, 'test', 'read_safetensors.py'), path], { encoding: 'utf8' })) as {
       metadata: Record<string, string>;
       tensors: Record<string, { dtype: string; shape: number[]; sum: number }>;
     };

@@ -42,3 +42,6 @@ export function assertTensor(t: Tensor, shape: readonly number[], values: ArrayL
   assert.deepEqual([...t.shape], [...shape], `${options.what ?? 'tensor'}: shape`);
   assertAllClose(t.toFloat32Array(), values, options);
 }
+
+/** A Python with PyTorch: Debian's python3-torch, or `MST_PYTHON` (as on GPU machines). */
+export const pythonWithTorch = process.env.MST_PYTHON ?? '/usr/bin/python3';
