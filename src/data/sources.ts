@@ -5,10 +5,12 @@
  * tagged 'monophonic'.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { midiLumps } from './wad.js';
+import { abcToMidi, musescoreToMidi, mmaToMidi, ConverterMissingError, type ConvertedMidi } from './notation.js';
+import { grooveCharts } from './grooves.js';
 import { parseScore, channelsOf, onlyChannels, cutScore, scoreStats, type Score } from './midi.js';
 import { makePhrase, phraseToScore, type PhraseKind } from './phrases.js';
 
@@ -18,10 +20,18 @@ export interface MidiSource {
   package: string;
   /** Where its files are: the first of these folders that exists. */
   directories: string[];
-  /** 'midi' (default): .mid files; 'wad': the MIDI music lumps of the <name>*.wad archives there. */
-  format?: 'midi' | 'wad';
-  /** SPDX-style licence of the music, from the package's copyright file. */
+  /**
+   * 'midi' (default): .mid files (in subfolders too with `recursive`); 'wad': the MIDI music
+   * lumps of the <name>*.wad archives there; 'abc': every tune of the .abc files (abc2midi);
+   * 'musescore': .mscx/.mscz scores (mscore3); 'mma-grooves': chord charts over the groove
+   * library there (grooves.ts, mma).
+   */
+  format?: 'midi' | 'wad' | 'abc' | 'musescore' | 'mma-grooves';
+  recursive?: boolean;
+  /** SPDX-style licence of the music, from the package's copyright file… */
   licence: string;
+  /** …or, where the files differ, by file name. */
+  licenceOf?: Record<string, string>;
   /** Pieces longer than this are cut (some loop for many minutes). */
   cutSeconds?: number;
 }
@@ -29,6 +39,14 @@ export interface MidiSource {
 export const MIDI_SOURCES: readonly MidiSource[] = Object.freeze([
   { name: 'openmsx', package: 'openttd-openmsx', directories: ['/usr/share/games/openttd/baseset/openmsx'], licence: 'GPL-2.0', cutSeconds: 180 },
   { name: 'planetblupi', package: 'planetblupi-music-midi', directories: ['/usr/share/planetblupi/music'], licence: 'GPL-3.0-or-later', cutSeconds: 150 },
+  { name: 'mma-examples', package: 'mma', directories: ['/usr/share/doc/mma/examples'], recursive: true, licence: 'GPL-2.0-or-later', cutSeconds: 180 },
+  { name: 'mma-grooves', package: 'mma', directories: ['/usr/share/mma/lib/stdlib'], format: 'mma-grooves', licence: 'GPL-2.0-or-later (MMA groove library; charts by mst)' },
+  { name: 'abcmidi', package: 'abcmidi', directories: ['/usr/share/doc/abcmidi/examples'], format: 'abc', licence: 'GPL-2.0-or-later', cutSeconds: 180 },
+  { name: 'abcm2ps', package: 'abcm2ps', directories: ['/usr/share/doc/abcm2ps/examples'], format: 'abc', licence: 'GPL-3.0-or-later', cutSeconds: 180 },
+  {
+    name: 'musescore', package: 'musescore3', directories: ['/usr/share/mscore3-3.2/demos'], format: 'musescore', licence: 'GPL-2.0', cutSeconds: 180,
+    licenceOf: { Brassed_Up: 'CC-BY-SA-4.0', Dynamic_Strings: 'CC-BY-SA-4.0', Fugue_1: 'CC-BY-3.0', Reunion: 'CC-BY-3.0', Unclaimed_Gift: 'CC-BY-3.0' },
+  },
   // Installing the package pulls in a game engine, so scripts/setup.sh unpacks its .deb instead
   { name: 'freedoom', package: 'freedoom', directories: ['/usr/share/games/doom', join(packageRoot(), 'data', 'sources', 'freedoom', 'usr', 'share', 'games', 'doom')], format: 'wad', licence: 'BSD-3-Clause (Freedoom)', cutSeconds: 180 },
 ]);
@@ -40,25 +58,49 @@ function packageRoot(): string {
   return dir;
 }
 
-/** The MIDI files of a source as (name, bytes, path), sorted by name; the same music only once. */
-function midiFilesOf(source: MidiSource, directory: string, log: DiscoveryLog): { name: string; bytes: Uint8Array; path: string }[] {
-  const files: { name: string; bytes: Uint8Array; path: string }[] = [];
-  if (source.format === 'wad') {
-    // only the source's own archives: other WADs in the same folder carry other licences
-    const own = new RegExp(`^${source.name}.*\\.wad$`, 'i');
-    for (const wad of readdirSync(directory).filter((f) => own.test(f)).sort()) {
-      const path = join(directory, wad);
-      try {
-        for (const lump of midiLumps(path)) files.push({ name: `${wad.replace(/\.wad$/i, '')}-${lump.name}`, bytes: lump.bytes, path: `${path}:${lump.name}` });
-      } catch (error) {
-        log(`skipping ${path}: ${(error as Error).message}`);
+/** Files under `directory` whose names match `pattern`, sorted, in subfolders too if `recursive`. */
+function filesIn(directory: string, pattern: RegExp, recursive = false): string[] {
+  const found = readdirSync(directory, { recursive, withFileTypes: false, encoding: 'utf8' })
+    .filter((f) => pattern.test(f))
+    .map((f) => join(directory, f));
+  return found.sort();
+}
+
+/** The MIDI files of a source, sorted by name; the same music only once. */
+function midiFilesOf(source: MidiSource, directory: string, log: DiscoveryLog): ConvertedMidi[] {
+  const files: ConvertedMidi[] = [];
+  /** Runs a conversion; a file that fails is logged and skipped, a missing program stops the source. */
+  const convert = (path: string, make: () => ConvertedMidi[]) => {
+    try {
+      files.push(...make());
+    } catch (error) {
+      if (error instanceof ConverterMissingError) throw error;
+      log(`skipping ${path}: ${(error as Error).message}`);
+    }
+  };
+  switch (source.format ?? 'midi') {
+    case 'wad': {
+      // only the source's own archives: other WADs in the same folder carry other licences
+      for (const path of filesIn(directory, new RegExp(`^${source.name}.*\\.wad$`, 'i'))) {
+        const wad = basename(path).replace(/\.wad$/i, '');
+        convert(path, () => midiLumps(path).map((lump) => ({ name: `${wad}-${lump.name}`, bytes: lump.bytes, path: `${path}:${lump.name}` })));
       }
+      break;
     }
-  } else {
-    for (const file of readdirSync(directory).filter((f) => /\.midi?$/i.test(f)).sort()) {
-      const path = join(directory, file);
-      files.push({ name: basename(file).replace(/\.midi?$/i, ''), bytes: readFileSync(path), path });
-    }
+    case 'abc':
+      for (const path of filesIn(directory, /\.abc$/i)) convert(path, () => abcToMidi(path));
+      break;
+    case 'musescore':
+      for (const path of filesIn(directory, /\.msc[xz]$/i)) convert(path, () => [musescoreToMidi(path)]);
+      break;
+    case 'mma-grooves':
+      for (const { style, chart, path } of grooveCharts(directory)) convert(path, () => [mmaToMidi(chart, style, path)]);
+      break;
+    case 'midi':
+      for (const path of filesIn(directory, /\.midi?$/i, source.recursive)) {
+        const name = relative(directory, path).replace(/\.midi?$/i, '').replaceAll('/', '-');
+        files.push({ name, bytes: readFileSync(path), path });
+      }
   }
   const seen = new Set<string>();
   return files.filter((f) => {
@@ -98,7 +140,14 @@ export function discoverPieces(sources: readonly MidiSource[], log: DiscoveryLog
       log(`skipping ${source.name}: none of ${source.directories.join(', ')} exists (run scripts/setup.sh, or apt-get install ${source.package})`);
       continue;
     }
-    for (const { name, bytes, path } of midiFilesOf(source, directory, log).slice(0, maxPerSource)) {
+    let files: ConvertedMidi[];
+    try {
+      files = midiFilesOf(source, directory, log);
+    } catch (error) {
+      log(`skipping ${source.name}: ${(error as Error).message}`);
+      continue;
+    }
+    for (const { name, bytes, path } of files.slice(0, maxPerSource)) {
       let score: Score;
       try {
         score = parseScore(bytes, path);
@@ -114,12 +163,13 @@ export function discoverPieces(sources: readonly MidiSource[], log: DiscoveryLog
         log(`skipping ${path}: no melodic notes`);
         continue;
       }
-      pieces.push({ id, source: source.name, licence: source.licence, texture: stats.maxPolyphony > 1 ? 'polyphonic' : 'monophonic', score, seconds: stats.seconds });
+      const licence = source.licenceOf?.[name] ?? source.licence;
+      pieces.push({ id, source: source.name, licence, texture: stats.maxPolyphony > 1 ? 'polyphonic' : 'monophonic', score, seconds: stats.seconds });
       // its busiest monophonic channel, alone
       const melody = channelsOf(score).filter((c) => c.maxPolyphony === 1).sort((a, b) => b.notes - a.notes)[0];
       if (melody && stats.maxPolyphony > 1 && melody.notes >= 16) {
         const line = onlyChannels(score, new Set([melody.channel]));
-        pieces.push({ id: `${id}#melody`, source: source.name, licence: source.licence, texture: 'monophonic', score: line, seconds: scoreStats(line).seconds });
+        pieces.push({ id: `${id}#melody`, source: source.name, licence, texture: 'monophonic', score: line, seconds: scoreStats(line).seconds });
       }
     }
   }
