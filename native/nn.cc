@@ -15,6 +15,11 @@ int64_t Reduction(const Napi::Value& value) {
 
 MST_FN(Matmul) { return Wrap(info.Env(), at::matmul(Unwrap(ARG(0)), Unwrap(ARG(1)))); }
 MST_FN(Bmm) { return Wrap(info.Env(), at::bmm(Unwrap(ARG(0)), Unwrap(ARG(1)))); }
+// eigh(a [..., n, n] symmetric) -> [eigenvalues [..., n] ascending, eigenvectors [..., n, n] as columns]
+MST_FN(Eigh) {
+  auto [values, vectors] = at::linalg_eigh(Unwrap(ARG(0)));
+  return WrapList(info.Env(), {values, vectors});
+}
 // linear(x, weight [out, in], bias [out] | null)
 MST_FN(Linear) { return Wrap(info.Env(), at::linear(Unwrap(ARG(0)), Unwrap(ARG(1)), UnwrapOptional(ARG(2)))); }
 
@@ -108,6 +113,7 @@ MST_FN(BceWithLogits) {
 void RegisterNN(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "matmul", Matmul);
   Export(env, exports, "bmm", Bmm);
+  Export(env, exports, "eigh", Eigh);
   Export(env, exports, "linear", Linear);
   Export(env, exports, "conv1d", Conv1d);
   Export(env, exports, "conv2d", Conv2d);

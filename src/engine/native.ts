@@ -124,6 +124,7 @@ export interface NativeAddon {
   // nn.cc
   matmul(a: T, b: T): T;
   bmm(a: T, b: T): T;
+  eigh(a: T): [T, T];
   linear(x: T, w: T, b: Maybe<T>): T;
   conv1d(x: T, w: T, b: Maybe<T>, stride: Num[], padding: Num[], dilation: Num[], groups: Num): T;
   conv2d(x: T, w: T, b: Maybe<T>, stride: Num[], padding: Num[], dilation: Num[], groups: Num): T;

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFixture, assertTensor } from '../testing/helpers.js';
-import { Tensor, tensor, cat, stack, where, bmm, atan2, F, stft, istft, rfft, irfft, hannWindow, tidy, type DType } from './index.js';
+import { Tensor, tensor, cat, stack, where, bmm, atan2, eigh, F, stft, istft, rfft, irfft, hannWindow, tidy, type DType } from './index.js';
 
 interface Values {
   shape: number[];
@@ -66,6 +66,7 @@ const OPS: Record<string, Op> = {
   stft_magnitude: (x) => stft(x, stftOptions(hannWindow(64))).abs(),
   rfft_abs: (x) => rfft(x).abs(),
   irfft_rfft: (x) => irfft(rfft(x).mul(0.5), { n: 16 }),
+  eigh_values: (x) => eigh(x.matmul(x.transpose(-1, -2))).values,
   stft_istft: (x) => {
     const w = hannWindow(64);
     return istft(stft(x, stftOptions(w)), { ...stftOptions(w), length: x.shape[1]! });
@@ -102,3 +103,13 @@ for (const c of fixture.cases) {
     });
   });
 }
+
+test('eigh: each eigenvector v of a symmetric matrix A satisfies A·v = λ·v, and they are orthonormal', () => {
+  tidy(() => {
+    const a = tensor([[2, 1, 0], [1, 2, 0], [0, 0, 5]]);
+    const { values, vectors } = eigh(a);
+    assertTensor(values, [3], [1, 3, 5], { atol: 1e-5 });
+    assertTensor(a.matmul(vectors), [3, 3], vectors.mul(values.unsqueeze(0)).toFloat32Array(), { atol: 1e-5 });
+    assertTensor(vectors.transpose(0, 1).matmul(vectors), [3, 3], [1, 0, 0, 0, 1, 0, 0, 0, 1], { atol: 1e-5 });
+  });
+});

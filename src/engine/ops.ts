@@ -2,7 +2,7 @@
  * Free functions over several tensors: joining, selecting, comparing.
  */
 import { native } from './native.js';
-import { typeError } from './errors.js';
+import { typeError, rangeError, shapeOf } from './errors.js';
 import { Tensor, wrap, asHandle, operand, normDim, type TensorLike } from './tensor.js';
 
 function handles(op: string, tensors: Tensor[]) {
@@ -34,4 +34,14 @@ export function matmul(a: Tensor, b: Tensor): Tensor { return a.matmul(b); }
 /** Batched matrix product: [B, n, m] × [B, m, p] → [B, n, p]. */
 export function bmm(a: Tensor, b: Tensor): Tensor {
   return wrap(native.bmm(asHandle('bmm', 'a', a), asHandle('bmm', 'b', b)));
+}
+/**
+ * Eigen-decomposition of symmetric matrices a [..., n, n] (torch.linalg.eigh, from the lower
+ * triangle): eigenvalues [..., n] in ascending order and eigenvectors [..., n, n] as columns.
+ */
+export function eigh(a: Tensor): { values: Tensor; vectors: Tensor } {
+  const h = asHandle('eigh', 'a', a);
+  if (a.ndim < 2 || a.shape[a.ndim - 1] !== a.shape[a.ndim - 2]) throw rangeError('eigh', 'a', 'square matrices [..., n, n]', shapeOf(a));
+  const [values, vectors] = native.eigh(h);
+  return { values: wrap(values), vectors: wrap(vectors) };
 }
