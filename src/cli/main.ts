@@ -7,6 +7,7 @@ import { doctorCommand } from './doctor.js';
 import { spectrogramCommand } from './spectrogram.js';
 import { resynthCommand } from './resynth.js';
 import { datasetCommand } from './dataset.js';
+import { evalCommand } from './eval.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
 
@@ -19,6 +20,7 @@ export async function run(argv: string[]): Promise<void> {
   program.addCommand(spectrogramCommand());
   program.addCommand(resynthCommand());
   program.addCommand(datasetCommand());
+  program.addCommand(evalCommand());
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -13,6 +13,7 @@ const random = readFixture<{ random: Record<string, unknown> }>('ops.json').rand
   linear_init_7: { weight: number[]; bias: number[] };
   conv2d_init_7: { weight: number[]; bias: number[] };
   conv_transpose2d_init_7: { weight: number[]; bias: number[] };
+  conv1d_init_7: { weight: number[]; bias: number[] };
 };
 
 test('nested arrays infer their shape; typed arrays keep their dtype', () => {
@@ -81,7 +82,7 @@ test('the generator state restores a random sequence', () => {
   });
 });
 
-test('default initialisation of Linear, Conv2d and ConvTranspose2d equals torch.nn', () => {
+test('default initialisation of Linear, Conv1d, Conv2d and ConvTranspose2d equals torch.nn', () => {
   manualSeed(7);
   const linear = new nn.Linear(4, 3);
   assertAllClose(linear.weight.toFloat32Array(), random.linear_init_7.weight, { what: 'Linear weight' });
@@ -94,5 +95,10 @@ test('default initialisation of Linear, Conv2d and ConvTranspose2d equals torch.
   const convT = new nn.ConvTranspose2d(4, 2, 3);
   assertAllClose(convT.weight.toFloat32Array(), random.conv_transpose2d_init_7.weight, { what: 'ConvTranspose2d weight' });
   assertAllClose(convT.bias!.toFloat32Array(), random.conv_transpose2d_init_7.bias, { what: 'ConvTranspose2d bias' });
-  for (const m of [linear, conv, convT]) m.dispose();
+  manualSeed(7);
+  const conv1 = new nn.Conv1d(3, 2, 5);
+  assertAllClose(conv1.weight.toFloat32Array(), random.conv1d_init_7.weight, { what: 'Conv1d weight' });
+  assertAllClose(conv1.bias!.toFloat32Array(), random.conv1d_init_7.bias, { what: 'Conv1d bias' });
+  assert.deepEqual(conv1.weight.shape, [2, 3, 5]);
+  for (const m of [linear, conv, convT, conv1]) m.dispose();
 });

@@ -67,6 +67,13 @@ export class Tensor implements Scoped {
     return viewBytes(native.toBuffer(this.handle('toTypedArray')), this.dtype);
   }
   /** The values as a flat JS number array. */
+  /** The values as float64 (converted from any dtype), row-major, copied to the CPU. */
+  toFloat64Array(): Float64Array {
+    const t = this.dtype === 'float64' ? this : this.to('float64');
+    const bytes = native.toBuffer(t.handle('toFloat64Array'));
+    if (t !== this) t.dispose();
+    return new Float64Array(bytes);
+  }
   toArray(): number[] {
     return Array.from(this.toFloat32Array());
   }

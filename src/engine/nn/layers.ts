@@ -71,6 +71,28 @@ export class Conv2d extends Weighted {
   }
 }
 
+export interface Conv1dOptions {
+  stride?: number;
+  padding?: number;
+  dilation?: number;
+  groups?: number;
+  bias?: boolean;
+}
+
+/** 1-D convolution: [N, inChannels, L] → [N, outChannels, L']. */
+export class Conv1d extends Weighted {
+  readonly options: Required<Omit<Conv1dOptions, 'bias'>>;
+  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: number, options: Conv1dOptions = {}) {
+    super();
+    const groups = checkGroups('Conv1d', positive('Conv1d', 'inChannels', inChannels), positive('Conv1d', 'outChannels', outChannels), options.groups ?? 1);
+    this.weightAndBias([outChannels, inChannels / groups, positive('Conv1d', 'kernelSize', kernelSize)], outChannels, options.bias !== false);
+    this.options = { stride: options.stride ?? 1, padding: options.padding ?? 0, dilation: options.dilation ?? 1, groups };
+  }
+  forward(x: Tensor): Tensor {
+    return F.conv1d(x, this.weight, this.bias, this.options);
+  }
+}
+
 export interface ConvTranspose2dOptions extends Conv2dOptions {
   outputPadding?: F.Pair;
 }

@@ -1,0 +1,81 @@
+/**
+ * The instrument judge: which instrument plays a log-mel tile. It measures style accuracy (the
+ * share of outputs it labels as the target instrument) and gives the embedding for a Fréchet
+ * distance between outputs and real renders.
+ *
+ * Its architecture is deliberately unlike the training loss's feature network (a VGGish-style
+ * stack of 3×3 2-D convolutions and pooling), so that a model cannot score well here by gaming
+ * its own loss: the judge reads each frame's mel bins as the channels of a 1-D convolution over
+ * time (a time-delay network, as in speaker embeddings), with dilations 1, 2, 4, 8 and
+ * residual connections, pools the mean and standard deviation over time, and classifies.
+ * It is trained by `mst eval train-judge` on the held-out SoundFont's renders only.
+ */
+import { Tensor, nn, F, cat } from '../engine/index.js';
+
+export interface JudgeConfig {
+  /** Instruments it tells apart, in logit order. */
+  instruments: string[];
+  /** Mel bins of its input tiles. */
+  nMels: number;
+  /** Channels of the temporal convolutions. */
+  channels: number;
+  /** Dilation of each residual block. */
+  dilations: number[];
+  /** Width of the embedding (the Fréchet distance's space). */
+  embedding: number;
+}
+
+export const DEFAULT_JUDGE: Omit<JudgeConfig, 'instruments'> = { nMels: 128, channels: 128, dilations: [1, 2, 4, 8], embedding: 128 };
+
+/** conv (kernel 3, dilated) → GroupNorm → GELU, added to its input. */
+class TemporalBlock extends nn.Module {
+  readonly conv: nn.Conv1d;
+  readonly norm: nn.GroupNorm;
+  constructor(channels: number, dilation: number) {
+    super();
+    this.conv = this.child('conv', new nn.Conv1d(channels, channels, 3, { dilation, padding: dilation }));
+    this.norm = this.child('norm', new nn.GroupNorm(8, channels));
+  }
+  /** [B, C, T] → [B, C, T] */
+  forward(x: Tensor): Tensor {
+    return x.add(F.gelu(this.norm.forward(this.conv.forward(x))));
+  }
+}
+
+export interface JudgeOutput {
+  /** [B, instruments] */
+  logits: Tensor;
+  /** [B, embedding] */
+  embedding: Tensor;
+}
+
+export class InstrumentJudge extends nn.Module {
+  readonly input: nn.Conv1d;
+  readonly blocks: TemporalBlock[];
+  readonly embed: nn.Linear;
+  readonly classify: nn.Linear;
+
+  constructor(readonly config: JudgeConfig) {
+    super();
+    const { nMels, channels, dilations, embedding, instruments } = config;
+    this.input = this.child('input', new nn.Conv1d(nMels, channels, 1));
+    this.blocks = dilations.map((d, i) => this.child(`blocks${i}`, new TemporalBlock(channels, d)));
+    this.embed = this.child('embed', new nn.Linear(2 * channels, embedding));
+    this.classify = this.child('classify', new nn.Linear(embedding, instruments.length));
+  }
+
+  /** Tiles [B, 1, nMels, T] in [-1, 1] → logits and embeddings. */
+  forward(tiles: Tensor): JudgeOutput {
+    let x = this.input.forward(tiles.squeeze(1)); // [B, C, T]
+    for (const block of this.blocks) x = block.forward(x);
+    const pooled = cat([x.mean([2]), x.std([2])], 1); // [B, 2C]
+    const embedding = F.gelu(this.embed.forward(pooled));
+    return { logits: this.classify.forward(embedding), embedding };
+  }
+
+  /** The instrument it hears in each tile. */
+  predict(tiles: Tensor): string[] {
+    const indices = this.forward(tiles).logits.argmax(1).toArray();
+    return indices.map((i) => this.config.instruments[i]!);
+  }
+}
