@@ -5,7 +5,10 @@ import { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import cliProgress from 'cli-progress';
-import { trainJudge, saveJudge, type JudgeScore } from '../eval/train-judge.js';
+import { existsSync } from 'node:fs';
+import { trainJudge, saveJudge, loadJudge, type JudgeScore } from '../eval/train-judge.js';
+import { evaluate, type EvaluationReport } from '../eval/evaluate.js';
+import { BASELINES, type TransferSystem } from '../eval/baselines.js';
 import { writeFileAtomic } from '../engine/safetensors.js';
 
 /** A confusion matrix as aligned text, rows = true instrument, columns = the judge's label. */
@@ -61,5 +64,60 @@ export function evalCommand(): Command {
         console.log(confusionTable(report.instruments, score));
       }
     });
+  evaluation
+    .command('run')
+    .description('score systems on the test pairs: ground truth, judged style, transcribed content, cost')
+    .option('--model <names>', `systems to score, comma-separated: ${Object.keys(BASELINES).join(', ')}`, Object.keys(BASELINES).join(','))
+    .option('--data <dir>', 'a built dataset', join('data', 'full'))
+    .option('--judge <file>', 'the instrument judge (mst eval train-judge)', join('models', 'judge', 'judge.safetensors'))
+    .option('--split <name>', 'validation or test', 'test')
+    .option('--groups <n>', 'test pairs per system', positiveInteger('groups'), 256)
+    .option('--audio-groups <n>', 'of those, resynthesised and transcribed', positiveInteger('audio-groups'), 48)
+    .option('--seed <n>', 'seed of the pair draw', Number, 0)
+    .option('--json', 'print every figure as one JSON object')
+    .action(async (options: { model: string; data: string; judge: string; split: string; groups: number; audioGroups: number; seed: number; json?: boolean }) => {
+      if (options.split !== 'validation' && options.split !== 'test') throw new RangeError(`--split: Expected validation or test but received ${options.split}`);
+      const systems: TransferSystem[] = options.model.split(',').map((name) => {
+        const system = BASELINES[name];
+        if (!system) throw new RangeError(`--model: Expected one of ${Object.keys(BASELINES).join(', ')} but received ${name}`);
+        return system;
+      });
+      if (!existsSync(options.judge)) throw new Error(`no judge at ${options.judge}: train one with mst eval train-judge --data ${options.data} --out ${options.judge}`);
+      const { judge } = loadJudge(options.judge);
+      const report = await evaluate(systems, {
+        datasetDir: options.data,
+        split: options.split,
+        judge,
+        groups: options.groups,
+        audioGroups: options.audioGroups,
+        seed: options.seed,
+        onProgress: (message) => console.error(message),
+      });
+      console.log(options.json ? JSON.stringify({ ...report, judgeFile: options.judge }) : summaryTable(report));
+    });
   return evaluation;
+}
+
+/** The overall figures of each system as a Markdown table. */
+export function summaryTable(report: EvaluationReport): string {
+  const columns: [string, (s: EvaluationReport['systems'][number]['overall']) => string][] = [
+    ['MSE', (o) => o.mse.toFixed(4)],
+    ['mel LSD dB', (o) => o.melLsdDb.toFixed(2)],
+    ['resynth LSD dB', (o) => o.resynthMelLsdDb.toFixed(2)],
+    ['style acc.', (o) => o.styleAccuracy.toFixed(3)],
+    ['Fréchet (judge)', (o) => o.frechetJudgeDistance.toFixed(2)],
+    ['onset F1 50 ms', (o) => o.contentF1At50ms.toFixed(3)],
+    ['onset F1 100 ms', (o) => o.contentF1At100ms.toFixed(3)],
+    ['pitch-class dist.', (o) => o.pitchClassDistance.toFixed(3)],
+    ['chroma sim.', (o) => o.chromaSimilarity.toFixed(3)],
+    ['s / tile', (o) => o.secondsPerTile.toExponential(2)],
+  ];
+  const lines = [
+    `${report.groups} ${report.split} pairs (${report.audioGroups} resynthesised) from ${report.dataset}, font ${report.font}`,
+    '',
+    `| system | ${columns.map(([name]) => name).join(' | ')} |`,
+    `|---|${columns.map(() => '---').join('|')}|`,
+    ...report.systems.map((s) => `| ${s.name} | ${columns.map(([, f]) => f(s.overall)).join(' | ')} |`),
+  ];
+  return lines.join('\n');
 }

@@ -1,0 +1,239 @@
+/**
+ * The evaluation run: every system transfers the same test pairs (content tile, style reference,
+ * true target; from PairLoader with a fixed seed), and is scored by
+ *
+ * - ground truth: MSE on [-1, 1] tiles and mel log-spectral distance (dB) to the true target,
+ *   on the tiles and again after resynthesis (Griffin-Lim, then the same analysis);
+ * - style: the instrument judge's labels (style accuracy = share labelled as the target) and the
+ *   Fréchet distance between the outputs' judge embeddings and those of real renders of the
+ *   target instruments (the style references: other clips than the targets);
+ * - content: basic-pitch's transcription of the resynthesised output against that of the
+ *   resynthesised content (same vocoder on both sides), note-onset F1 at 50 and 100 ms,
+ *   pitch-class distance, and chroma similarity (which needs no transcription);
+ * - cost: seconds per tile and the real-time factor of the transfer alone (resynthesis is
+ *   the vocoder's cost, the same for every system).
+ */
+import { tensor, tidy, keep, cat, type Tensor } from '../engine/index.js';
+import { PairLoader } from '../data/loader.js';
+import type { Split } from '../data/build.js';
+import { MelFrontEnd } from '../audio/mel.js';
+import { synthesise } from '../audio/synthesis.js';
+import { tileSeconds, type AnalysisConfig } from '../audio/config.js';
+import type { InstrumentJudge } from './judge.js';
+import type { TransferBatch, TransferSystem } from './baselines.js';
+import { gaussianStats, frechetDistance } from './frechet.js';
+import { onsetF1, pitchClassDistance, chroma, chromaSimilarity } from './content.js';
+import { transcribe, type TranscribedNote } from './transcribe.js';
+
+export interface EvaluationOptions {
+  datasetDir: string;
+  split?: Split;
+  judge: InstrumentJudge;
+  /** Test pairs (tile groups) every system transfers (default 256). */
+  groups?: number;
+  /** Of those, how many are resynthesised and transcribed (default 48). */
+  audioGroups?: number;
+  batchSize?: number;
+  seed?: number;
+  /** Griffin-Lim iterations of the resynthesis (default 32). */
+  iterations?: number;
+  onProgress?: (message: string) => void;
+}
+
+/** Figures of one system, over all pairs or one instrument pair. */
+export interface Figures {
+  tiles: number;
+  /** Mean squared error to the true target, [-1, 1] tiles. */
+  mse: number;
+  /** Mel log-spectral distance to the true target, dB. */
+  melLsdDb: number;
+  /** Share of outputs the judge labels as the target instrument. */
+  styleAccuracy: number;
+  /** Share of outputs the judge labels as the content instrument. */
+  contentInstrumentRate: number;
+  /** Resynthesised and transcribed clips (the content figures below are over these). */
+  clips: number;
+  contentF1At50ms: number;
+  contentF1At100ms: number;
+  pitchClassDistance: number;
+  chromaSimilarity: number;
+  /** Mel LSD to the true target after resynthesising the output, dB. */
+  resynthMelLsdDb: number;
+}
+
+export interface SystemReport {
+  name: string;
+  modelBytes: number;
+  overall: Figures & { frechetJudgeDistance: number; secondsPerTile: number; realTimeFactor: number };
+  /** By "content→target" instrument pair. */
+  pairs: Record<string, Figures>;
+}
+
+export interface EvaluationReport {
+  dataset: string;
+  split: Split;
+  font: string;
+  tileSeconds: number;
+  groups: number;
+  audioGroups: number;
+  judge: { instruments: string[] };
+  systems: SystemReport[];
+  peakRssBytes: number;
+}
+
+/** Per-item measurements, aggregated later by pair. */
+interface ItemScore {
+  pair: string;
+  mse: number;
+  lsd: number;
+  styleHit: number;
+  contentHit: number;
+  audio: { f1At50: number; f1At100: number; pitchClass: number; chroma: number; resynthLsd: number } | null;
+}
+
+/** Mean of a finite-valued field (NaN entries skipped). */
+function meanOf(values: number[]): number {
+  const finite = values.filter((v) => Number.isFinite(v));
+  return finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : NaN;
+}
+
+function aggregate(items: ItemScore[]): Figures {
+  const audio = items.flatMap((i) => (i.audio ? [i.audio] : []));
+  return {
+    tiles: items.length,
+    mse: meanOf(items.map((i) => i.mse)),
+    melLsdDb: meanOf(items.map((i) => i.lsd)),
+    styleAccuracy: meanOf(items.map((i) => i.styleHit)),
+    contentInstrumentRate: meanOf(items.map((i) => i.contentHit)),
+    clips: audio.length,
+    contentF1At50ms: meanOf(audio.map((a) => a.f1At50)),
+    contentF1At100ms: meanOf(audio.map((a) => a.f1At100)),
+    pitchClassDistance: meanOf(audio.map((a) => a.pitchClass)),
+    chromaSimilarity: meanOf(audio.map((a) => a.chroma)),
+    resynthMelLsdDb: meanOf(audio.map((a) => a.resynthLsd)),
+  };
+}
+
+/** Per tile: MSE and mel LSD (dB) between tiles [B, 1, M, T] → two arrays of B numbers. */
+export function tileDistances(output: Tensor, target: Tensor, config: AnalysisConfig): { mse: number[]; lsdDb: number[] } {
+  return tidy(() => {
+    const diff = output.sub(target);
+    const mse = diff.square().mean([1, 2, 3]).toArray();
+    const dbPerUnit = (config.maxDb - config.minDb) / 2;
+    const lsdDb = diff.mul(dbPerUnit).square().mean([2]).sqrt().mean([1, 2]).toArray(); // mean over frames of the RMS over bands
+    return { mse, lsdDb };
+  });
+}
+
+interface HeldBatch extends TransferBatch {
+  contentInstrument: string[];
+}
+
+export async function evaluate(systems: TransferSystem[], options: EvaluationOptions): Promise<EvaluationReport> {
+  const { datasetDir, split = 'test', judge, groups = 256, audioGroups = 48, batchSize = 16, seed = 0, iterations = 32 } = options;
+  const say = options.onProgress ?? (() => {});
+  const loader = new PairLoader(datasetDir, { split, batchSize, seed, keepLast: true });
+  const config = loader.manifest.config.analysis;
+  const frontEnd = new MelFrontEnd(config);
+  const instruments = judge.config.instruments;
+
+  // the same pairs for every system
+  const batches: HeldBatch[] = [];
+  let held = 0;
+  for await (const batch of loader.epoch(0)) {
+    if (held < groups) {
+      const take = Math.min(batch.content.shape[0]!, groups - held);
+      const cut = (t: Tensor) => keep(t.slice(0, 0, take));
+      batches.push({ content: cut(batch.content), style: cut(batch.style), target: cut(batch.target), contentInstrument: batch.contentInstrument.slice(0, take), targetInstrument: batch.targetInstrument.slice(0, take) });
+      held += take;
+    }
+    for (const t of [batch.content, batch.target, batch.style]) t.dispose();
+  }
+  say(`${held} ${split} pairs from ${datasetDir}`);
+
+  const resynthesise = (tile: Tensor) => synthesise(frontEnd, tile.reshape(config.nMels, config.tileFrames), { iterations });
+  // the reference side, once: content audio and its notes; judge embeddings of real target-instrument renders
+  const contentAudio: { notes: TranscribedNote[]; chroma: number[][] }[] = [];
+  let index = 0;
+  for (const b of batches) {
+    for (let i = 0; i < b.content.shape[0]! && index < audioGroups; i++, index++) {
+      const samples = tidy(() => resynthesise(b.content.select(0, i)));
+      contentAudio.push({ notes: await transcribe(samples, config.sampleRate), chroma: chroma(samples, config.sampleRate) });
+    }
+  }
+  const realStats = tidy(() => gaussianStats(cat(batches.map((b) => judge.forward(b.style).embedding), 0)));
+  say(`reference: ${contentAudio.length} content clips transcribed`);
+
+  const reports: SystemReport[] = [];
+  for (const system of systems) {
+    const items: ItemScore[] = [];
+    const embeddings: Tensor[] = [];
+    let transferSeconds = 0;
+    let audioIndex = 0;
+    for (const b of batches) {
+      const started = performance.now();
+      const output = keep(system.transfer(b));
+      transferSeconds += (performance.now() - started) / 1000;
+      const { mse, lsdDb } = tileDistances(output, b.target, config);
+      const labels = tidy(() => {
+        const { logits, embedding } = judge.forward(output);
+        embeddings.push(keep(embedding));
+        return logits.argmax(1).toArray().map((k) => instruments[k]!);
+      });
+      for (let i = 0; i < output.shape[0]!; i++) {
+        let audio: ItemScore['audio'] = null;
+        if (audioIndex < contentAudio.length) {
+          const reference = contentAudio[audioIndex++]!;
+          const samples = tidy(() => resynthesise(output.select(0, i)));
+          const notes = await transcribe(samples, config.sampleRate);
+          const again = tidy(() => frontEnd.logMel(tensor(samples)).unsqueeze(0).unsqueeze(0));
+          const resynthLsd = tidy(() => {
+            const frames = Math.min(again.shape[3]!, config.tileFrames);
+            return tileDistances(again.slice(3, 0, frames), b.target.select(0, i).unsqueeze(0).slice(3, 0, frames), config).lsdDb[0]!;
+          });
+          again.dispose();
+          audio = {
+            f1At50: onsetF1(reference.notes, notes, 0.05).f1,
+            f1At100: onsetF1(reference.notes, notes, 0.1).f1,
+            pitchClass: pitchClassDistance(reference.notes, notes),
+            chroma: chromaSimilarity(reference.chroma, chroma(samples, config.sampleRate)),
+            resynthLsd,
+          };
+        }
+        items.push({
+          pair: `${b.contentInstrument[i]}→${b.targetInstrument[i]}`,
+          mse: mse[i]!,
+          lsd: lsdDb[i]!,
+          styleHit: labels[i] === b.targetInstrument[i] ? 1 : 0,
+          contentHit: labels[i] === b.contentInstrument[i] ? 1 : 0,
+          audio,
+        });
+      }
+      output.dispose();
+    }
+    const frechet = tidy(() => frechetDistance(gaussianStats(cat(embeddings, 0)), realStats));
+    for (const e of embeddings) e.dispose();
+    const byPair = new Map<string, ItemScore[]>();
+    for (const item of items) byPair.set(item.pair, [...(byPair.get(item.pair) ?? []), item]);
+    const secondsPerTile = transferSeconds / items.length;
+    reports.push({
+      name: system.name,
+      modelBytes: system.modelBytes,
+      overall: { ...aggregate(items), frechetJudgeDistance: frechet, secondsPerTile, realTimeFactor: tileSeconds(config) / secondsPerTile },
+      pairs: Object.fromEntries([...byPair].sort(([a], [b]) => (a < b ? -1 : 1)).map(([pair, list]) => [pair, aggregate(list)])),
+    });
+    say(`${system.name}: done`);
+  }
+  for (const b of batches) for (const t of [b.content, b.style, b.target]) t.dispose();
+  return {
+    dataset: datasetDir,
+    split,
+    font: loader.font,
+    tileSeconds: tileSeconds(config),
+    groups: held,
+    audioGroups: contentAudio.length,
+    judge: { instruments },
+    systems: reports,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
+}
