@@ -60,6 +60,7 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
   let step = 0;
   judge.train();
   for (let epoch = 0; step < steps; epoch++) {
+    const before = step;
     for await (const batch of loader.epoch(epoch)) {
       if (step >= steps) {
         for (const t of [batch.content, batch.target, batch.style]) t.dispose();
@@ -80,6 +81,7 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
       options.onStep?.(++step, steps, loss);
       await yieldToEventLoop(); // lets finalizers of freed handles run
     }
+    if (step === before) throw new RangeError(`trainJudge: the training split of ${datasetDir} has fewer than ${batchSize} tile groups in ${heldOut}; lower --batch`);
   }
   const seconds = (performance.now() - started) / 1000;
   judge.eval();
