@@ -48,7 +48,11 @@ export function evalCommand(): Command {
         steps: options.steps,
         batchSize: options.batch,
         seed: options.seed,
-        onStep: (step, _steps, loss) => bar?.update(step, { loss: loss.toFixed(3) }),
+        onStep: (step, steps, loss) => {
+          bar?.update(step, { loss: loss.toFixed(3) });
+          // without a terminal (a log file), a line now and then
+          if (!bar && (step % 100 === 0 || step === steps)) console.error(`judge step ${step}/${steps} loss ${loss.toFixed(3)}`);
+        },
       });
       bar?.stop();
       mkdirSync(dirname(options.out), { recursive: true });

@@ -16,6 +16,7 @@ export interface DatasetStats {
   /** Tiles per instrument (per font) and split: the same as groups, listed per instrument. */
   tilesPerInstrument: Record<string, Record<Split, number>>;
   pieces: Record<Split, number>;
+  /** Tile groups by source, with every licence among its pieces (comma-separated). */
   bySource: Record<string, { groups: number; licence: string }>;
   byTexture: Record<string, number>;
   /** Seconds of distinct music (tile starts are tileStep·hop apart). */
@@ -31,7 +32,9 @@ export function datasetStats(manifest: Manifest): DatasetStats {
   for (const shard of manifest.shards) {
     groups[shard.split] += shard.groups;
     pieces[shard.split].add(shard.piece.replace(/#.*$/, ''));
-    bySource[shard.source] = { groups: (bySource[shard.source]?.groups ?? 0) + shard.groups, licence: shard.licence };
+    const known = bySource[shard.source];
+    const licences = new Set([...(known ? known.licence.split(', ') : []), shard.licence]);
+    bySource[shard.source] = { groups: (known?.groups ?? 0) + shard.groups, licence: [...licences].sort().join(', ') };
     byTexture[shard.texture] = (byTexture[shard.texture] ?? 0) + shard.groups;
   }
   const a = manifest.config.analysis;
