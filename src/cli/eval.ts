@@ -9,6 +9,10 @@ import { existsSync } from 'node:fs';
 import { trainJudge, saveJudge, loadJudge, type JudgeScore } from '../eval/train-judge.js';
 import { evaluate, type EvaluationReport } from '../eval/evaluate.js';
 import { BASELINES, type TransferSystem } from '../eval/baselines.js';
+import { transferExamples, writeReport, markdownTable, DEFAULT_EXAMPLES } from '../eval/report.js';
+import { buildDataset } from '../data/build.js';
+import { DATASET_CONFIGS } from '../data/config.js';
+import { readManifest } from '../data/loader.js';
 import { writeFileAtomic } from '../engine/safetensors.js';
 
 /** A confusion matrix as aligned text, rows = true instrument, columns = the judge's label. */
@@ -68,9 +72,41 @@ export function evalCommand(): Command {
         console.log(confusionTable(report.instruments, score));
       }
     });
-  evaluation
-    .command('run')
+  withRunOptions(evaluation.command('run'))
     .description('score systems on the test pairs: ground truth, judged style, transcribed content, cost')
+    .option('--json', 'print every figure as one JSON object')
+    .action(async (options: RunOptions & { json?: boolean }) => {
+      const { report, judgePath } = await runEvaluation(options);
+      console.log(options.json ? JSON.stringify({ ...report, judgeFile: judgePath }) : summaryTable(report));
+    });
+  withRunOptions(evaluation.command('report'))
+    .description('run the evaluation and write a Markdown + HTML report with figures and audio examples')
+    .option('--out <dir>', 'where to write the report', join('reports', 'eval'))
+    .option('--examples <pairs>', 'worked examples as content:target pairs', DEFAULT_EXAMPLES.map((p) => p.join(':')).join(','))
+    .action(async (options: RunOptions & { out: string; examples: string }) => {
+      const pairs = options.examples.split(',').map((p) => p.split(':') as [string, string]);
+      const { report, judgePath, systems, datasetDir } = await runEvaluation(options);
+      const examples = await transferExamples(systems, datasetDir, pairs.filter(([c, t]) => report.judge.instruments.includes(c) && report.judge.instruments.includes(t)), report.split);
+      const command = ['mst eval report', ...process.argv.slice(4)].join(' ');
+      writeReport(options.out, report, examples, readManifest(datasetDir).config.analysis, { command, judge: judgePath });
+      console.log(`wrote ${join(options.out, 'report.md')} and report.html`);
+    });
+  return evaluation;
+}
+
+interface RunOptions {
+  model: string;
+  data: string;
+  judge: string;
+  split: string;
+  groups: number;
+  audioGroups: number;
+  seed: number;
+  small?: boolean;
+}
+
+function withRunOptions(command: Command): Command {
+  return command
     .option('--model <names>', `systems to score, comma-separated: ${Object.keys(BASELINES).join(', ')}`, Object.keys(BASELINES).join(','))
     .option('--data <dir>', 'a built dataset', join('data', 'full'))
     .option('--judge <file>', 'the instrument judge (mst eval train-judge)', join('models', 'judge', 'judge.safetensors'))
@@ -78,50 +114,49 @@ export function evalCommand(): Command {
     .option('--groups <n>', 'test pairs per system', positiveInteger('groups'), 256)
     .option('--audio-groups <n>', 'of those, resynthesised and transcribed', positiveInteger('audio-groups'), 48)
     .option('--seed <n>', 'seed of the pair draw', Number, 0)
-    .option('--json', 'print every figure as one JSON object')
-    .action(async (options: { model: string; data: string; judge: string; split: string; groups: number; audioGroups: number; seed: number; json?: boolean }) => {
-      if (options.split !== 'validation' && options.split !== 'test') throw new RangeError(`--split: Expected validation or test but received ${options.split}`);
-      const systems: TransferSystem[] = options.model.split(',').map((name) => {
-        const system = BASELINES[name];
-        if (!system) throw new RangeError(`--model: Expected one of ${Object.keys(BASELINES).join(', ')} but received ${name}`);
-        return system;
-      });
-      if (!existsSync(options.judge)) throw new Error(`no judge at ${options.judge}: train one with mst eval train-judge --data ${options.data} --out ${options.judge}`);
-      const { judge } = loadJudge(options.judge);
-      const report = await evaluate(systems, {
-        datasetDir: options.data,
-        split: options.split,
-        judge,
-        groups: options.groups,
-        audioGroups: options.audioGroups,
-        seed: options.seed,
-        onProgress: (message) => console.error(message),
-      });
-      console.log(options.json ? JSON.stringify({ ...report, judgeFile: options.judge }) : summaryTable(report));
-    });
-  return evaluation;
+    .option('--small', 'a quick check: the small dataset (built if missing), a briefly trained judge, 16 pairs');
 }
 
-/** The overall figures of each system as a Markdown table. */
+/** Builds the small dataset and a briefly trained judge for --small, when they are missing. */
+async function smallSetup(): Promise<{ data: string; judge: string }> {
+  const data = join('data', 'small');
+  const judge = join(data, 'judge.safetensors');
+  if (!existsSync(join(data, 'manifest.json'))) {
+    console.error(`building the small dataset into ${data}`);
+    await buildDataset(data, DATASET_CONFIGS.small);
+  }
+  if (!existsSync(judge)) {
+    console.error(`training a small judge into ${judge} (a pipeline check: its accuracy means little)`);
+    const trained = await trainJudge({ datasetDir: data, steps: 40, batchSize: 8 });
+    saveJudge(judge, trained.judge, trained.report);
+  }
+  return { data, judge };
+}
+
+async function runEvaluation(options: RunOptions) {
+  if (options.split !== 'validation' && options.split !== 'test') throw new RangeError(`--split: Expected validation or test but received ${options.split}`);
+  const systems: TransferSystem[] = options.model.split(',').map((name) => {
+    const system = BASELINES[name];
+    if (!system) throw new RangeError(`--model: Expected one of ${Object.keys(BASELINES).join(', ')} but received ${name}`);
+    return system;
+  });
+  const { data, judge: judgePath } = options.small ? await smallSetup() : { data: options.data, judge: options.judge };
+  if (!existsSync(join(data, 'manifest.json'))) throw new Error(`no dataset at ${data}: build one with mst dataset build --out ${data}`);
+  if (!existsSync(judgePath)) throw new Error(`no judge at ${judgePath}: train one with mst eval train-judge --data ${data} --out ${judgePath}`);
+  const { judge } = loadJudge(judgePath);
+  const report = await evaluate(systems, {
+    datasetDir: data,
+    split: options.split,
+    judge,
+    groups: options.small ? Math.min(options.groups, 16) : options.groups,
+    audioGroups: options.small ? Math.min(options.audioGroups, 4) : options.audioGroups,
+    seed: options.seed,
+    onProgress: (message) => console.error(message),
+  });
+  return { report, judgePath, systems, datasetDir: data };
+}
+
+/** A header line and the overall figures of each system as a Markdown table. */
 export function summaryTable(report: EvaluationReport): string {
-  const columns: [string, (s: EvaluationReport['systems'][number]['overall']) => string][] = [
-    ['MSE', (o) => o.mse.toFixed(4)],
-    ['mel LSD dB', (o) => o.melLsdDb.toFixed(2)],
-    ['resynth LSD dB', (o) => o.resynthMelLsdDb.toFixed(2)],
-    ['style acc.', (o) => o.styleAccuracy.toFixed(3)],
-    ['Fréchet (judge)', (o) => o.frechetJudgeDistance.toFixed(2)],
-    ['onset F1 50 ms', (o) => o.contentF1At50ms.toFixed(3)],
-    ['onset F1 100 ms', (o) => o.contentF1At100ms.toFixed(3)],
-    ['pitch-class dist.', (o) => o.pitchClassDistance.toFixed(3)],
-    ['chroma sim.', (o) => o.chromaSimilarity.toFixed(3)],
-    ['s / tile', (o) => o.secondsPerTile.toExponential(2)],
-  ];
-  const lines = [
-    `${report.groups} ${report.split} pairs (${report.audioGroups} resynthesised) from ${report.dataset}, font ${report.font}`,
-    '',
-    `| system | ${columns.map(([name]) => name).join(' | ')} |`,
-    `|---|${columns.map(() => '---').join('|')}|`,
-    ...report.systems.map((s) => `| ${s.name} | ${columns.map(([, f]) => f(s.overall)).join(' | ')} |`),
-  ];
-  return lines.join('\n');
+  return `${report.groups} ${report.split} pairs (${report.audioGroups} resynthesised) from ${report.dataset}, font ${report.font}\n\n${markdownTable(report)}`;
 }

@@ -78,7 +78,8 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
         optimizer.step();
         return l.item();
       });
-      options.onStep?.(++step, steps, loss);
+      step++;
+      options.onStep?.(step, steps, loss);
       await yieldToEventLoop(); // lets finalizers of freed handles run
     }
     if (step === before) throw new RangeError(`trainJudge: the training split of ${datasetDir} has fewer than ${batchSize} tile groups in ${heldOut}; lower --batch`);

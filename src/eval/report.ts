@@ -1,0 +1,211 @@
+/**
+ * The evaluation report: Markdown and HTML with the figures of every system, a matrix of style
+ * accuracy by instrument pair for each system (PNG), and worked examples — piano → guitar,
+ * violin → cello, flute → clarinet by default — as spectrogram pictures and WAV files of the
+ * content, the style reference, each system's output and the true target.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createCanvas } from '@napi-rs/canvas';
+import { tidy, keep, type Tensor } from '../engine/index.js';
+import { PairLoader } from '../data/loader.js';
+import type { Split } from '../data/build.js';
+import { MelFrontEnd } from '../audio/mel.js';
+import { synthesise } from '../audio/synthesis.js';
+import { ColumnPool, colourOf, renderSpectrograms } from '../audio/image.js';
+import { writeWav } from '../audio/wav.js';
+import { writeFileAtomic } from '../engine/safetensors.js';
+import type { AnalysisConfig } from '../audio/config.js';
+import type { TransferSystem } from './baselines.js';
+import type { EvaluationReport, Figures } from './evaluate.js';
+
+export const DEFAULT_EXAMPLES: [string, string][] = [['piano', 'guitar'], ['violin', 'cello'], ['flute', 'clarinet']];
+
+/** One worked example: tiles [nMels, frames] of the inputs and of each system's output. */
+export interface Example {
+  content: string;
+  target: string;
+  source: string;
+  tiles: { label: string; tile: Tensor }[];
+}
+
+/**
+ * Worked examples: for each (content, target) pair, the first test group (in a seeded order)
+ * whose content is clearly audible, transferred by every system.
+ */
+export async function transferExamples(systems: TransferSystem[], datasetDir: string, pairs: [string, string][], split: Split = 'test', seed = 0): Promise<Example[]> {
+  const examples: Example[] = [];
+  for (const [content, target] of pairs) {
+    const loader = new PairLoader(datasetDir, { split, batchSize: 1, seed, contentInstruments: [content], targetInstruments: [target] });
+    for await (const batch of loader.epoch(0)) {
+      const loud = examples.length < pairs.length && !examples.some((e) => e.content === content && e.target === target) && batch.content.amax().item() > -0.2;
+      if (loud) {
+        const tile = (t: Tensor) => keep(t.reshape(t.shape[2]!, t.shape[3]!));
+        examples.push({
+          content,
+          target,
+          source: `${batch.source[0]!.file} group ${batch.source[0]!.group}`,
+          tiles: [
+            { label: `content (${content})`, tile: tile(batch.content) },
+            { label: `style reference (${target}, another piece)`, tile: tile(batch.style) },
+            ...systems.map((s) => ({ label: `${s.name} output`, tile: tidy(() => tile(s.transfer({ ...batch }))) })),
+            { label: `true target (${target})`, tile: tile(batch.target) },
+          ],
+        });
+      }
+      for (const t of [batch.content, batch.target, batch.style]) t.dispose();
+    }
+  }
+  return examples;
+}
+
+/** A heatmap of a value in [0, 1] per (content, target) instrument pair; returns PNG bytes. */
+export function pairMatrixPng(title: string, instruments: string[], value: (content: string, target: string) => number): Buffer {
+  const cell = 34;
+  const left = 78;
+  const top = 92;
+  const n = instruments.length;
+  const canvas = createCanvas(Math.max(left + n * cell + 20, 400), top + n * cell + 40);
+  const g = canvas.getContext('2d');
+  g.fillStyle = '#ffffff';
+  g.fillRect(0, 0, canvas.width, canvas.height);
+  g.fillStyle = '#000000';
+  g.font = '13px DejaVu Sans';
+  g.fillText(title, 8, 18);
+  g.font = '11px DejaVu Sans';
+  g.fillText('rows: content, columns: target', 8, 36);
+  instruments.forEach((name, j) => {
+    g.save();
+    g.translate(left + j * cell + cell / 2 + 4, top - 6);
+    g.rotate(-Math.PI / 3);
+    g.fillText(name, 0, 0);
+    g.restore();
+  });
+  instruments.forEach((content, i) => {
+    g.fillStyle = '#000000';
+    g.fillText(content, 8, top + i * cell + cell / 2 + 4);
+    instruments.forEach((target, j) => {
+      const v = content === target ? NaN : value(content, target);
+      const [r, gr, b] = Number.isFinite(v) ? colourOf(v) : [235, 235, 235];
+      g.fillStyle = `rgb(${r},${gr},${b})`;
+      g.fillRect(left + j * cell, top + i * cell, cell - 1, cell - 1);
+      if (Number.isFinite(v)) {
+        g.fillStyle = v > 0.6 ? '#000000' : '#ffffff';
+        g.fillText(v.toFixed(2).replace(/^0/, ''), left + j * cell + 5, top + i * cell + cell / 2 + 4);
+      }
+    });
+  });
+  g.fillStyle = '#000000';
+  g.fillText('grey: no test pair drawn (or the same instrument)', 8, top + n * cell + 24);
+  return canvas.toBuffer('image/png');
+}
+
+const FIGURE_COLUMNS: [string, (f: Figures & Partial<EvaluationReport['systems'][number]['overall']>) => string][] = [
+  ['MSE', (o) => o.mse.toFixed(4)],
+  ['mel LSD (dB)', (o) => o.melLsdDb.toFixed(2)],
+  ['resynth. LSD (dB)', (o) => o.resynthMelLsdDb.toFixed(2)],
+  ['style accuracy', (o) => o.styleAccuracy.toFixed(3)],
+  ['labelled as content', (o) => o.contentInstrumentRate.toFixed(3)],
+  ['Fréchet judge dist.', (o) => (o.frechetJudgeDistance === undefined ? '' : o.frechetJudgeDistance.toFixed(2))],
+  ['onset F1 50 ms', (o) => o.contentF1At50ms.toFixed(3)],
+  ['onset F1 100 ms', (o) => o.contentF1At100ms.toFixed(3)],
+  ['pitch-class dist.', (o) => o.pitchClassDistance.toFixed(3)],
+  ['chroma sim.', (o) => o.chromaSimilarity.toFixed(3)],
+  ['s / tile', (o) => (o.secondsPerTile === undefined ? '' : o.secondsPerTile.toExponential(2))],
+  ['× real time', (o) => (o.realTimeFactor === undefined ? '' : o.realTimeFactor.toFixed(0))],
+];
+
+/** The overall figures of every system as a Markdown table. */
+export function markdownTable(report: EvaluationReport): string {
+  return [
+    `| system | ${FIGURE_COLUMNS.map(([name]) => name).join(' | ')} |`,
+    `|---|${FIGURE_COLUMNS.map(() => '---:').join('|')}|`,
+    ...report.systems.map((s) => `| ${s.name} | ${FIGURE_COLUMNS.map(([, f]) => f(s.overall)).join(' | ')} |`),
+  ].join('\n');
+}
+
+const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Writes report.md, report.html, figures/ and audio/ into `outDir`; returns the Markdown. */
+export function writeReport(outDir: string, report: EvaluationReport, examples: Example[], config: AnalysisConfig, context: { command: string; judge: string }): string {
+  mkdirSync(join(outDir, 'figures'), { recursive: true });
+  mkdirSync(join(outDir, 'audio'), { recursive: true });
+  const instruments = report.judge.instruments;
+  const matrices = report.systems.map((s) => {
+    const file = `figures/style-accuracy-${s.name}.png`;
+    writeFileSync(join(outDir, file), pairMatrixPng(`${s.name}: style accuracy by pair`, instruments, (c, t) => s.pairs[`${c}→${t}`]?.styleAccuracy ?? NaN));
+    return { system: s.name, file };
+  });
+  const frontEnd = new MelFrontEnd(config);
+  const worked = examples.map((example) => {
+    const slug = `${example.content}-to-${example.target}`;
+    const picture = `figures/example-${slug}.png`;
+    const panels = example.tiles.map(({ label, tile }) => {
+      const pool = new ColumnPool(config.nMels, 4096);
+      pool.push(tile.toFloat32Array(), tile.shape[1]!);
+      return { title: label, pool };
+    });
+    writeFileSync(join(outDir, picture), renderSpectrograms(panels, config));
+    const sounds = example.tiles.map(({ label, tile }, k) => {
+      const file = `audio/${slug}-${k}-${label.split(' ')[0]}.wav`;
+      writeWav(join(outDir, file), tidy(() => synthesise(frontEnd, tile)), config.sampleRate);
+      return { label, file };
+    });
+    return { example, picture, sounds };
+  });
+
+  const md = [
+    `# Evaluation: ${report.split} split of ${report.dataset}`,
+    '',
+    `Made by \`${context.command}\`. ${report.groups} test pairs (content instrument, a different target instrument, ` +
+      `a style reference clip of the target from another piece), rendered with ${report.font}; ${report.audioGroups} of them ` +
+      `resynthesised (Griffin-Lim) and transcribed by basic-pitch. Instrument judge: \`${context.judge}\`. ` +
+      `Tiles are ${report.tileSeconds.toFixed(2)} s. Peak resident memory of the run: ${(report.peakRssBytes / 2 ** 20).toFixed(0)} MiB.`,
+    '',
+    markdownTable(report),
+    '',
+    'Reading the table: content figures compare the transcription of the resynthesised output with that of the resynthesised content ' +
+      '(the same vocoder on both sides); the oracle row is the ceiling a perfect transfer reaches through this vocoder and transcriber. ' +
+      'Style accuracy is the share of outputs the judge labels as the target instrument; "labelled as content" the share it labels as the content instrument.',
+    '',
+    '## Style accuracy by instrument pair',
+    '',
+    ...matrices.map((m) => `![${m.system}](${m.file})`),
+    '',
+    '## Worked examples',
+    '',
+    ...worked.flatMap(({ example, picture, sounds }) => [
+      `### ${example.content} → ${example.target}`,
+      '',
+      `From ${example.source}.`,
+      '',
+      `![${example.content} to ${example.target}](${picture})`,
+      '',
+      ...sounds.map((s) => `- [${s.label}](${s.file})`),
+      '',
+    ]),
+  ].join('\n');
+  writeFileAtomic(join(outDir, 'report.md'), [Buffer.from(md + '\n')]);
+
+  const rows = report.systems.map((s) => `<tr><th>${escapeHtml(s.name)}</th>${FIGURE_COLUMNS.map(([, f]) => `<td>${f(s.overall)}</td>`).join('')}</tr>`);
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>mst evaluation</title>
+<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{text-align:left}img{max-width:100%}figure{display:inline-block;margin:0 1em 1em 0}</style>
+</head><body>
+<h1>Evaluation: ${escapeHtml(report.split)} split of ${escapeHtml(report.dataset)}</h1>
+<p>Made by <code>${escapeHtml(context.command)}</code>. ${report.groups} test pairs rendered with ${escapeHtml(report.font)}; ${report.audioGroups} resynthesised and transcribed. Judge: <code>${escapeHtml(context.judge)}</code>.</p>
+<table><tr><th>system</th>${FIGURE_COLUMNS.map(([name]) => `<th>${escapeHtml(name)}</th>`).join('')}</tr>
+${rows.join('\n')}</table>
+<h2>Style accuracy by instrument pair</h2>
+${matrices.map((m) => `<figure><img src="${m.file}" alt="${escapeHtml(m.system)}"></figure>`).join('\n')}
+<h2>Worked examples</h2>
+${worked.map(({ example, picture, sounds }) => `<h3>${escapeHtml(example.content)} → ${escapeHtml(example.target)}</h3>
+<p>From ${escapeHtml(example.source)}.</p>
+<img src="${picture}" alt="spectrograms">
+<ul>${sounds.map((s) => `<li>${escapeHtml(s.label)}: <audio controls src="${s.file}"></audio></li>`).join('')}</ul>`).join('\n')}
+</body></html>
+`;
+  writeFileAtomic(join(outDir, 'report.html'), [Buffer.from(html)]);
+  for (const e of examples) for (const t of e.tiles) t.tile.dispose();
+  return md;
+}
