@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tensor, zeros, full, rand, randn, tidy, cat, optim, F, manualSeed, type Tensor } from '../engine/index.js';
@@ -16,6 +16,7 @@ import { BASELINES, averageEnvelope } from './baselines.js';
 import { tileDistances, evaluate } from './evaluate.js';
 import { InstrumentJudge, DEFAULT_JUDGE } from './judge.js';
 import { trainJudge, saveJudge, loadJudge } from './train-judge.js';
+import { transferExamples, writeReport } from './report.js';
 
 test('tile distances: 0 for identical tiles; a uniform offset of d gives MSE d² and LSD 50·d dB', () => {
   tidy(() => {
@@ -86,7 +87,7 @@ test('the judge learns two synthetic instruments, and its checkpoint reloads wit
   tiles.dispose();
 });
 
-test('a whole evaluation on the small dataset: identity keeps the content, the oracle is the target', async () => {
+test('a whole evaluation and its report on the small dataset: identity keeps the content, the oracle is the target', async () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'mst-eval-')), 'small');
   await buildDataset(dir, DATASET_CONFIGS.small);
   const { judge, report: judgeReport } = await trainJudge({ datasetDir: dir, steps: 4, batchSize: 4 });
@@ -107,4 +108,14 @@ test('a whole evaluation on the small dataset: identity keeps the content, the o
   const pairs = Object.values(identity!.pairs);
   assert.equal(pairs.reduce((n, p) => n + p.tiles, 0), 6, 'every pair counted once');
   assert.ok(report.peakRssBytes > 0);
+
+  const examples = await transferExamples(Object.values(BASELINES), dir, [['piano', 'guitar']]);
+  assert.deepEqual(examples[0]!.tiles.map((t) => t.label), ['content (piano)', 'style reference (guitar, another piece)', 'identity output', 'oracle output', 'envelope output', 'true target (guitar)']);
+  const out = mkdtempSync(join(tmpdir(), 'mst-report-'));
+  const markdown = writeReport(out, report, examples, DEFAULT_ANALYSIS, { command: 'test', judge: 'test judge' });
+  for (const system of ['identity', 'oracle', 'envelope']) assert.match(markdown, new RegExp(`^\\| ${system} \\|`, 'm'));
+  const png = readFileSync(join(out, 'figures', 'example-piano-to-guitar.png'));
+  assert.equal(png.subarray(1, 4).toString(), 'PNG');
+  assert.equal(readdirSync(join(out, 'audio')).length, 6);
+  assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<audio controls src="audio\/piano-to-guitar-0-content.wav">/);
 });
