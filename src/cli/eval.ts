@@ -86,7 +86,7 @@ export function evalCommand(): Command {
     .action(async (options: RunOptions & { out: string; examples: string }) => {
       const pairs = options.examples.split(',').map((p) => p.split(':') as [string, string]);
       const { report, judgePath, systems, datasetDir } = await runEvaluation(options);
-      const examples = await transferExamples(systems, datasetDir, pairs.filter(([c, t]) => report.judge.instruments.includes(c) && report.judge.instruments.includes(t)), report.split);
+      const examples = await transferExamples(systems, datasetDir, pairs.filter(([c, t]) => report.judge.instruments.includes(c) && report.judge.instruments.includes(t)), { split: report.split, targetFont: report.targetFont });
       const command = ['mst eval report', ...process.argv.slice(4)].join(' ');
       writeReport(options.out, report, examples, readManifest(datasetDir).config.analysis, { command, judge: judgePath });
       console.log(`wrote ${join(options.out, 'report.md')} and report.html`);
@@ -102,6 +102,7 @@ interface RunOptions {
   groups: number;
   audioGroups: number;
   seed: number;
+  targetFont?: string;
   small?: boolean;
 }
 
@@ -114,6 +115,7 @@ function withRunOptions(command: Command): Command {
     .option('--groups <n>', 'test pairs per system', positiveInteger('groups'), 256)
     .option('--audio-groups <n>', 'of those, resynthesised and transcribed', positiveInteger('audio-groups'), 48)
     .option('--seed <n>', 'seed of the pair draw', Number, 0)
+    .option('--target-font <name>', "SoundFont of the style references and targets: the held-out one (e.g. timgm6mb) for sounds the model never heard")
     .option('--small', 'a quick check: the small dataset (built if missing), a briefly trained judge, 16 pairs');
 }
 
@@ -151,6 +153,7 @@ async function runEvaluation(options: RunOptions) {
     groups: options.small ? Math.min(options.groups, 16) : options.groups,
     audioGroups: options.small ? Math.min(options.audioGroups, 4) : options.audioGroups,
     seed: options.seed,
+    ...(options.targetFont ? { targetFont: options.targetFont } : {}),
     onProgress: (message) => console.error(message),
   });
   return { report, judgePath, systems, datasetDir: data };
@@ -158,5 +161,5 @@ async function runEvaluation(options: RunOptions) {
 
 /** A header line and the overall figures of each system as a Markdown table. */
 export function summaryTable(report: EvaluationReport): string {
-  return `${report.groups} ${report.split} pairs (${report.audioGroups} resynthesised) from ${report.dataset}, font ${report.font}\n\n${markdownTable(report)}`;
+  return `${report.groups} ${report.split} pairs (${report.audioGroups} resynthesised) from ${report.dataset}, content in ${report.font}, targets in ${report.targetFont}\n\n${markdownTable(report)}`;
 }

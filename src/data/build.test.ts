@@ -70,39 +70,44 @@ test('an interrupted build resumes: only the missing shard is made again', async
   assert.ok(readFileSync(join(dir, victim)).equals(readFileSync(join(root, 'b', victim))));
 });
 
-test("the loader's pairs are what they claim", async () => {
-  const loader = new PairLoader(join(root, 'a'), { split: 'train', batchSize: 4, seed: 3, keepLast: true });
+test("the loader's pairs are what they claim, within one SoundFont and across two", async () => {
   const cache = new Map<string, ReturnType<typeof loadSafetensors>['tensors']>();
-  const tilesOf = (file: string) => {
+  const tilesOf = (file: string, font: string) => {
     if (!cache.has(file)) {
       const { tensors } = loadSafetensors(join(root, 'a', file));
       for (const t of tensors.values()) keep(t); // loaded inside a tidy() scope below
       cache.set(file, tensors);
     }
-    return cache.get(file)!.get('fluidr3')!;
+    return cache.get(file)!.get(font)!;
   };
-  const seen = new Set<string>();
-  for await (const batch of loader.epoch(0)) {
-    tidy(() => {
-      assert.deepEqual(batch.content.shape, [batch.source.length, 1, 128, 128]);
-      assert.equal(batch.content.dtype, 'float32');
-      batch.source.forEach((src, i) => {
-        const content = config.instruments.indexOf(batch.contentInstrument[i]!);
-        const target = config.instruments.indexOf(batch.targetInstrument[i]!);
-        assert.notEqual(content, target, 'content and target instruments differ');
-        const group = tilesOf(src.file).select(0, src.group).float();
-        assert.equal(batch.content.select(0, i).squeeze(0).sub(group.select(0, content)).abs().amax().item(), 0);
-        assert.equal(batch.target.select(0, i).squeeze(0).sub(group.select(0, target)).abs().amax().item(), 0);
-        const style = batch.styleSource[i]!;
-        assert.ok(style.file !== src.file || style.group !== src.group, 'the style reference is a different clip');
-        const styleTile = tilesOf(style.file).select(0, style.group).float().select(0, target);
-        assert.equal(batch.style.select(0, i).squeeze(0).sub(styleTile).abs().amax().item(), 0, 'the style reference is played by the target instrument');
-        seen.add(`${src.file}:${src.group}`);
+  const crossFont = new PairLoader(join(root, 'a'), { split: 'validation', batchSize: 4, seed: 3, keepLast: true, targetFont: 'timgm6mb' });
+  const loader = new PairLoader(join(root, 'a'), { split: 'train', batchSize: 4, seed: 3, keepLast: true });
+  let seen = new Set<string>();
+  for (const [pairs, targetFont] of [[crossFont, 'timgm6mb'], [loader, 'fluidr3']] as const) {
+    seen = new Set<string>();
+    for await (const batch of pairs.epoch(0)) {
+      tidy(() => {
+        assert.deepEqual(batch.content.shape, [batch.source.length, 1, 128, 128]);
+        assert.equal(batch.content.dtype, 'float32');
+        batch.source.forEach((src, i) => {
+          const content = config.instruments.indexOf(batch.contentInstrument[i]!);
+          const target = config.instruments.indexOf(batch.targetInstrument[i]!);
+          assert.notEqual(content, target, 'content and target instruments differ');
+          const group = tilesOf(src.file, 'fluidr3').select(0, src.group).float();
+          const targetGroup = tilesOf(src.file, targetFont).select(0, src.group).float();
+          assert.equal(batch.content.select(0, i).squeeze(0).sub(group.select(0, content)).abs().amax().item(), 0);
+          assert.equal(batch.target.select(0, i).squeeze(0).sub(targetGroup.select(0, target)).abs().amax().item(), 0, `the target in ${targetFont}`);
+          const style = batch.styleSource[i]!;
+          assert.ok(style.file !== src.file || style.group !== src.group, 'the style reference is a different clip');
+          const styleTile = tilesOf(style.file, targetFont).select(0, style.group).float().select(0, target);
+          assert.equal(batch.style.select(0, i).squeeze(0).sub(styleTile).abs().amax().item(), 0, 'the style reference is played by the target instrument');
+          seen.add(`${src.file}:${src.group}`);
+        });
       });
-    });
-    batch.content.dispose();
-    batch.target.dispose();
-    batch.style.dispose();
+      batch.content.dispose();
+      batch.target.dispose();
+      batch.style.dispose();
+    }
   }
   assert.equal(seen.size, loader.groups, 'every training group once per epoch');
   const orders = async (seed: number) => {
@@ -119,6 +124,7 @@ test("the loader's pairs are what they claim", async () => {
   assert.notDeepEqual(await orders(5), await orders(6));
   for (const tensors of cache.values()) for (const t of tensors.values()) t.dispose();
   assert.throws(() => new PairLoader(join(root, 'a'), { split: 'train', batchSize: 4, targetInstruments: ['banjo'] }), /Expected one of piano, guitar, violin, flute for an instrument but received banjo/);
+  assert.throws(() => new PairLoader(join(root, 'a'), { split: 'train', batchSize: 4, targetFont: 'freepats' }), /Expected one of fluidr3, timgm6mb for targetFont but received freepats/);
 });
 
 test('a corrupt MIDI file is skipped with a message; a missing SoundFont stops the build', async () => {

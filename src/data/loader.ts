@@ -30,6 +30,11 @@ export interface PairLoaderOptions {
   seed?: number;
   /** Which SoundFont's renders (default: the training font). */
   font?: string;
+  /**
+   * The SoundFont of the target and style tiles, when it differs from the content's: transfer to
+   * a sound the model never heard (only shards rendered with both fonts are used).
+   */
+  targetFont?: string;
   /** Instruments that may be content and target (default: all in the dataset). */
   contentInstruments?: string[];
   targetInstruments?: string[];
@@ -50,6 +55,7 @@ interface LoadedShard {
   piece: string;
   pitchRanges: [number, number][];
   tiles: Tensor; // [groups, instruments, nMels, tileFrames] float16
+  targetTiles: Tensor; // the same in the target font (the same tensor when the fonts agree)
   remaining: number[]; // group indices not yet served this epoch
 }
 
@@ -62,6 +68,7 @@ export class PairLoader {
   readonly instruments: string[];
   readonly shards: Manifest['shards'];
   readonly font: string;
+  readonly targetFont: string;
   /** Usual range (lowest, highest MIDI note) of each instrument, in dataset order. */
   readonly ranges: [number, number][];
 
@@ -70,9 +77,12 @@ export class PairLoader {
     this.instruments = this.manifest.config.instruments;
     this.ranges = this.instruments.map((name) => instrument(name).range);
     this.font = options.font ?? this.manifest.config.trainFont.name;
-    this.shards = this.manifest.shards.filter((s) => s.split === options.split && s.groups > 0 && s.fonts.includes(this.font));
+    this.targetFont = options.targetFont ?? this.font;
+    this.shards = this.manifest.shards.filter((s) => s.split === options.split && s.groups > 0 && s.fonts.includes(this.font) && s.fonts.includes(this.targetFont));
     const fonts = [this.manifest.config.trainFont.name, this.manifest.config.heldOutFont.name];
-    if (!fonts.includes(this.font)) throw new RangeError(`PairLoader: Expected one of ${fonts.join(', ')} for font but received ${this.font}`);
+    for (const [name, font] of [['font', this.font], ['targetFont', this.targetFont]]) {
+      if (!fonts.includes(font!)) throw new RangeError(`PairLoader: Expected one of ${fonts.join(', ')} for ${name} but received ${font}`);
+    }
     for (const name of [...(options.contentInstruments ?? []), ...(options.targetInstruments ?? [])]) {
       if (!this.instruments.includes(name)) throw new RangeError(`PairLoader: Expected one of ${this.instruments.join(', ')} for an instrument but received ${name}`);
     }
@@ -99,8 +109,9 @@ export class PairLoader {
       const shard = order[next++]!;
       return loadSafetensorsAsync(join(this.dir, shard.file)).then(({ tensors }) => {
         const tiles = keep(tensors.get(this.font)!);
-        for (const [name, t] of tensors) if (name !== this.font) t.dispose();
-        return { file: shard.file, piece: shard.piece, pitchRanges: shard.pitchRanges, tiles, remaining: shuffle([...Array(shard.groups).keys()], random) };
+        const targetTiles = keep(tensors.get(this.targetFont)!);
+        for (const [name, t] of tensors) if (name !== this.font && name !== this.targetFont) t.dispose();
+        return { file: shard.file, piece: shard.piece, pitchRanges: shard.pitchRanges, tiles, targetTiles, remaining: shuffle([...Array(shard.groups).keys()], random) };
       });
     };
     pending = startLoad();
@@ -137,26 +148,26 @@ export class PairLoader {
         for (let i = loaded.length - 1; i >= 0; i--) {
           // a finished shard leaves the window once no queued item still needs it
           if (loaded[i]!.remaining.length === 0 && !items.some((it) => it.shard === loaded[i] || it.style.shard === loaded[i])) {
-            loaded[i]!.tiles.dispose();
+            disposeShard(loaded[i]!);
             loaded.splice(i, 1);
           }
         }
       }
       if (items.length > 0 && this.options.keepLast) yield this.#assemble(items);
     } finally {
-      for (const s of loaded) s.tiles.dispose();
-      if (pending) (await pending).tiles.dispose();
+      for (const s of loaded) disposeShard(s);
+      if (pending) disposeShard(await pending);
     }
   }
 
   #assemble(items: { shard: LoadedShard; group: number; content: number; target: number; style: { shard: LoadedShard; group: number } }[]): PairBatch {
     return tidy(() => {
-      const pick = (shard: LoadedShard, group: number, instrument: number) => shard.tiles.select(0, group).select(0, instrument).unsqueeze(0); // [1, nMels, tileFrames]
+      const pick = (tiles: Tensor, group: number, instrument: number) => tiles.select(0, group).select(0, instrument).unsqueeze(0); // [1, nMels, tileFrames]
       const batch = (f: (it: (typeof items)[number]) => Tensor) => stack(items.map(f), 0).to('float32'); // [B, 1, nMels, tileFrames]
       return {
-        content: batch((it) => pick(it.shard, it.group, it.content)),
-        target: batch((it) => pick(it.shard, it.group, it.target)),
-        style: batch((it) => pick(it.style.shard, it.style.group, it.target)),
+        content: batch((it) => pick(it.shard.tiles, it.group, it.content)),
+        target: batch((it) => pick(it.shard.targetTiles, it.group, it.target)),
+        style: batch((it) => pick(it.style.shard.targetTiles, it.style.group, it.target)),
         contentInstrument: items.map((it) => this.instruments[it.content]!),
         targetInstrument: items.map((it) => this.instruments[it.target]!),
         source: items.map((it) => ({ file: it.shard.file, group: it.group })),
@@ -164,6 +175,11 @@ export class PairLoader {
       };
     });
   }
+}
+
+function disposeShard(shard: LoadedShard): void {
+  shard.tiles.dispose();
+  if (shard.targetTiles !== shard.tiles) shard.targetTiles.dispose();
 }
 
 /** Fisher–Yates with the given generator. */

@@ -109,6 +109,11 @@ test('a whole evaluation and its report on the small dataset: identity keeps the
   assert.equal(pairs.reduce((n, p) => n + p.tiles, 0), 6, 'every pair counted once');
   assert.ok(report.peakRssBytes > 0);
 
+  // transfer to a sound never heard: references and targets in the held-out font
+  const unseen = await evaluate([BASELINES.oracle!], { datasetDir: dir, judge, groups: 4, audioGroups: 1, targetFont: 'timgm6mb' });
+  assert.deepEqual([unseen.font, unseen.targetFont], ['fluidr3', 'timgm6mb']);
+  assert.equal(unseen.systems[0]!.overall.mse, 0, 'the oracle is the held-out render');
+
   const examples = await transferExamples(Object.values(BASELINES), dir, [['piano', 'guitar']]);
   assert.deepEqual(examples[0]!.tiles.map((t) => t.label), ['content (piano)', 'style reference (guitar, another piece)', 'identity output', 'oracle output', 'envelope output', 'true target (guitar)']);
   const out = mkdtempSync(join(tmpdir(), 'mst-report-'));

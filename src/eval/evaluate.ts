@@ -29,6 +29,11 @@ export interface EvaluationOptions {
   datasetDir: string;
   split?: Split;
   judge: InstrumentJudge;
+  /**
+   * The SoundFont of the style references and true targets (default: the content's, the
+   * training font); the held-out font asks for transfer to a sound the model never heard.
+   */
+  targetFont?: string;
   /** Test pairs (tile groups) every system transfers (default 256). */
   groups?: number;
   /** Of those, how many are resynthesised and transcribed (default 48). */
@@ -72,7 +77,9 @@ export interface SystemReport {
 export interface EvaluationReport {
   dataset: string;
   split: Split;
+  /** SoundFont of the content, and of the style references and targets. */
   font: string;
+  targetFont: string;
   tileSeconds: number;
   groups: number;
   audioGroups: number;
@@ -132,7 +139,7 @@ interface HeldBatch extends TransferBatch {
 export async function evaluate(systems: TransferSystem[], options: EvaluationOptions): Promise<EvaluationReport> {
   const { datasetDir, split = 'test', judge, groups = 256, audioGroups = 48, batchSize = 16, seed = 0, iterations = 32 } = options;
   const say = options.onProgress ?? (() => {});
-  const loader = new PairLoader(datasetDir, { split, batchSize, seed, keepLast: true });
+  const loader = new PairLoader(datasetDir, { split, batchSize, seed, keepLast: true, ...(options.targetFont ? { targetFont: options.targetFont } : {}) });
   const config = loader.manifest.config.analysis;
   const frontEnd = new MelFrontEnd(config);
   const instruments = judge.config.instruments;
@@ -229,6 +236,7 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
     dataset: datasetDir,
     split,
     font: loader.font,
+    targetFont: loader.targetFont,
     tileSeconds: tileSeconds(config),
     groups: held,
     audioGroups: contentAudio.length,

@@ -33,10 +33,15 @@ export interface Example {
  * Worked examples: for each (content, target) pair, the first test group (in a seeded order)
  * whose content is clearly audible, transferred by every system.
  */
-export async function transferExamples(systems: TransferSystem[], datasetDir: string, pairs: [string, string][], split: Split = 'test', seed = 0): Promise<Example[]> {
+export async function transferExamples(
+  systems: TransferSystem[],
+  datasetDir: string,
+  pairs: [string, string][],
+  { split = 'test' as Split, seed = 0, targetFont = undefined as string | undefined } = {},
+): Promise<Example[]> {
   const examples: Example[] = [];
   for (const [content, target] of pairs) {
-    const loader = new PairLoader(datasetDir, { split, batchSize: 1, seed, contentInstruments: [content], targetInstruments: [target] });
+    const loader = new PairLoader(datasetDir, { split, batchSize: 1, seed, contentInstruments: [content], targetInstruments: [target], ...(targetFont ? { targetFont } : {}) });
     for await (const batch of loader.epoch(0)) {
       const loud = examples.length < pairs.length && !examples.some((e) => e.content === content && e.target === target) && batch.content.amax().item() > -0.2;
       if (loud) {
@@ -158,7 +163,7 @@ export function writeReport(outDir: string, report: EvaluationReport, examples: 
     `# Evaluation: ${report.split} split of ${report.dataset}`,
     '',
     `Made by \`${context.command}\`. ${report.groups} test pairs (content instrument, a different target instrument, ` +
-      `a style reference clip of the target from another piece), rendered with ${report.font}; ${report.audioGroups} of them ` +
+      `a style reference clip of the target from another piece), content rendered with ${report.font}, references and targets with ${report.targetFont}; ${report.audioGroups} of them ` +
       `resynthesised (Griffin-Lim) and transcribed by basic-pitch. Instrument judge: \`${context.judge}\`. ` +
       `Tiles are ${report.tileSeconds.toFixed(2)} s. Peak resident memory of the run: ${(report.peakRssBytes / 2 ** 20).toFixed(0)} MiB.`,
     '',
@@ -193,7 +198,7 @@ export function writeReport(outDir: string, report: EvaluationReport, examples: 
 <style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{text-align:left}img{max-width:100%}figure{display:inline-block;margin:0 1em 1em 0}</style>
 </head><body>
 <h1>Evaluation: ${escapeHtml(report.split)} split of ${escapeHtml(report.dataset)}</h1>
-<p>Made by <code>${escapeHtml(context.command)}</code>. ${report.groups} test pairs rendered with ${escapeHtml(report.font)}; ${report.audioGroups} resynthesised and transcribed. Judge: <code>${escapeHtml(context.judge)}</code>.</p>
+<p>Made by <code>${escapeHtml(context.command)}</code>. ${report.groups} test pairs, content rendered with ${escapeHtml(report.font)}, references and targets with ${escapeHtml(report.targetFont)}; ${report.audioGroups} resynthesised and transcribed. Judge: <code>${escapeHtml(context.judge)}</code>.</p>
 <table><tr><th>system</th>${FIGURE_COLUMNS.map(([name]) => `<th>${escapeHtml(name)}</th>`).join('')}</tr>
 ${rows.join('\n')}</table>
 <h2>Style accuracy by instrument pair</h2>
