@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadSafetensors, tidy, keep } from '../engine/index.js';
 import { buildDataset, splitOf, type Manifest } from './build.js';
@@ -168,4 +169,28 @@ test('with inRange, pairs are drawn among instruments whose range holds the tile
     batch.style.dispose();
   }
   assert.ok(checked > 0, 'some tiles fit at least two instruments');
+});
+
+/** A 640 KiB tmpfs: room for the config, not for a shard. Needs root (CI and this machine run tests as root). */
+function smallDisk(): string | null {
+  const dir = mkdtempSync(join(tmpdir(), 'mst-full-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=640k', 'tmpfs', dir], { stdio: 'ignore' });
+    return dir;
+  } catch {
+    return null;
+  }
+}
+const disk = smallDisk();
+
+test('a full disk stops the build with a message that says how to go on, leaving no partial file', { skip: disk ? false : 'mounting a tmpfs needs root' }, async (t) => {
+  t.after(() => execFileSync('umount', [disk!]));
+  const out = join(disk!, 'data');
+  await assert.rejects(buildDataset(out, config), (error: Error) => {
+    assert.match(error.message, /: the disk is full \(writing .*\.safetensors\); free some space or give another --out, then run the same command again: the build resumes where it stopped$/);
+    return true;
+  });
+  const left = listFiles(out);
+  assert.ok(left.every((f) => !f.includes('.tmp')), `no temporary file left: ${left.join(', ')}`);
+  for (const file of left.filter((f) => f.endsWith('.safetensors'))) loadSafetensors(join(out, file)).tensors.forEach((tensor) => tensor.dispose()); // whatever is there is whole
 });
