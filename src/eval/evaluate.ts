@@ -72,6 +72,8 @@ export interface SystemReport {
   overall: Figures & { frechetJudgeDistance: number; secondsPerTile: number; realTimeFactor: number };
   /** By "content→target" instrument pair. */
   pairs: Record<string, Figures>;
+  /** By the texture of the content: monophonic lines and polyphonic parts. */
+  textures: Record<string, Figures>;
 }
 
 export interface EvaluationReport {
@@ -91,6 +93,7 @@ export interface EvaluationReport {
 /** Per-item measurements, aggregated later by pair. */
 interface ItemScore {
   pair: string;
+  texture: string;
   mse: number;
   lsd: number;
   styleHit: number;
@@ -134,6 +137,7 @@ export function tileDistances(output: Tensor, target: Tensor, config: AnalysisCo
 
 interface HeldBatch extends TransferBatch {
   contentInstrument: string[];
+  texture: string[];
 }
 
 export async function evaluate(systems: TransferSystem[], options: EvaluationOptions): Promise<EvaluationReport> {
@@ -143,6 +147,7 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
   const config = loader.manifest.config.analysis;
   const frontEnd = new MelFrontEnd(config);
   const instruments = judge.config.instruments;
+  const textureOf = new Map(loader.manifest.shards.map((s) => [s.file, s.texture]));
 
   // the same pairs for every system
   const batches: HeldBatch[] = [];
@@ -151,7 +156,14 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
     if (held < groups) {
       const take = Math.min(batch.content.shape[0]!, groups - held);
       const cut = (t: Tensor) => keep(t.slice(0, 0, take));
-      batches.push({ content: cut(batch.content), style: cut(batch.style), target: cut(batch.target), contentInstrument: batch.contentInstrument.slice(0, take), targetInstrument: batch.targetInstrument.slice(0, take) });
+      batches.push({
+        content: cut(batch.content),
+        style: cut(batch.style),
+        target: cut(batch.target),
+        contentInstrument: batch.contentInstrument.slice(0, take),
+        targetInstrument: batch.targetInstrument.slice(0, take),
+        texture: batch.source.slice(0, take).map((s) => textureOf.get(s.file) ?? 'unknown'),
+      });
       held += take;
     }
     for (const t of [batch.content, batch.target, batch.style]) t.dispose();
@@ -209,6 +221,7 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
         }
         items.push({
           pair: `${b.contentInstrument[i]}→${b.targetInstrument[i]}`,
+          texture: b.texture[i]!,
           mse: mse[i]!,
           lsd: lsdDb[i]!,
           styleHit: labels[i] === b.targetInstrument[i] ? 1 : 0,
@@ -220,14 +233,18 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
     }
     const frechet = tidy(() => frechetDistance(gaussianStats(cat(embeddings, 0)), realStats));
     for (const e of embeddings) e.dispose();
-    const byPair = new Map<string, ItemScore[]>();
-    for (const item of items) byPair.set(item.pair, [...(byPair.get(item.pair) ?? []), item]);
+    const groupBy = (key: (item: ItemScore) => string) => {
+      const groups = new Map<string, ItemScore[]>();
+      for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+      return Object.fromEntries([...groups].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, list]) => [name, aggregate(list)]));
+    };
     const secondsPerTile = transferSeconds / items.length;
     reports.push({
       name: system.name,
       modelBytes: system.modelBytes,
       overall: { ...aggregate(items), frechetJudgeDistance: frechet, secondsPerTile, realTimeFactor: tileSeconds(config) / secondsPerTile },
-      pairs: Object.fromEntries([...byPair].sort(([a], [b]) => (a < b ? -1 : 1)).map(([pair, list]) => [pair, aggregate(list)])),
+      pairs: groupBy((i) => i.pair),
+      textures: groupBy((i) => i.texture),
     });
     say(`${system.name}: done`);
   }

@@ -129,6 +129,16 @@ export function markdownTable(report: EvaluationReport): string {
   ].join('\n');
 }
 
+/** Rows of (system, texture) with the figures where texture matters most. */
+export function textureTable(report: EvaluationReport): string {
+  const pick = FIGURE_COLUMNS.filter(([name]) => ['mel LSD (dB)', 'style accuracy', 'onset F1 50 ms', 'onset F1 100 ms', 'chroma sim.'].includes(name));
+  return [
+    `| system | content texture | tiles | ${pick.map(([name]) => name).join(' | ')} |`,
+    `|---|---|---:|${pick.map(() => '---:').join('|')}|`,
+    ...report.systems.flatMap((s) => Object.entries(s.textures).map(([texture, f]) => `| ${s.name} | ${texture} | ${f.tiles} | ${pick.map(([, g]) => g(f)).join(' | ')} |`)),
+  ].join('\n');
+}
+
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** Writes report.md, report.html, figures/ and audio/ into `outDir`; returns the Markdown. */
@@ -172,6 +182,10 @@ export function writeReport(outDir: string, report: EvaluationReport, examples: 
     'Reading the table: content figures compare the transcription of the resynthesised output with that of the resynthesised content ' +
       '(the same vocoder on both sides); the oracle row is the ceiling a perfect transfer reaches through this vocoder and transcriber. ' +
       'Style accuracy is the share of outputs the judge labels as the target instrument; "labelled as content" the share it labels as the content instrument.',
+    '',
+    '## By texture of the content',
+    '',
+    textureTable(report),
     '',
     '## Style accuracy by instrument pair',
     '',
