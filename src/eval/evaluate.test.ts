@@ -139,5 +139,6 @@ test('a whole evaluation and its report on the small dataset: identity keeps the
   const png = readFileSync(join(out, 'figures', 'example-piano-to-guitar.png'));
   assert.equal(png.subarray(1, 4).toString(), 'PNG');
   assert.equal(readdirSync(join(out, 'audio')).length, 6);
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).systems.map((s: { name: string }) => s.name), ['identity', 'oracle', 'envelope']);
   assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<audio controls src="audio\/piano-to-guitar-0-content.wav">/);
 });

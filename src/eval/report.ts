@@ -141,7 +141,7 @@ export function textureTable(report: EvaluationReport): string {
 
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** Writes report.md, report.html, figures/ and audio/ into `outDir`; returns the Markdown. */
+/** Writes report.md, report.html, report.json (every figure), figures/ and audio/ into `outDir`; returns the Markdown. */
 export function writeReport(outDir: string, report: EvaluationReport, examples: Example[], config: AnalysisConfig, context: { command: string; judge: string }): string {
   mkdirSync(join(outDir, 'figures'), { recursive: true });
   mkdirSync(join(outDir, 'audio'), { recursive: true });
@@ -205,6 +205,7 @@ export function writeReport(outDir: string, report: EvaluationReport, examples: 
     ]),
   ].join('\n');
   writeFileAtomic(join(outDir, 'report.md'), [Buffer.from(md + '\n')]);
+  writeFileAtomic(join(outDir, 'report.json'), [Buffer.from(JSON.stringify({ ...report, command: context.command, judgeFile: context.judge }, null, 2) + '\n')]);
 
   const rows = report.systems.map((s) => `<tr><th>${escapeHtml(s.name)}</th>${FIGURE_COLUMNS.map(([, f]) => `<td>${f(s.overall)}</td>`).join('')}</tr>`);
   const html = `<!doctype html>
