@@ -17,6 +17,8 @@ import { tileDistances, evaluate } from './evaluate.js';
 import { InstrumentJudge, DEFAULT_JUDGE } from './judge.js';
 import { trainJudge, saveJudge, loadJudge, augment } from './train-judge.js';
 import { transferExamples, writeReport } from './report.js';
+import { WrittenNotes } from './written.js';
+import { readManifest } from '../data/loader.js';
 
 test('tile distances: 0 for identical tiles; a uniform offset of d gives MSE d² and LSD 50·d dB', () => {
   tidy(() => {
@@ -125,6 +127,20 @@ test('a whole evaluation and its report on the small dataset: identity keeps the
   const pairs = Object.values(identity!.pairs);
   assert.equal(pairs.reduce((n, p) => n + p.tiles, 0), 6, 'every pair counted once');
   assert.ok(report.peakRssBytes > 0);
+
+  assert.ok(identity!.overall.scoreF1At100ms >= 0 && identity!.overall.scoreF1At100ms <= 1, 'the content against its written notes');
+  assert.ok(Number.isFinite(oracle!.overall.scoreF1At100ms));
+
+  // the written notes of every tile agree with the pitch ranges the build recorded
+  const manifest = readManifest(dir);
+  const written = new WrittenNotes(manifest);
+  for (const shard of manifest.shards) {
+    shard.pitchRanges.forEach(([low, high], group) => {
+      const pitches = written.ofTile(shard.file, group)!.map((n) => n.pitch);
+      assert.deepEqual(pitches.length ? [Math.min(...pitches), Math.max(...pitches)] : [-1, -1], [low, high], `${shard.file} group ${group}`);
+    });
+  }
+  assert.equal(written.ofTile('no such shard', 0), null);
 
   // transfer to a sound never heard: references and targets in the held-out font
   const unseen = await evaluate([BASELINES.oracle!], { datasetDir: dir, judge, groups: 4, audioGroups: 1, targetFont: 'timgm6mb' });

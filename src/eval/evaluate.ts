@@ -7,7 +7,8 @@
  * - style: the instrument judge's labels (style accuracy = share labelled as the target) and the
  *   Fréchet distance between the outputs' judge embeddings and those of real renders of the
  *   target instruments (the style references: other clips than the targets);
- * - content: basic-pitch's transcription of the resynthesised output against that of the
+ * - content: basic-pitch's transcription of the resynthesised output against the notes written
+ *   for the tile (found again from the piece and offset), and against the transcription of the
  *   resynthesised content (same vocoder on both sides), note-onset F1 at 50 and 100 ms (over
  *   all clips' notes together, onsets in a tile's first 100 ms left out),
  *   pitch-class distance, and chroma similarity (which needs no transcription);
@@ -23,7 +24,8 @@ import { tileSeconds, type AnalysisConfig } from '../audio/config.js';
 import type { InstrumentJudge } from './judge.js';
 import type { TransferBatch, TransferSystem } from './baselines.js';
 import { gaussianStats, frechetDistance } from './frechet.js';
-import { onsetF1, pitchClassDistance, chroma, chromaSimilarity } from './content.js';
+import { onsetF1, pitchClassDistance, chroma, chromaSimilarity, type TimedNote } from './content.js';
+import { WrittenNotes } from './written.js';
 import { transcribe, type TranscribedNote } from './transcribe.js';
 
 export interface EvaluationOptions {
@@ -64,6 +66,9 @@ export interface Figures {
   clips: number;
   contentF1At50ms: number;
   contentF1At100ms: number;
+  /** Onset F1 of the output's transcription against the notes written for the tile (NaN where the score is not found). */
+  scoreF1At50ms: number;
+  scoreF1At100ms: number;
   pitchClassDistance: number;
   chromaSimilarity: number;
   /** Mel LSD to the true target after resynthesising the output, dB. */
@@ -116,8 +121,8 @@ function pooledF1(counts: OnsetCounts[]): number {
  */
 export const EDGE_SECONDS = 0.1;
 
-function onsetCounts(reference: TranscribedNote[], estimate: TranscribedNote[], tolerance: number): OnsetCounts {
-  const inside = (notes: TranscribedNote[]) => notes.filter((n) => n.start >= EDGE_SECONDS);
+function onsetCounts(reference: readonly TimedNote[], estimate: readonly TimedNote[], tolerance: number): OnsetCounts {
+  const inside = (notes: readonly TimedNote[]) => notes.filter((n) => n.start >= EDGE_SECONDS);
   const [r, e] = [inside(reference), inside(estimate)];
   return { matched: onsetF1(r, e, tolerance).matched, reference: r.length, estimate: e.length };
 }
@@ -129,7 +134,7 @@ interface ItemScore {
   lsd: number;
   styleHit: number;
   contentHit: number;
-  audio: { at50: OnsetCounts; at100: OnsetCounts; pitchClass: number; chroma: number; resynthLsd: number } | null;
+  audio: { at50: OnsetCounts; at100: OnsetCounts; scoreAt50: OnsetCounts | null; scoreAt100: OnsetCounts | null; pitchClass: number; chroma: number; resynthLsd: number } | null;
 }
 
 /** Mean of a finite-valued field (NaN entries skipped). */
@@ -149,6 +154,8 @@ function aggregate(items: ItemScore[]): Figures {
     clips: audio.length,
     contentF1At50ms: pooledF1(audio.map((a) => a.at50)),
     contentF1At100ms: pooledF1(audio.map((a) => a.at100)),
+    scoreF1At50ms: pooledF1(audio.flatMap((a) => (a.scoreAt50 ? [a.scoreAt50] : []))),
+    scoreF1At100ms: pooledF1(audio.flatMap((a) => (a.scoreAt100 ? [a.scoreAt100] : []))),
     pitchClassDistance: meanOf(audio.map((a) => a.pitchClass)),
     chromaSimilarity: meanOf(audio.map((a) => a.chroma)),
     resynthMelLsdDb: meanOf(audio.map((a) => a.resynthLsd)),
@@ -169,6 +176,7 @@ export function tileDistances(output: Tensor, target: Tensor, config: AnalysisCo
 interface HeldBatch extends TransferBatch {
   contentInstrument: string[];
   texture: string[];
+  source: { file: string; group: number }[];
 }
 
 export async function evaluate(systems: TransferSystem[], options: EvaluationOptions): Promise<EvaluationReport> {
@@ -194,6 +202,7 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
         contentInstrument: batch.contentInstrument.slice(0, take),
         targetInstrument: batch.targetInstrument.slice(0, take),
         texture: batch.source.slice(0, take).map((s) => textureOf.get(s.file) ?? 'unknown'),
+        source: batch.source.slice(0, take),
       });
       held += take;
     }
@@ -203,12 +212,14 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
 
   const resynthesise = (tile: Tensor) => synthesise(frontEnd, tile.reshape(config.nMels, config.tileFrames), { iterations });
   // the reference side, once: content audio and its notes; judge embeddings of real target-instrument renders
-  const contentAudio: { notes: TranscribedNote[]; chroma: number[][] }[] = [];
+  const written = new WrittenNotes(loader.manifest);
+  const contentAudio: { notes: TranscribedNote[]; chroma: number[][]; written: TimedNote[] | null }[] = [];
   let index = 0;
   for (const b of batches) {
     for (let i = 0; i < b.content.shape[0]! && index < audioGroups; i++, index++) {
       const samples = tidy(() => resynthesise(b.content.select(0, i)));
-      contentAudio.push({ notes: await transcribe(samples, config.sampleRate), chroma: chroma(samples, config.sampleRate) });
+      const { file, group } = b.source[i]!;
+      contentAudio.push({ notes: await transcribe(samples, config.sampleRate), chroma: chroma(samples, config.sampleRate), written: written.ofTile(file, group) });
     }
   }
   const realStats = tidy(() => gaussianStats(cat(batches.map((b) => judge.forward(b.style).embedding), 0)));
@@ -245,6 +256,8 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
           audio = {
             at50: onsetCounts(reference.notes, notes, 0.05),
             at100: onsetCounts(reference.notes, notes, 0.1),
+            scoreAt50: reference.written ? onsetCounts(reference.written, notes, 0.05) : null,
+            scoreAt100: reference.written ? onsetCounts(reference.written, notes, 0.1) : null,
             pitchClass: pitchClassDistance(reference.notes, notes),
             chroma: chromaSimilarity(reference.chroma, chroma(samples, config.sampleRate)),
             resynthLsd,

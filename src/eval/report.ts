@@ -112,6 +112,8 @@ const FIGURE_COLUMNS: [string, (f: Figures & Partial<EvaluationReport['systems']
   ['style accuracy', (o) => o.styleAccuracy.toFixed(3)],
   ['labelled as content', (o) => o.contentInstrumentRate.toFixed(3)],
   ['Fréchet judge dist.', (o) => (o.frechetJudgeDistance === undefined ? '' : o.frechetJudgeDistance.toFixed(2))],
+  ['F1 to score 50 ms', (o) => o.scoreF1At50ms.toFixed(3)],
+  ['F1 to score 100 ms', (o) => o.scoreF1At100ms.toFixed(3)],
   ['onset F1 50 ms', (o) => o.contentF1At50ms.toFixed(3)],
   ['onset F1 100 ms', (o) => o.contentF1At100ms.toFixed(3)],
   ['pitch-class dist.', (o) => o.pitchClassDistance.toFixed(3)],
@@ -131,7 +133,7 @@ export function markdownTable(report: EvaluationReport): string {
 
 /** Rows of (system, texture) with the figures where texture matters most. */
 export function textureTable(report: EvaluationReport): string {
-  const pick = FIGURE_COLUMNS.filter(([name]) => ['mel LSD (dB)', 'style accuracy', 'onset F1 50 ms', 'onset F1 100 ms', 'chroma sim.'].includes(name));
+  const pick = FIGURE_COLUMNS.filter(([name]) => ['mel LSD (dB)', 'style accuracy', 'F1 to score 50 ms', 'onset F1 50 ms', 'onset F1 100 ms', 'chroma sim.'].includes(name));
   return [
     `| system | content texture | tiles | ${pick.map(([name]) => name).join(' | ')} |`,
     `|---|---|---:|${pick.map(() => '---:').join('|')}|`,
@@ -179,7 +181,8 @@ export function writeReport(outDir: string, report: EvaluationReport, examples: 
     '',
     markdownTable(report),
     '',
-    'Reading the table: content figures compare the transcription of the resynthesised output with that of the resynthesised content ' +
+    'Reading the table: "F1 to score" compares the transcription of the resynthesised output with the notes written for the tile; ' +
+      'the other content figures compare it with the transcription of the resynthesised content ' +
       '(the same vocoder on both sides); the oracle row is the ceiling a perfect transfer reaches through this vocoder and transcriber. ' +
       'Style accuracy is the share of outputs the judge labels as the target instrument; "labelled as content" the share it labels as the content instrument.',
     '',
