@@ -103,6 +103,7 @@ interface RunOptions {
   audioGroups: number;
   seed: number;
   targetFont?: string;
+  anyRange?: boolean;
   small?: boolean;
 }
 
@@ -116,6 +117,7 @@ function withRunOptions(command: Command): Command {
     .option('--audio-groups <n>', 'of those, resynthesised and transcribed', positiveInteger('audio-groups'), 48)
     .option('--seed <n>', 'seed of the pair draw', Number, 0)
     .option('--target-font <name>', "SoundFont of the style references and targets: the held-out one (e.g. timgm6mb) for sounds the model never heard")
+    .option('--any-range', 'draw instrument pairs regardless of whether their ranges hold the notes')
     .option('--small', 'a quick check: the small dataset (built if missing), a briefly trained judge, 16 pairs');
 }
 
@@ -154,6 +156,7 @@ async function runEvaluation(options: RunOptions) {
     audioGroups: options.small ? Math.min(options.audioGroups, 4) : options.audioGroups,
     seed: options.seed,
     ...(options.targetFont ? { targetFont: options.targetFont } : {}),
+    inRange: !options.anyRange,
     onProgress: (message) => console.error(message),
   });
   return { report, judgePath, systems, datasetDir: data };

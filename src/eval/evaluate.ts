@@ -37,6 +37,12 @@ export interface EvaluationOptions {
    * training font); the held-out font asks for transfer to a sound the model never heard.
    */
   targetFont?: string;
+  /**
+   * Draw content and target instruments only among those whose usual range holds the tile's
+   * notes (default true): a flute asked for a 35 Hz bass line plays no flute, and no
+   * transcriber hears the notes.
+   */
+  inRange?: boolean;
   /** Test pairs (tile groups) every system transfers (default 256). */
   groups?: number;
   /** Of those, how many are resynthesised and transcribed (default 48). */
@@ -91,6 +97,8 @@ export interface EvaluationReport {
   /** SoundFont of the content, and of the style references and targets. */
   font: string;
   targetFont: string;
+  /** Whether pairs were drawn among instruments whose range holds the notes. */
+  inRange: boolean;
   tileSeconds: number;
   groups: number;
   audioGroups: number;
@@ -182,7 +190,8 @@ interface HeldBatch extends TransferBatch {
 export async function evaluate(systems: TransferSystem[], options: EvaluationOptions): Promise<EvaluationReport> {
   const { datasetDir, split = 'test', judge, groups = 256, audioGroups = 48, batchSize = 16, seed = 0, iterations = 32 } = options;
   const say = options.onProgress ?? (() => {});
-  const loader = new PairLoader(datasetDir, { split, batchSize, seed, keepLast: true, ...(options.targetFont ? { targetFont: options.targetFont } : {}) });
+  const inRange = options.inRange ?? true;
+  const loader = new PairLoader(datasetDir, { split, batchSize, seed, keepLast: true, inRange, ...(options.targetFont ? { targetFont: options.targetFont } : {}) });
   const config = loader.manifest.config.analysis;
   const frontEnd = new MelFrontEnd(config);
   const instruments = judge.config.instruments;
@@ -298,6 +307,7 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
     split,
     font: loader.font,
     targetFont: loader.targetFont,
+    inRange,
     tileSeconds: tileSeconds(config),
     groups: held,
     audioGroups: contentAudio.length,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createCanvas } from '@napi-rs/canvas';
 import { tidy, keep, type Tensor } from '../engine/index.js';
 import { PairLoader } from '../data/loader.js';
+import { instrument } from '../data/instruments.js';
 import type { Split } from '../data/build.js';
 import { MelFrontEnd } from '../audio/mel.js';
 import { synthesise } from '../audio/synthesis.js';
@@ -31,7 +32,8 @@ export interface Example {
 
 /**
  * Worked examples: for each (content, target) pair, the first test group (in a seeded order)
- * whose content is clearly audible, transferred by every system.
+ * whose content is clearly audible and whose notes both instruments can play, transferred by
+ * every system.
  */
 export async function transferExamples(
   systems: TransferSystem[],
@@ -42,9 +44,14 @@ export async function transferExamples(
   const examples: Example[] = [];
   for (const [content, target] of pairs) {
     const loader = new PairLoader(datasetDir, { split, batchSize: 1, seed, contentInstruments: [content], targetInstruments: [target], ...(targetFont ? { targetFont } : {}) });
+    const rangeOf = new Map(loader.manifest.shards.map((s) => [s.file, s.pitchRanges]));
+    const playable = (file: string, group: number) => {
+      const [low, high] = rangeOf.get(file)?.[group] ?? [-1, -1];
+      return low >= 0 && [content, target].every((name) => instrument(name).range[0] <= low && high <= instrument(name).range[1]);
+    };
     for await (const batch of loader.epoch(0)) {
-      const loud = examples.length < pairs.length && !examples.some((e) => e.content === content && e.target === target) && batch.content.amax().item() > -0.2;
-      if (loud) {
+      const wanted = !examples.some((e) => e.content === content && e.target === target);
+      if (wanted && playable(batch.source[0]!.file, batch.source[0]!.group) && batch.content.amax().item() > -0.2) {
         const tile = (t: Tensor) => keep(t.reshape(t.shape[2]!, t.shape[3]!));
         examples.push({
           content,
@@ -175,7 +182,7 @@ export function writeReport(outDir: string, report: EvaluationReport, examples: 
     `# Evaluation: ${report.split} split of ${report.dataset}`,
     '',
     `Made by \`${context.command}\`. ${report.groups} test pairs (content instrument, a different target instrument, ` +
-      `a style reference clip of the target from another piece), content rendered with ${report.font}, references and targets with ${report.targetFont}; ${report.audioGroups} of them ` +
+      `a style reference clip of the target from another piece${report.inRange ? '; both instruments able to play the notes' : ''}), content rendered with ${report.font}, references and targets with ${report.targetFont}; ${report.audioGroups} of them ` +
       `resynthesised (Griffin-Lim) and transcribed by basic-pitch. Instrument judge: \`${context.judge}\`. ` +
       `Tiles are ${report.tileSeconds.toFixed(2)} s. Peak resident memory of the run: ${(report.peakRssBytes / 2 ** 20).toFixed(0)} MiB.`,
     '',
