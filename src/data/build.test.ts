@@ -146,7 +146,7 @@ test('a corrupt MIDI file is skipped with a message; a missing SoundFont stops t
   await assert.rejects(buildDataset(join(root, 'c'), bad), /SoundFont .*gone\.sf2 not found; install it/);
 });
 
-test('with inRange, pairs are drawn among instruments whose range holds the tile', async () => {
+test('with inRange, pairs are drawn among instruments whose range holds the tile; strictly, other tiles are left out', async () => {
   const loader = new PairLoader(join(root, 'a'), { split: 'train', batchSize: 4, seed: 9, keepLast: true, inRange: true });
   const shards = new Map(manifest.shards.map((s) => [s.file, s]));
   let checked = 0;
@@ -169,6 +169,22 @@ test('with inRange, pairs are drawn among instruments whose range holds the tile
     batch.style.dispose();
   }
   assert.ok(checked > 0, 'some tiles fit at least two instruments');
+
+  // 'strict' leaves out the tiles that fewer than two instruments can play, and serves the rest
+  const strict = new PairLoader(join(root, 'a'), { split: 'train', batchSize: 4, seed: 9, keepLast: true, inRange: 'strict' });
+  let served = 0;
+  for await (const batch of strict.epoch(0)) {
+    batch.source.forEach((src, i) => {
+      const [lo, hi] = shards.get(src.file)!.pitchRanges[src.group]!;
+      for (const name of [batch.contentInstrument[i]!, batch.targetInstrument[i]!]) {
+        const [a, b] = strict.ranges[strict.instruments.indexOf(name)]!;
+        assert.ok(lo < 0 || (a <= lo && hi <= b), `${name} for notes ${lo}–${hi}`);
+      }
+    });
+    served += batch.source.length;
+    for (const t of [batch.content, batch.target, batch.style]) t.dispose();
+  }
+  assert.equal(served, checked, 'exactly the tiles two instruments can play');
 });
 
 /** A 640 KiB tmpfs: room for the config, not for a shard. Needs root (CI and this machine run tests as root). */

@@ -45,9 +45,9 @@ export interface PairLoaderOptions {
   /**
    * Draw content and target only among instruments whose usual range holds every note of the
    * tile (a flute asked to play a bass line sounds like no flute); when fewer than two do, any
-   * instrument may be drawn. Default false.
+   * instrument may be drawn — or, with 'strict', the tile is left out. Default false.
    */
-  inRange?: boolean;
+  inRange?: boolean | 'strict';
 }
 
 interface LoadedShard {
@@ -130,7 +130,8 @@ export class PairLoader {
         const fits = (i: number) => lo < 0 || (this.ranges[i]![0] <= lo && hi <= this.ranges[i]![1]);
         let [contents, targetCandidates] = this.options.inRange ? [contentPool.filter(fits), targetPool.filter(fits)] : [contentPool, targetPool];
         const pairable = contents.some((c) => targetCandidates.some((t) => t !== c));
-        if (!pairable) [contents, targetCandidates] = [contentPool, targetPool]; // no two instruments hold these notes
+        if (!pairable && this.options.inRange === 'strict') continue; // no two instruments hold these notes: leave the tile out
+        if (!pairable) [contents, targetCandidates] = [contentPool, targetPool]; // …or draw from all
         const withPartner = contents.filter((c) => targetCandidates.some((t) => t !== c));
         const content = withPartner[Math.floor(random() * withPartner.length)]!;
         const targets = targetCandidates.filter((t) => t !== content);

@@ -39,8 +39,8 @@ export interface EvaluationOptions {
   targetFont?: string;
   /**
    * Draw content and target instruments only among those whose usual range holds the tile's
-   * notes (default true): a flute asked for a 35 Hz bass line plays no flute, and no
-   * transcriber hears the notes.
+   * notes, leaving out tiles that no two instruments can play (default true): a flute asked for
+   * a 35 Hz bass line plays no flute, and no transcriber hears the notes.
    */
   inRange?: boolean;
   /** Test pairs (tile groups) every system transfers (default 256). */
@@ -191,7 +191,7 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
   const { datasetDir, split = 'test', judge, groups = 256, audioGroups = 48, batchSize = 16, seed = 0, iterations = 32 } = options;
   const say = options.onProgress ?? (() => {});
   const inRange = options.inRange ?? true;
-  const loader = new PairLoader(datasetDir, { split, batchSize, seed, keepLast: true, inRange, ...(options.targetFont ? { targetFont: options.targetFont } : {}) });
+  const loader = new PairLoader(datasetDir, { split, batchSize, seed, keepLast: true, inRange: inRange ? 'strict' : false, ...(options.targetFont ? { targetFont: options.targetFont } : {}) });
   const config = loader.manifest.config.analysis;
   const frontEnd = new MelFrontEnd(config);
   const instruments = judge.config.instruments;
