@@ -25,12 +25,18 @@ export interface TranscribedNote {
 
 export const BASIC_PITCH_RATE = 22050;
 
-/** basic-pitch's note thresholds (its own defaults). */
+/** basic-pitch's note settings (its own defaults, but for inferOnsets). */
 export interface TranscriptionOptions {
   onsetThreshold?: number;
   frameThreshold?: number;
   /** Shortest note, in frames of 11.6 ms. */
   minNoteFrames?: number;
+  /**
+   * Also count onsets inferred from rises of the frame activations (basic-pitch's default).
+   * Default false here: resynthesised audio wavers in level, and each waver of a held note would
+   * count as a new onset; only the onset detector's own peaks are kept.
+   */
+  inferOnsets?: boolean;
 }
 
 type Tf = typeof import('@tensorflow/tfjs');
@@ -70,7 +76,7 @@ export async function transcribe(samples: Float32Array, sampleRate: number, opti
     onsets.push(...o);
     contours.push(...c);
   }, () => {});
-  const events = bp.outputToNotesPoly(frames, onsets, options.onsetThreshold ?? 0.5, options.frameThreshold ?? 0.3, options.minNoteFrames ?? 5);
+  const events = bp.outputToNotesPoly(frames, onsets, options.onsetThreshold ?? 0.5, options.frameThreshold ?? 0.3, options.minNoteFrames ?? 5, options.inferOnsets ?? false);
   return bp.noteFramesToTime(events)
     .map((n) => ({ start: n.startTimeSeconds, end: n.startTimeSeconds + n.durationSeconds, pitch: n.pitchMidi, amplitude: n.amplitude }))
     .sort((a, b) => a.start - b.start || a.pitch - b.pitch);
