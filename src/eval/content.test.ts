@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../testing/helpers.js';
 import { readAudio } from '../audio/decode.js';
 import { onsetF1, pitchClassDistance, pitchClassProfile, chroma, chromaSimilarity, type TimedNote } from './content.js';
-import { transcribe } from './transcribe.js';
+import { transcribe, joinHeldNotes } from './transcribe.js';
 
 /** The phrase of test/fixtures/audio/make_phrases.py: melody and chords, 0.5 s per quarter. */
 const PHRASE: TimedNote[] = [
@@ -69,4 +69,15 @@ test('basic-pitch transcribes a rendered phrase close to its score, and the same
   assert.ok(onsetF1(PHRASE, shift(piano, 0, 2), 0.1).f1 < 0.2, 'a transposed transcription does not match');
   assert.ok(pitchClassDistance(PHRASE, violin) < 0.35, `violin pitch classes: distance ${pitchClassDistance(PHRASE, violin).toFixed(2)}`);
   assert.deepEqual(await transcribe(new Float32Array(32000), 16000), [], 'silence has no notes');
+});
+
+test('pieces of a held note are joined; a louder stroke, another pitch or a real gap stays a new note', () => {
+  const note = (start: number, end: number, pitch: number, amplitude: number) => ({ start, end, pitch, amplitude });
+  const joined = joinHeldNotes([
+    note(0, 0.2, 60, 0.8), note(0.2, 0.5, 60, 0.6), note(0.21, 0.4, 64, 0.5), // a quieter piece right after: joined
+    note(0.5, 0.9, 60, 0.9), // louder: a new stroke
+    note(1.0, 1.2, 60, 0.5), // 100 ms after the last end: a new note
+  ], 0.02);
+  assert.deepEqual(joined.map((n) => [n.start, n.end, n.pitch]), [[0, 0.5, 60], [0.21, 0.4, 64], [0.5, 0.9, 60], [1.0, 1.2, 60]]);
+  assert.equal(joinHeldNotes([note(0, 0.2, 60, 0.8), note(0.2, 0.5, 60, 0.6)], 0).length, 2, 'a gap of 0 keeps every piece');
 });

@@ -37,6 +37,30 @@ export interface TranscriptionOptions {
    * count as a new onset; only the onset detector's own peaks are kept.
    */
   inferOnsets?: boolean;
+  /**
+   * Join a note to the previous one of the same pitch when it starts within this many seconds of
+   * that one's end and is no louder (basic-pitch cuts held string and organ notes into abutting
+   * pieces); a louder one is a new stroke. Default 0.02; 0 keeps every piece.
+   */
+  joinGapSeconds?: number;
+}
+
+/** Joins abutting pieces of held notes (see TranscriptionOptions.joinGapSeconds); notes sorted by onset. */
+export function joinHeldNotes(notes: TranscribedNote[], gap: number): TranscribedNote[] {
+  if (gap <= 0) return notes;
+  const open = new Map<number, TranscribedNote>();
+  const out: TranscribedNote[] = [];
+  for (const note of notes) {
+    const last = open.get(note.pitch);
+    if (last && note.start - last.end <= gap && note.amplitude <= last.amplitude) {
+      last.end = Math.max(last.end, note.end);
+      continue;
+    }
+    const copy = { ...note };
+    open.set(note.pitch, copy);
+    out.push(copy);
+  }
+  return out;
 }
 
 type Tf = typeof import('@tensorflow/tfjs');
@@ -77,7 +101,8 @@ export async function transcribe(samples: Float32Array, sampleRate: number, opti
     contours.push(...c);
   }, () => {});
   const events = bp.outputToNotesPoly(frames, onsets, options.onsetThreshold ?? 0.5, options.frameThreshold ?? 0.3, options.minNoteFrames ?? 5, options.inferOnsets ?? false);
-  return bp.noteFramesToTime(events)
+  const notes = bp.noteFramesToTime(events)
     .map((n) => ({ start: n.startTimeSeconds, end: n.startTimeSeconds + n.durationSeconds, pitch: n.pitchMidi, amplitude: n.amplitude }))
     .sort((a, b) => a.start - b.start || a.pitch - b.pitch);
+  return joinHeldNotes(notes, options.joinGapSeconds ?? 0.02);
 }
