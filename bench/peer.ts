@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { pythonWithTorch } from '../src/testing/helpers.js';
 
 export interface Peer {
   /** Runs `name` `iterations` times in the peer; returns the seconds of each run. */
@@ -12,16 +13,10 @@ export interface Peer {
   close(): void;
 }
 
-/**
- * The Python with torch that the peers run on: Debian's python3-torch (the same libtorch and BLAS
- * as the engine's default build), or `MST_PYTHON` where the engine is built against another
- * torch (a pip torch with CUDA on a GPU machine: see scripts/gpu-check.sh).
- */
-export const peerPython = process.env.MST_PYTHON ?? '/usr/bin/python3';
-
 /** Starts bench/<script> with the same thread count and `env`; waits until it is ready. */
 export async function startPeer(script: string, threads: number, env: Record<string, string> = {}): Promise<Peer> {
-  const child = spawn(peerPython, [fileURLToPath(new URL(`../../bench/${script}`, import.meta.url))], {
+  // Debian's python3-torch (the engine's libtorch and BLAS), or MST_PYTHON with another torch (scripts/gpu-check.sh)
+  const child = spawn(pythonWithTorch, [fileURLToPath(new URL(`../../bench/${script}`, import.meta.url))], {
     env: { ...process.env, MST_NUM_THREADS: String(threads), ...env },
     stdio: ['pipe', 'pipe', 'inherit'],
   });

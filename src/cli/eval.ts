@@ -2,10 +2,9 @@
  * `mst eval …`: the evaluation's judges and runs.
  */
 import { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import cliProgress from 'cli-progress';
-import { existsSync } from 'node:fs';
 import { trainJudge, saveJudge, loadJudge, type JudgeScore } from '../eval/train-judge.js';
 import { evaluate, type EvaluationReport } from '../eval/evaluate.js';
 import { BASELINES, type TransferSystem } from '../eval/baselines.js';

@@ -59,6 +59,11 @@ interface LoadedShard {
   remaining: number[]; // group indices not yet served this epoch
 }
 
+/** Frees a batch's tiles (content, target and style). */
+export function disposeBatch(batch: Pick<PairBatch, 'content' | 'target' | 'style'>): void {
+  for (const t of [batch.content, batch.target, batch.style]) t.dispose();
+}
+
 export function readManifest(dir: string): Manifest {
   return JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
 }

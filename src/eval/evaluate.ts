@@ -16,7 +16,7 @@
  *   the vocoder's cost, the same for every system).
  */
 import { tensor, tidy, keep, cat, type Tensor } from '../engine/index.js';
-import { PairLoader } from '../data/loader.js';
+import { PairLoader, disposeBatch } from '../data/loader.js';
 import type { Split } from '../data/build.js';
 import { MelFrontEnd } from '../audio/mel.js';
 import { synthesise } from '../audio/synthesis.js';
@@ -107,7 +107,6 @@ export interface EvaluationReport {
   peakRssBytes: number;
 }
 
-/** Per-item measurements, aggregated later by pair. */
 /** Note counts of one clip's onset match, summed over clips before F1 is taken. */
 interface OnsetCounts {
   matched: number;
@@ -135,6 +134,7 @@ function onsetCounts(reference: readonly TimedNote[], estimate: readonly TimedNo
   return { matched: onsetF1(r, e, tolerance).matched, reference: r.length, estimate: e.length };
 }
 
+/** Per-item measurements, aggregated later by pair and texture. */
 interface ItemScore {
   pair: string;
   texture: string;
@@ -183,7 +183,6 @@ export function tileDistances(output: Tensor, target: Tensor, config: AnalysisCo
 
 interface HeldBatch extends TransferBatch {
   contentInstrument: string[];
-  texture: string[];
   source: { file: string; group: number }[];
 }
 
@@ -201,21 +200,19 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
   const batches: HeldBatch[] = [];
   let held = 0;
   for await (const batch of loader.epoch(0)) {
-    if (held < groups) {
-      const take = Math.min(batch.content.shape[0]!, groups - held);
-      const cut = (t: Tensor) => keep(t.slice(0, 0, take));
-      batches.push({
-        content: cut(batch.content),
-        style: cut(batch.style),
-        target: cut(batch.target),
-        contentInstrument: batch.contentInstrument.slice(0, take),
-        targetInstrument: batch.targetInstrument.slice(0, take),
-        texture: batch.source.slice(0, take).map((s) => textureOf.get(s.file) ?? 'unknown'),
-        source: batch.source.slice(0, take),
-      });
-      held += take;
-    }
-    for (const t of [batch.content, batch.target, batch.style]) t.dispose();
+    const take = Math.min(batch.content.shape[0]!, groups - held);
+    const cut = (t: Tensor) => keep(t.slice(0, 0, take));
+    batches.push({
+      content: cut(batch.content),
+      style: cut(batch.style),
+      target: cut(batch.target),
+      contentInstrument: batch.contentInstrument.slice(0, take),
+      targetInstrument: batch.targetInstrument.slice(0, take),
+      source: batch.source.slice(0, take),
+    });
+    held += take;
+    disposeBatch(batch);
+    if (held >= groups) break; // the loader frees the shards it still holds
   }
   say(`${held} ${split} pairs from ${datasetDir}`);
 
@@ -256,12 +253,11 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
           const reference = contentAudio[audioIndex++]!;
           const samples = tidy(() => resynthesise(output.select(0, i)));
           const notes = await transcribe(samples, config.sampleRate);
-          const again = tidy(() => frontEnd.logMel(tensor(samples)).unsqueeze(0).unsqueeze(0));
           const resynthLsd = tidy(() => {
+            const again = frontEnd.logMel(tensor(samples)).unsqueeze(0).unsqueeze(0); // [1, 1, nMels, frames]
             const frames = Math.min(again.shape[3]!, config.tileFrames);
             return tileDistances(again.slice(3, 0, frames), b.target.select(0, i).unsqueeze(0).slice(3, 0, frames), config).lsdDb[0]!;
           });
-          again.dispose();
           audio = {
             at50: onsetCounts(reference.notes, notes, 0.05),
             at100: onsetCounts(reference.notes, notes, 0.1),
@@ -274,7 +270,7 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
         }
         items.push({
           pair: `${b.contentInstrument[i]}→${b.targetInstrument[i]}`,
-          texture: b.texture[i]!,
+          texture: textureOf.get(b.source[i]!.file) ?? 'unknown',
           mse: mse[i]!,
           lsd: lsdDb[i]!,
           styleHit: labels[i] === b.targetInstrument[i] ? 1 : 0,
@@ -301,7 +297,7 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
     });
     say(`${system.name}: done`);
   }
-  for (const b of batches) for (const t of [b.content, b.style, b.target]) t.dispose();
+  for (const b of batches) disposeBatch(b);
   return {
     dataset: datasetDir,
     split,

@@ -8,8 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCanvas } from '@napi-rs/canvas';
 import { tidy, keep, type Tensor } from '../engine/index.js';
-import { PairLoader } from '../data/loader.js';
-import { instrument } from '../data/instruments.js';
+import { PairLoader, disposeBatch } from '../data/loader.js';
 import type { Split } from '../data/build.js';
 import { MelFrontEnd } from '../audio/mel.js';
 import { synthesise } from '../audio/synthesis.js';
@@ -43,15 +42,13 @@ export async function transferExamples(
 ): Promise<Example[]> {
   const examples: Example[] = [];
   for (const [content, target] of pairs) {
-    const loader = new PairLoader(datasetDir, { split, batchSize: 1, seed, contentInstruments: [content], targetInstruments: [target], ...(targetFont ? { targetFont } : {}) });
+    // strictly in range: only tiles whose notes both instruments can play
+    const loader = new PairLoader(datasetDir, { split, batchSize: 1, seed, contentInstruments: [content], targetInstruments: [target], inRange: 'strict', ...(targetFont ? { targetFont } : {}) });
     const rangeOf = new Map(loader.manifest.shards.map((s) => [s.file, s.pitchRanges]));
-    const playable = (file: string, group: number) => {
-      const [low, high] = rangeOf.get(file)?.[group] ?? [-1, -1];
-      return low >= 0 && [content, target].every((name) => instrument(name).range[0] <= low && high <= instrument(name).range[1]);
-    };
+    const hasNotes = (file: string, group: number) => (rangeOf.get(file)?.[group]?.[0] ?? -1) >= 0;
     for await (const batch of loader.epoch(0)) {
-      const wanted = !examples.some((e) => e.content === content && e.target === target);
-      if (wanted && playable(batch.source[0]!.file, batch.source[0]!.group) && batch.content.amax().item() > -0.2) {
+      const found = hasNotes(batch.source[0]!.file, batch.source[0]!.group) && batch.content.amax().item() > -0.2;
+      if (found) {
         const tile = (t: Tensor) => keep(t.reshape(t.shape[2]!, t.shape[3]!));
         examples.push({
           content,
@@ -65,7 +62,8 @@ export async function transferExamples(
           ],
         });
       }
-      for (const t of [batch.content, batch.target, batch.style]) t.dispose();
+      disposeBatch(batch);
+      if (found) break; // the loader frees the shards it still holds
     }
   }
   return examples;

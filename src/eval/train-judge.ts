@@ -8,7 +8,7 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { tensor, tidy, rand, cat, where, optim, F, manualSeed, saveCheckpoint, loadCheckpoint, type Tensor } from '../engine/index.js';
-import { PairLoader, readManifest } from '../data/loader.js';
+import { PairLoader, readManifest, disposeBatch } from '../data/loader.js';
 import type { Split } from '../data/build.js';
 import { InstrumentJudge, DEFAULT_JUDGE, type JudgeConfig } from './judge.js';
 
@@ -92,14 +92,10 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
   for (let epoch = 0; step < steps; epoch++) {
     const before = step;
     for await (const batch of loader.epoch(epoch)) {
-      if (step >= steps) {
-        for (const t of [batch.content, batch.target, batch.style]) t.dispose();
-        continue; // let the generator finish its epoch and free its shards
-      }
       optimizer.lr = (learningRate * (1 + Math.cos((Math.PI * step) / steps))) / 2;
       const loss = tidy(() => {
         const { tiles, labels } = labelled(batch, instruments);
-        for (const t of [batch.content, batch.target, batch.style]) t.dispose();
+        disposeBatch(batch);
         optimizer.zeroGrad();
         const l = F.crossEntropy(judge.forward(augment(tiles)).logits, tensor(labels, { dtype: 'int64' }));
         l.backward();
@@ -109,6 +105,7 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
       step++;
       options.onStep?.(step, steps, loss);
       await yieldToEventLoop(); // lets finalizers of freed handles run
+      if (step >= steps) break; // the loader frees the shards it still holds
     }
     if (step === before) throw new RangeError(`trainJudge: the training split of ${datasetDir} has fewer than ${batchSize} tile groups in ${heldOut}; lower --batch`);
   }
@@ -129,16 +126,15 @@ export async function scoreJudge(judge: InstrumentJudge, datasetDir: string, fon
   const loader = new PairLoader(datasetDir, { split, font, batchSize: 32, seed: 1, keepLast: true });
   let groups = 0;
   for await (const batch of loader.epoch(0)) {
-    if (groups < maxGroups) {
-      tidy(() => {
-        const tiles = cat([batch.content, batch.target], 0);
-        const truth = [...batch.contentInstrument, ...batch.targetInstrument];
-        judge.predict(tiles).forEach((label, i) => confusion[instruments.indexOf(truth[i]!)]![instruments.indexOf(label)]!++);
-      });
-      groups += batch.content.shape[0]!;
-    }
-    for (const t of [batch.content, batch.target, batch.style]) t.dispose();
+    tidy(() => {
+      const tiles = cat([batch.content, batch.target], 0);
+      const truth = [...batch.contentInstrument, ...batch.targetInstrument];
+      judge.predict(tiles).forEach((label, i) => confusion[instruments.indexOf(truth[i]!)]![instruments.indexOf(label)]!++);
+    });
+    groups += batch.content.shape[0]!;
+    disposeBatch(batch);
     await yieldToEventLoop();
+    if (groups >= maxGroups) break;
   }
   const tiles = confusion.flat().reduce((a, b) => a + b, 0);
   const correct = instruments.reduce((s, _, i) => s + confusion[i]![i]!, 0);

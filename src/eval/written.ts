@@ -5,6 +5,7 @@
  * not only against another transcription.
  */
 import { piecesOf, type Manifest } from '../data/build.js';
+import type { Piece } from '../data/sources.js';
 import { transpose, notesOf, type Note } from '../data/midi.js';
 import { tileSeconds } from '../audio/config.js';
 import type { TimedNote } from './content.js';
@@ -12,7 +13,7 @@ import type { TimedNote } from './content.js';
 export class WrittenNotes {
   #notes = new Map<string, Note[]>(); // by piece and transposition
   readonly #byFile: Map<string, Manifest['shards'][number]>;
-  #pieces: ReturnType<typeof piecesOf> | null = null;
+  #pieces: Map<string, Piece> | null = null;
 
   constructor(readonly manifest: Manifest) {
     this.#byFile = new Map(manifest.shards.map((s) => [s.file, s]));
@@ -27,8 +28,8 @@ export class WrittenNotes {
     if (!shard) return null;
     const key = `${shard.piece}~${shard.transposition}`;
     if (!this.#notes.has(key)) {
-      this.#pieces ??= piecesOf(this.manifest.config);
-      const piece = this.#pieces.find((p) => p.id === shard.piece);
+      this.#pieces ??= new Map(piecesOf(this.manifest.config).map((p) => [p.id, p]));
+      const piece = this.#pieces.get(shard.piece);
       if (!piece) return null;
       this.#notes.set(key, notesOf(transpose(piece.score, shard.transposition)));
     }
