@@ -15,6 +15,8 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { tensor, tidy, stack, saveSafetensors, readSafetensorsHeader, writeFileAtomic, type Tensor } from '../engine/index.js';
 import { MelFrontEnd } from '../audio/mel.js';
 import { toTiles } from '../audio/tiles.js';
@@ -85,15 +87,27 @@ interface Rendered {
   heldOut: Float32Array[] | null;
 }
 
-/** Renders every instrument with the training font (and the held-out one where asked) at once. */
-async function renderJob(piece: Piece, score: Score, withHeldOut: boolean, config: DatasetConfig): Promise<Rendered> {
+/** FluidSynth processes a build keeps running at once: one per core. */
+const RENDER_PROCESSES = availableParallelism();
+
+/** Jobs rendered ahead of the one being analysed, so that a free core always has a run to start. */
+const RENDER_AHEAD = 2;
+
+/**
+ * Renders every instrument with the training font (and the held-out one where asked). Each font's
+ * instruments are split into RENDER_PROCESSES FluidSynth runs, queued on `limit`, which a build
+ * shares between the jobs it renders ahead.
+ */
+async function renderJob(piece: Piece, score: Score, withHeldOut: boolean, config: DatasetConfig, limit: LimitFunction): Promise<Rendered> {
   const seconds = piece.seconds + 0.5; // the last release rings for half a second
   const programs = config.instruments.map((name) => instrument(name).program);
-  const options = { sampleRate: config.analysis.sampleRate, synthRate: config.synthRate };
-  const [train, heldOut] = await Promise.all([
-    renderPrograms(score, programs, seconds, { ...options, soundfont: config.trainFont.path }),
-    withHeldOut ? renderPrograms(score, programs, seconds, { ...options, soundfont: config.heldOutFont.path }) : null,
-  ]);
+  const size = Math.ceil(programs.length / RENDER_PROCESSES);
+  const parts = Array.from({ length: Math.ceil(programs.length / size) }, (_, i) => programs.slice(i * size, (i + 1) * size));
+  const renderFont = async (soundfont: string) => {
+    const options = { sampleRate: config.analysis.sampleRate, synthRate: config.synthRate, soundfont };
+    return (await Promise.all(parts.map((part) => limit(() => renderPrograms(score, part, seconds, options))))).flat();
+  };
+  const [train, heldOut] = await Promise.all([renderFont(config.trainFont.path), withHeldOut ? renderFont(config.heldOutFont.path) : null]);
   return { train, heldOut };
 }
 
@@ -124,17 +138,18 @@ export async function buildDataset(
     .map((job) => ({ ...job, file: join(outDir, 'shards', job.split, fileNameOf(job.piece.id, job.transposition)) }))
     .filter((job) => !existsSync(job.file)); // shards that exist were built before an interruption
   const total = jobs.length;
-  // FluidSynth renders the next job in its own processes while this one is analysed
+  // FluidSynth renders the next jobs in its own processes while this one is analysed
+  const limit = pLimit(RENDER_PROCESSES);
   const start = (i: number) => {
     const job = jobs[i];
-    return job ? renderJob(job.piece, job.score, wantsHeldOut(job.piece.id, job.transposition, job.split, config), config).catch((error: Error) => error) : null;
+    return job ? renderJob(job.piece, job.score, wantsHeldOut(job.piece.id, job.transposition, job.split, config), config, limit).catch((error: Error) => error) : null;
   };
-  let next = start(0);
+  const ahead = Array.from({ length: RENDER_AHEAD }, (_, i) => start(i));
   try {
     for (const [done, { piece, transposition, split, file, score }] of jobs.entries()) {
       hooks.onPiece?.(done, total, piece.id);
-      const rendered = await next!;
-      next = start(done + 1);
+      const rendered = await ahead.shift()!;
+      ahead.push(start(done + RENDER_AHEAD));
       if (rendered instanceof Error) {
         if (rendered.name === 'RenderError') throw rendered; // the synthesizer or a font is missing: stop
         log(`skipping ${piece.id} (transposition ${transposition}): ${rendered.message}`);
@@ -177,7 +192,7 @@ export async function buildDataset(
     }
   } finally {
     frontEnd.dispose();
-    await next; // let a render in flight finish before returning
+    await Promise.all(ahead); // let the runs in flight finish before returning
   }
   hooks.onPiece?.(total, total, '');
   return writeManifest(outDir, config);

@@ -87,7 +87,7 @@ export const DATASET_CONFIGS: Record<'small' | 'full', DatasetConfig> = {
     phraseBeats: 32,
     transpositions: [0],
     heldOutTranspositions: [0],
-    heldOutTrainShare: 0.3,
+    heldOutTrainShare: 0.2,
     tileStep: 64,
     synthRate: 32000,
     validationShare: 0.1,

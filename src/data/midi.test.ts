@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseScore, scoreToBytes, forInstrument, transpose, notesOf, scoreStats, channelsOf, onlyChannels, tempoMap, MidiError, DRUM_CHANNEL, type Score } from './midi.js';
+import { melodyChannelOf } from './sources.js';
 import { makePhrase, phraseToScore, seededRandom } from './phrases.js';
 
 type Event = Score['tracks'][number][number];
@@ -82,8 +83,27 @@ test('transposition moves notes and drops those out of range; statistics describ
   assert.deepEqual(notesOf(up).map((n) => n.pitch), [72, 76, 79]);
   assert.deepEqual(notesOf(transpose(band(), 61)).map((n) => n.pitch), [121, 125]); // 67 + 61 > 127 is dropped
   assert.deepEqual(scoreStats(band()), { seconds: 2, notes: 3, lowest: 60, highest: 67, maxPolyphony: 2 });
-  assert.deepEqual(channelsOf(band()), [{ channel: 1, notes: 3, maxPolyphony: 2 }]);
+  assert.deepEqual(channelsOf(band()), [{ channel: 1, notes: 3, maxPolyphony: 2, medianPitch: 64 }]);
   assert.deepEqual(notesOf(onlyChannels(band(), new Set([2]))), []);
+});
+
+test("a piece's melody is its top monophonic line, not the busier bass line, nor a short high ornament", () => {
+  const line = (channel: number, pitches: number[], polyphonic = false) =>
+    pitches.flatMap((pitch, i) => [
+      ev(i * 240, { type: 'noteOn', channel, noteNumber: pitch, velocity: 90 }),
+      ...(polyphonic ? [ev(i * 240, { type: 'noteOn', channel, noteNumber: pitch + 4, velocity: 90 }), ev(i * 240 + 200, { type: 'noteOff', channel, noteNumber: pitch + 4, velocity: 0 })] : []),
+      ev(i * 240 + 200, { type: 'noteOff', channel, noteNumber: pitch, velocity: 0 }),
+    ]);
+  const range = (n: number, from: number) => Array.from({ length: n }, (_, i) => from + (i % 5));
+  const bass = line(0, range(30, 36));
+  const tune = line(1, range(18, 72));
+  const ornament = line(2, range(8, 96));
+  const chords = line(3, range(30, 84), true);
+  const score = (...tracks: Event[][]): Score => ({ format: 1, ticksPerBeat: 480, tracks });
+  assert.equal(melodyChannelOf(score(bass, tune, ornament, chords)), 1);
+  assert.equal(melodyChannelOf(score(bass, ornament, chords)), 0, 'the bass line when it is the only line');
+  assert.equal(melodyChannelOf(score(line(1, range(12, 72)), chords)), null, 'fewer than 16 notes');
+  assert.equal(melodyChannelOf(score(chords)), null);
 });
 
 test('generated phrases are deterministic, inside their register, and play', () => {

@@ -134,11 +134,16 @@ export function forInstrument(score: Score, program: number): Score {
   return { ...score, tracks };
 }
 
-/** The melodic channels that play notes, with their note counts and most notes at once. */
-export function channelsOf(score: Score): { channel: number; notes: number; maxPolyphony: number }[] {
+/** The melodic channels that play notes, with their note counts, most notes at once and median MIDI pitch. */
+export function channelsOf(score: Score): { channel: number; notes: number; maxPolyphony: number; medianPitch: number }[] {
   const byChannel = new Map<number, Note[]>();
   for (const note of notesOf(score)) byChannel.set(note.channel, [...(byChannel.get(note.channel) ?? []), note]);
-  return [...byChannel].map(([channel, notes]) => ({ channel, notes: notes.length, maxPolyphony: polyphony(notes) })).sort((a, b) => a.channel - b.channel);
+  return [...byChannel]
+    .map(([channel, notes]) => {
+      const pitches = notes.map((n) => n.pitch).sort((a, b) => a - b);
+      return { channel, notes: notes.length, maxPolyphony: polyphony(notes), medianPitch: pitches[pitches.length >> 1]! };
+    })
+    .sort((a, b) => a.channel - b.channel);
 }
 
 /** Keeps the channel events of `channels` only (meta events stay). */

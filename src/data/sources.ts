@@ -165,15 +165,26 @@ export function discoverPieces(sources: readonly MidiSource[], log: DiscoveryLog
       }
       const licence = source.licenceOf?.[name] ?? source.licence;
       pieces.push({ id, source: source.name, licence, texture: stats.maxPolyphony > 1 ? 'polyphonic' : 'monophonic', score, seconds: stats.seconds });
-      // its busiest monophonic channel, alone
-      const melody = channelsOf(score).filter((c) => c.maxPolyphony === 1).sort((a, b) => b.notes - a.notes)[0];
-      if (melody && stats.maxPolyphony > 1 && melody.notes >= 16) {
-        const line = onlyChannels(score, new Set([melody.channel]));
+      const melody = melodyChannelOf(score);
+      if (melody !== null && stats.maxPolyphony > 1) {
+        const line = onlyChannels(score, new Set([melody]));
         pieces.push({ id: `${id}#melody`, source: source.name, licence, texture: 'monophonic', score: line, seconds: scoreStats(line).seconds });
       }
     }
   }
   return pieces.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * The channel that carries a piece's tune, or null: of the monophonic channels with at least 16
+ * notes and at least half as many as the busiest of them, the highest by median pitch (so the top
+ * line, not the bass line, which is often as busy).
+ */
+export function melodyChannelOf(score: Score): number | null {
+  const lines = channelsOf(score).filter((c) => c.maxPolyphony === 1 && c.notes >= 16);
+  const busiest = Math.max(0, ...lines.map((c) => c.notes));
+  const candidates = lines.filter((c) => 2 * c.notes >= busiest).sort((a, b) => b.medianPitch - a.medianPitch || b.notes - a.notes);
+  return candidates[0]?.channel ?? null;
 }
 
 /** Registers the generated phrases cover: low, middle and high. */
