@@ -133,6 +133,43 @@ class UNet(nn.Module):
         return self.dec1(d2)
 
 
+class VGGishFeatureNet(nn.Module):
+    """VGGish's conv/pool stack on 1×128×128 tiles, narrowed FC layers, three heads (src/model/vggish.ts)."""
+
+    def __init__(self, instruments=11, widths=(64, 128, 256, 512), hidden=512, embedding=128):
+        super().__init__()
+        w1, w2, w3, w4 = widths
+
+        def conv(cin, cout):
+            return [nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU()]
+
+        layers = [conv(1, w1), conv(w1, w2), conv(w2, w3) + conv(w3, w3), conv(w3, w4) + conv(w4, w4)]
+        self.blocks = nn.ModuleList(nn.Sequential(*block, nn.MaxPool2d(2)) for block in layers)
+        self.fc = nn.Sequential(nn.Linear(w4 * 64, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, embedding), nn.ReLU())
+        self.instrument_head = nn.Linear(embedding, instruments)
+        self.lowest_head = nn.Linear(embedding, 129)
+        self.highest_head = nn.Linear(embedding, 129)
+
+    def features(self, x):
+        out = []
+        for block in self.blocks:
+            x = block(x)
+            out.append(x)
+        return out
+
+    def forward(self, x):
+        features = self.features(x)
+        e = self.fc(features[3].flatten(1))
+        return features, self.instrument_head(e), self.lowest_head(e), self.highest_head(e)
+
+
+def feature_loss(net, x, y):
+    fx = net.features(x)
+    with torch.no_grad():
+        fy = net.features(y)
+    return sum(F.mse_loss(a, b) for a, b in zip(fx, fy)) / len(fx)
+
+
 def alphas_cumprod(steps=1000):
     betas = torch.linspace(1e-4, 0.02, steps)
     return torch.cumprod(1 - betas, 0)

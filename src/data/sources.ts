@@ -34,13 +34,17 @@ export interface MidiSource {
   licenceOf?: Record<string, string>;
   /** Pieces longer than this are cut (some loop for many minutes). */
   cutSeconds?: number;
+  /** Whether its pieces also yield their melody line alone (default true). */
+  melodyLines?: boolean;
 }
 
 export const MIDI_SOURCES: readonly MidiSource[] = Object.freeze([
   { name: 'openmsx', package: 'openttd-openmsx', directories: ['/usr/share/games/openttd/baseset/openmsx'], licence: 'GPL-2.0', cutSeconds: 180 },
   { name: 'planetblupi', package: 'planetblupi-music-midi', directories: ['/usr/share/planetblupi/music'], licence: 'GPL-3.0-or-later', cutSeconds: 150 },
   { name: 'mma-examples', package: 'mma', directories: ['/usr/share/doc/mma/examples'], recursive: true, licence: 'GPL-2.0-or-later', cutSeconds: 180 },
-  { name: 'mma-grooves', package: 'mma', directories: ['/usr/share/mma/lib/stdlib'], format: 'mma-grooves', licence: 'GPL-2.0-or-later (MMA groove library; charts by mst)' },
+  { name: 'mma-grooves', package: 'mma', directories: ['/usr/share/mma/lib/stdlib'], format: 'mma-grooves', licence: 'GPL-2.0-or-later (MMA groove library; charts by mst)',
+    melodyLines: false, // accompaniment only: its single-note parts are bass and arpeggio lines, not tunes
+  },
   { name: 'abcmidi', package: 'abcmidi', directories: ['/usr/share/doc/abcmidi/examples'], format: 'abc', licence: 'GPL-2.0-or-later', cutSeconds: 180 },
   { name: 'abcm2ps', package: 'abcm2ps', directories: ['/usr/share/doc/abcm2ps/examples'], format: 'abc', licence: 'GPL-3.0-or-later', cutSeconds: 180 },
   {
@@ -166,7 +170,7 @@ export function discoverPieces(sources: readonly MidiSource[], log: DiscoveryLog
       const licence = source.licenceOf?.[name] ?? source.licence;
       pieces.push({ id, source: source.name, licence, texture: stats.maxPolyphony > 1 ? 'polyphonic' : 'monophonic', score, seconds: stats.seconds });
       const melody = melodyChannelOf(score);
-      if (melody !== null && stats.maxPolyphony > 1) {
+      if (melody !== null && stats.maxPolyphony > 1 && source.melodyLines !== false) {
         const line = onlyChannels(score, new Set([melody]));
         pieces.push({ id: `${id}#melody`, source: source.name, licence, texture: 'monophonic', score: line, seconds: scoreStats(line).seconds });
       }

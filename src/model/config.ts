@@ -1,0 +1,68 @@
+/**
+ * Model configurations, by name. `seed` is the seed document's model as it gives it (§2.1, §3.2);
+ * later configurations (an improved model, fewer sampling steps) are added here under their own
+ * names, so that a checkpoint says which one it is and a mismatch is caught on load.
+ */
+
+/** The forward-diffusion noise schedule (DDPM): β_t from betaStart to betaEnd over `steps`. */
+export interface ScheduleConfig {
+  steps: number;
+  betaStart: number;
+  betaEnd: number;
+  /** 'linear' in β (DDPM's), or 'scaled-linear' (linear in √β, as latent diffusion uses). */
+  kind: 'linear' | 'scaled-linear';
+}
+
+export interface ModelConfig {
+  name: string;
+  /** Channels of the 16×16 latent the spectrogram encoder makes of a 1×128×128 tile. */
+  latentChannels: number;
+  /** Channels of the encoder's two hidden stride-2 convolutions (the decoder mirrors them). */
+  autoencoderWidths: [number, number];
+  /** The style encoder's base width f: six stride-2 convolutions 1→f→2f→4f→4f→4f→8f. */
+  styleFilters: number;
+  /** The UNet's base width f: encoder f, 2f, 4f, 8f. */
+  unetFilters: number;
+  /** Width of the sinusoidal time embedding and its MLP (added where the UNet has this many channels). */
+  timeDim: number;
+  /** Heads of each cross-attention from the UNet's feature maps to the style embeddings. */
+  attentionHeads: number;
+  schedule: ScheduleConfig;
+}
+
+export const MODEL_CONFIGS: Record<string, ModelConfig> = {
+  seed: {
+    name: 'seed',
+    latentChannels: 4,
+    autoencoderWidths: [64, 128],
+    styleFilters: 64,
+    unetFilters: 64,
+    timeDim: 128,
+    attentionHeads: 4,
+    schedule: { steps: 1000, betaStart: 1e-4, betaEnd: 0.02, kind: 'linear' },
+  },
+};
+
+/** The named configuration, or a RangeError listing the names there are. */
+export function modelConfig(name: string): ModelConfig {
+  const config = MODEL_CONFIGS[name];
+  if (config === undefined) throw new RangeError(`model: Expected one of ${Object.keys(MODEL_CONFIGS).join(', ')} for a model config but received ${name}`);
+  return structuredClone(config);
+}
+
+/** Checks the widths fit together (time embedding at 2f, style widths at the attention levels); each message names the values. */
+export function checkModelConfig(config: ModelConfig): ModelConfig {
+  const { unetFilters: f, styleFilters: s, timeDim, attentionHeads, latentChannels } = config;
+  const positive = { latentChannels, unetFilters: f, styleFilters: s, timeDim, attentionHeads, ...Object.fromEntries(config.autoencoderWidths.map((w, i) => [`autoencoderWidths[${i}]`, w])) };
+  for (const [key, value] of Object.entries(positive)) {
+    if (!(Number.isInteger(value) && value > 0)) throw new RangeError(`model: Expected ${key} to be a positive integer but received ${value}`);
+  }
+  if (timeDim !== 2 * f) throw new RangeError(`model: the time embedding is added to the UNet's 2f = ${2 * f} channels, so timeDim must be ${2 * f}, not ${timeDim}`);
+  if (timeDim % 2 !== 0) throw new RangeError(`model: Expected an even timeDim but received ${timeDim}`);
+  if (s !== f) throw new RangeError(`model: cross-attention pairs the UNet's 4f/8f maps with the style's 4f/8f maps, so styleFilters (${s}) must equal unetFilters (${f})`);
+  if ((4 * f) % attentionHeads !== 0) throw new RangeError(`model: Expected attentionHeads to divide ${4 * f} but received ${attentionHeads}`);
+  const { steps, betaStart, betaEnd } = config.schedule;
+  if (!(Number.isInteger(steps) && steps >= 2)) throw new RangeError(`model: Expected schedule.steps ≥ 2 but received ${steps}`);
+  if (!(betaStart > 0 && betaEnd < 1 && betaStart < betaEnd)) throw new RangeError(`model: Expected 0 < schedule.betaStart < schedule.betaEnd < 1 but received ${betaStart}, ${betaEnd}`);
+  return config;
+}

@@ -1,0 +1,10 @@
+/** The seed's latent diffusion model: configs, modules, the noise schedule and DDIM sampling. */
+export { MODEL_CONFIGS, modelConfig, checkModelConfig, type ModelConfig, type ScheduleConfig } from './config.js';
+export { SpectrogramEncoder, SpectrogramDecoder, latentPenalty } from './autoencoder.js';
+export { StyleEncoder } from './style-encoder.js';
+export { CrossAttention } from './attention.js';
+export { UNet, timestepEmbedding } from './unet.js';
+export { NoiseSchedule } from './schedule.js';
+export { ddimSample, ddimTimesteps, type DdimOptions, type NoisePredictor } from './ddim.js';
+export { LatentDiffusion } from './ldm.js';
+export { VGGishFeatureNet, VGGISH_WIDTHS, PITCH_CLASSES, freeze, featureLoss, type FeatureNetConfig, type FeatureNetOutput } from './vggish.js';

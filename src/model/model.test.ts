@@ -1,0 +1,159 @@
+/**
+ * The seed's model: shapes of every module, the same outputs as the PyTorch twin given the same
+ * weights, the noise schedule's known values, DDIM's exact recovery with a perfect noise
+ * predictor, and configs checked by name.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tensor, rand, randn, tidy, manualSeed, saveSafetensors, noGrad, zeros, type Tensor } from '../engine/index.js';
+import { pythonWithTorch, repoRoot, assertAllClose } from '../testing/helpers.js';
+import { LatentDiffusion, VGGishFeatureNet, VGGISH_WIDTHS, NoiseSchedule, ddimSample, ddimTimesteps, featureLoss, freeze, latentPenalty, modelConfig, checkModelConfig, timestepEmbedding } from './index.js';
+
+const INSTRUMENTS = ['piano', 'guitar', 'violin'];
+
+test('every module has the shapes the seed gives', () => {
+  manualSeed(0);
+  tidy(() => {
+    const model = new LatentDiffusion(modelConfig('seed'));
+    const x = rand([2, 1, 128, 128]).mul(2).sub(1);
+    const z = model.encoder.forward(x);
+    assert.deepEqual(z.shape, [2, 4, 16, 16]);
+    const decoded = model.decoder.forward(z);
+    assert.deepEqual(decoded.shape, [2, 1, 128, 128]);
+    assert.ok(decoded.abs().amax([0, 1, 2, 3]).item() < 1, 'tanh keeps the output inside (-1, 1)');
+    const maps = model.styleEncoder.forward(x);
+    assert.deepEqual(maps.map((m) => m.shape), [[2, 64, 64, 64], [2, 128, 32, 32], [2, 256, 16, 16], [2, 256, 8, 8], [2, 256, 4, 4], [2, 512, 2, 2]]);
+    assert.deepEqual(model.unet.forward(z, tensor(new BigInt64Array([0n, 999n])), maps).shape, [2, 4, 16, 16]);
+    assert.deepEqual(timestepEmbedding(tensor(new BigInt64Array([3n])), 128).shape, [1, 128]);
+    const net = new VGGishFeatureNet({ instruments: INSTRUMENTS, widths: VGGISH_WIDTHS, hidden: 64, embedding: 32 });
+    const out = net.forward(x);
+    assert.deepEqual(out.features.map((f) => f.shape), [[2, 64, 64, 64], [2, 128, 32, 32], [2, 256, 16, 16], [2, 512, 8, 8]]);
+    assert.deepEqual([out.instrument.shape, out.lowest.shape, out.highest.shape], [[2, 3], [2, 129], [2, 129]]);
+    model.dispose();
+    net.dispose();
+  });
+});
+
+test('the same weights give the same outputs as the PyTorch twin, the feature loss and its gradient included', () => {
+  manualSeed(1);
+  const dir = mkdtempSync(join(tmpdir(), 'mst-model-'));
+  const file = join(dir, 'weights.safetensors');
+  tidy(() => {
+    const model = new LatentDiffusion(modelConfig('seed'));
+    const net = freeze(new VGGishFeatureNet({ instruments: INSTRUMENTS, widths: VGGISH_WIDTHS, hidden: 64, embedding: 32 }));
+    // give BatchNorm non-trivial running statistics, so that eval mode is tested too
+    model.train();
+    noGrad(() => model.decoder.forward(model.encoder.forward(rand([4, 1, 128, 128]).mul(2).sub(1))));
+    model.eval();
+    const inputs: Record<string, Tensor> = {
+      x: rand([2, 1, 128, 128]).mul(2).sub(1),
+      style: rand([2, 1, 128, 128]).mul(2).sub(1),
+      z: randn([2, 4, 16, 16]),
+      t: tensor(new BigInt64Array([17n, 803n])),
+      target: rand([2, 1, 128, 128]).mul(2).sub(1),
+    };
+    const weights = new Map<string, Tensor>([...model.stateDict(), ...[...net.stateDict()].map(([k, v]): [string, Tensor] => [`feature_net.${k}`, v]), ...Object.entries(inputs)]);
+    saveSafetensors(file, weights);
+    const expected = JSON.parse(execFileSync(pythonWithTorch, [join(repoRoot, 'test', 'model_twin.py'), file], { encoding: 'utf8', maxBuffer: 1 << 28 })) as Record<string, number[]>;
+
+    const ours: Record<string, Tensor> = noGrad(() => {
+      const latent = model.encoder.forward(inputs.x!);
+      const maps = model.styleEncoder.forward(inputs.style!);
+      const out = net.forward(inputs.x!);
+      return { latent, decoded: model.decoder.forward(latent), style4: maps[4]!, style5: maps[5]!, noise: model.unet.forward(inputs.z!, inputs.t!, maps), instrument: out.instrument, lowest: out.lowest, feature3: out.features[3]! };
+    });
+    const x = inputs.x!.clone().requiresGrad_(true);
+    const loss = featureLoss(net, x, inputs.target!);
+    loss.backward();
+    ours.feature_loss = loss.detach();
+    ours.feature_grad = x.grad!;
+    for (const [name, value] of Object.entries(ours)) {
+      assertAllClose(value.toFloat32Array(), expected[name]!, { atol: 1e-5, rtol: 1e-3, what: name });
+    }
+    assert.ok(ours.feature_loss.item() > 0);
+    model.dispose();
+    net.dispose();
+  });
+});
+
+test("the linear schedule's ᾱ has DDPM's known values, and noising mixes as √ᾱ·z0 + √(1−ᾱ)·ε", () => {
+  const schedule = new NoiseSchedule(modelConfig('seed').schedule);
+  assert.equal(schedule.betas[0], 1e-4);
+  assert.ok(Math.abs(schedule.betas[999]! - 0.02) < 1e-15);
+  assert.ok(Math.abs(schedule.alphasCumprod[0]! - 0.9999) < 1e-12);
+  assert.ok(Math.abs(schedule.alphasCumprod[999]! - 4.0358e-5) < 1e-8, `ᾱ_999 = ${schedule.alphasCumprod[999]}`);
+  tidy(() => {
+    const z0 = tensor([[[[1]]], [[[2]]]]);
+    const noise = tensor([[[[3]]], [[[-1]]]]);
+    const t = tensor(new BigInt64Array([0n, 999n]));
+    const a = schedule.alphasCumprod;
+    assertAllClose(schedule.addNoise(z0, noise, t).toFloat32Array(), [Math.sqrt(a[0]!) + 3 * Math.sqrt(1 - a[0]!), 2 * Math.sqrt(a[999]!) - Math.sqrt(1 - a[999]!)], { atol: 1e-6 });
+    assertAllClose(schedule.predictClean(schedule.addNoise(z0, noise, t), noise, t).toFloat32Array(), [1, 2], { atol: 1e-3 });
+    assert.throws(() => schedule.alphaBar(tensor(new BigInt64Array([1000n]))), /Expected time steps in \[0, 999\] but received 1000/);
+  });
+});
+
+test('DDIM time steps are evenly spaced from the strength, and out-of-range options are refused', () => {
+  assert.deepEqual(ddimTimesteps(1000, { steps: 10, strength: 1 }), [999, 899, 799, 699, 599, 499, 399, 299, 199, 99]);
+  assert.deepEqual(ddimTimesteps(1000, { steps: 4, strength: 0.5 }), [499, 374, 249, 124]);
+  assert.deepEqual(ddimTimesteps(10, { steps: 10, strength: 1 }), [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+  assert.throws(() => ddimTimesteps(1000, { steps: 0, strength: 1 }), /Expected steps in \[1, 1000\]/);
+  assert.throws(() => ddimTimesteps(1000, { steps: 20, strength: 0.01 }), /strength 0.01 leaves 10 of 1000 time steps/);
+  assert.throws(() => ddimTimesteps(1000, { steps: 10, strength: 1.5 }), /Expected strength in \(0, 1\] but received 1.5/);
+});
+
+test('DDIM with a perfect noise predictor returns the clean latent, deterministically at eta 0 and 1', () => {
+  const schedule = new NoiseSchedule(modelConfig('seed').schedule);
+  tidy(() => {
+    manualSeed(3);
+    const clean = randn([2, 4, 16, 16]);
+    // the noise that z_t holds relative to `clean`: what a perfect model predicts
+    const perfect = (z: Tensor, t: number) => z.sub(clean.mul(Math.sqrt(schedule.alphasCumprod[t]!))).div(Math.sqrt(1 - schedule.alphasCumprod[t]!));
+    for (const eta of [0, 1]) {
+      for (const [steps, strength] of [[10, 1], [3, 0.4]] as const) {
+        const out = ddimSample(schedule, perfect, zeros([2, 4, 16, 16]), { steps, eta, strength });
+        assertAllClose(out.toFloat32Array(), clean.toFloat32Array(), { atol: 2e-3, what: `eta ${eta}, ${steps} steps, strength ${strength}` });
+      }
+    }
+    assert.throws(() => ddimSample(schedule, perfect, clean, { steps: 10, eta: 2, strength: 1 }), /Expected eta in \[0, 1\] but received 2/);
+  });
+});
+
+test('transfer runs end to end: same seed, same output; a style for all or one per tile', () => {
+  const model = new LatentDiffusion(modelConfig('seed'));
+  tidy(() => {
+    const content = rand([2, 1, 128, 128]).mul(2).sub(1);
+    const style = rand([1, 1, 128, 128]).mul(2).sub(1);
+    const run = (s: Tensor) => {
+      manualSeed(7);
+      return model.transfer(content, s, { steps: 3, eta: 0, strength: 0.6 });
+    };
+    const a = run(style);
+    assert.deepEqual(a.shape, [2, 1, 128, 128]);
+    assertAllClose(run(style).toFloat32Array(), a.toFloat32Array(), { atol: 0, rtol: 0, what: 'same seed' });
+    assertAllClose(run(style.expand([2, 1, 128, 128])).toFloat32Array(), a.toFloat32Array(), { atol: 1e-6, what: 'one style for all = the same style per tile' });
+    assert.throws(() => model.transfer(content, rand([3, 1, 128, 128]), { steps: 3, eta: 0, strength: 0.6 }), /Expected 1 or 2 style tiles but received 3/);
+  });
+  model.dispose();
+});
+
+test("the seed's latent penalty is ½·E[z² − 1 − log(z² + ε)], smallest at |z| = 1", () => {
+  tidy(() => {
+    assert.ok(Math.abs(latentPenalty(tensor([1, -1])).item()) < 1e-6);
+    const value = latentPenalty(tensor([2, 0.5])).item();
+    const expected = 0.5 * ((4 - 1 - Math.log(4)) + (0.25 - 1 - Math.log(0.25))) / 2;
+    assert.ok(Math.abs(value - expected) < 1e-5, `${value} vs ${expected}`);
+  });
+});
+
+test('configs are found by name and checked', () => {
+  assert.equal(modelConfig('seed').unetFilters, 64);
+  assert.throws(() => modelConfig('huge'), /Expected one of seed for a model config but received huge/);
+  assert.throws(() => checkModelConfig({ ...modelConfig('seed'), timeDim: 64 }), /timeDim must be 128, not 64/);
+  assert.throws(() => checkModelConfig({ ...modelConfig('seed'), styleFilters: 32 }), /styleFilters \(32\) must equal unetFilters \(64\)/);
+  assert.throws(() => checkModelConfig({ ...modelConfig('seed'), schedule: { steps: 1000, betaStart: 0.02, betaEnd: 1e-4, kind: 'linear' } }), /betaStart < schedule.betaEnd/);
+});
