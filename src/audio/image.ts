@@ -166,3 +166,39 @@ function niceStep(raw: number): number {
   const power = 10 ** Math.floor(Math.log10(Math.max(raw, 1e-6)));
   return [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
 }
+
+/**
+ * A grid of tiles (normalised log-mel [nMels × tileFrames], row-major, values in [-1, 1]): one
+ * labelled row per entry, one titled column per tile. Returns PNG bytes.
+ */
+export function tileGrid(rows: { label: string; tiles: Float32Array[] }[], columns: string[], config: Pick<AnalysisConfig, 'nMels' | 'tileFrames'>): Buffer {
+  const { nMels, tileFrames } = config;
+  const [left, top, gap] = [320, 24, 6];
+  const canvas = createCanvas(left + columns.length * (tileFrames + gap), top + rows.length * (nMels + gap));
+  const g = canvas.getContext('2d');
+  g.fillStyle = '#ffffff';
+  g.fillRect(0, 0, canvas.width, canvas.height);
+  g.fillStyle = '#000000';
+  g.font = '12px sans-serif';
+  columns.forEach((name, c) => g.fillText(name, left + c * (tileFrames + gap), 16));
+  rows.forEach(({ label, tiles }, r) => {
+    const y0 = top + r * (nMels + gap);
+    g.fillStyle = '#000000';
+    g.fillText(label, 4, y0 + nMels / 2);
+    tiles.forEach((values, c) => {
+      const image = g.createImageData(tileFrames, nMels);
+      for (let m = 0; m < nMels; m++) {
+        for (let t = 0; t < tileFrames; t++) {
+          const [cr, cg, cb] = colourOf((values[m * tileFrames + t]! + 1) / 2);
+          const at = 4 * ((nMels - 1 - m) * tileFrames + t); // low frequencies at the bottom
+          image.data[at] = cr;
+          image.data[at + 1] = cg;
+          image.data[at + 2] = cb;
+          image.data[at + 3] = 255;
+        }
+      }
+      g.putImageData(image, left + c * (tileFrames + gap), y0);
+    });
+  });
+  return canvas.toBuffer('image/png');
+}

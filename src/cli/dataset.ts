@@ -10,6 +10,7 @@ import { readManifest } from '../data/loader.js';
 import { datasetStats, sampleGrid } from '../data/stats.js';
 import { writeFileAtomic } from '../engine/safetensors.js';
 import cliProgress from 'cli-progress';
+import { applyOverrides } from './overrides.js';
 
 /** A named config, or a JSON file of overrides on top of `full`; then --key=value overrides. */
 export function resolveDatasetConfig(spec: string, overrides: string[]): { name: string; config: DatasetConfig } {
@@ -20,25 +21,7 @@ export function resolveDatasetConfig(spec: string, overrides: string[]): { name:
     config = { ...structuredClone(DATASET_CONFIGS.full), ...(JSON.parse(readFileSync(spec, 'utf8')) as Partial<DatasetConfig>) };
     name = spec.replace(/^.*\//, '').replace(/\.json$/, '');
   } else throw new RangeError(`--config: Expected small, full or a JSON file but received ${spec}`);
-  for (const override of overrides) {
-    const match = /^--([A-Za-z]+)=(.*)$/.exec(override);
-    if (!match) throw new TypeError(`Expected --key=value but received ${override}`);
-    const [, key, raw] = match as unknown as [string, keyof DatasetConfig, string];
-    if (!(key in config)) throw new RangeError(`unknown dataset setting ${key}; settings: ${Object.keys(config).join(', ')}`);
-    const current = config[key];
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      value = raw;
-    }
-    const type = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
-    if (current !== null && type(value) !== type(current)) {
-      throw new TypeError(`--${key}: Expected a value of type ${type(current)} but received ${raw} of type ${type(value)}`);
-    }
-    (config as unknown as Record<string, unknown>)[key] = value;
-  }
-  return { name, config: checkDatasetConfig(config) };
+  return { name, config: checkDatasetConfig(applyOverrides(config, overrides, 'dataset')) };
 }
 
 export function datasetCommand(): Command {

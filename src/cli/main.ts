@@ -8,6 +8,7 @@ import { spectrogramCommand } from './spectrogram.js';
 import { resynthCommand } from './resynth.js';
 import { datasetCommand } from './dataset.js';
 import { evalCommand } from './eval.js';
+import { trainCommand } from './train.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
 
@@ -21,6 +22,7 @@ export async function run(argv: string[]): Promise<void> {
   program.addCommand(resynthCommand());
   program.addCommand(datasetCommand());
   program.addCommand(evalCommand());
+  program.addCommand(trainCommand());
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -19,6 +19,8 @@ export interface PairBatch {
   style: Tensor;
   contentInstrument: string[];
   targetInstrument: string[];
+  /** Lowest and highest MIDI note sounding in each content/target tile ([-1, -1]: none). */
+  pitchRanges: [number, number][];
   /** Where each item came from: shard file and group index, for content/target and for style. */
   source: { file: string; group: number }[];
   styleSource: { file: string; group: number }[];
@@ -99,8 +101,12 @@ export class PairLoader {
     return this.shards.reduce((n, s) => n + s.groups, 0);
   }
 
-  /** The batches of one epoch (the order depends on seed and epoch). */
-  async *epoch(epoch = 0): AsyncGenerator<PairBatch> {
+  /**
+   * The batches of one epoch (the order depends on seed and epoch only). `skip` passes over the
+   * first batches without assembling them: a resumed run picks up the epoch where it stopped.
+   */
+  async *epoch(epoch = 0, { skip = 0 } = {}): AsyncGenerator<PairBatch> {
+    let served = 0;
     const random = seededRandom((this.options.seed ?? 0) * 7919 + epoch);
     const order = shuffle([...this.shards], random);
     const windowSize = this.options.window ?? 4;
@@ -116,15 +122,22 @@ export class PairLoader {
         const tiles = keep(tensors.get(this.font)!);
         const targetTiles = keep(tensors.get(this.targetFont)!);
         for (const [name, t] of tensors) if (name !== this.font && name !== this.targetFont) t.dispose();
-        return { file: shard.file, piece: shard.piece, pitchRanges: shard.pitchRanges, tiles, targetTiles, remaining: shuffle([...Array(shard.groups).keys()], random) };
+        return { file: shard.file, piece: shard.piece, pitchRanges: shard.pitchRanges, tiles, targetTiles, remaining: [] as number[] };
       });
+    };
+    /** Adds a loaded shard to the window, shuffling its groups here, in the generator's own flow: a
+     * load finishes whenever the disk says, and drawing from `random` then would make the order
+     * depend on timing. */
+    const enter = (shard: LoadedShard) => {
+      shard.remaining = shuffle([...Array(shard.tiles.shape[0]!).keys()], random);
+      loaded.push(shard);
     };
     pending = startLoad();
     let items: { shard: LoadedShard; group: number; content: number; target: number; style: { shard: LoadedShard; group: number } }[] = [];
     try {
       while (true) {
         while (loaded.length < windowSize && pending !== null) {
-          loaded.push(await pending);
+          enter(await pending);
           pending = startLoad(); // read the next shard while this window is served
         }
         const live = loaded.filter((s) => s.remaining.length > 0);
@@ -148,7 +161,7 @@ export class PairLoader {
         if (styleShard === shard && styleGroups > 1 && styleGroup === group) styleGroup = (group + 1) % styleGroups;
         items.push({ shard, group, content, target, style: { shard: styleShard, group: styleGroup } });
         if (items.length === this.options.batchSize) {
-          yield this.#assemble(items);
+          if (served++ >= skip) yield this.#assemble(items);
           items = [];
         }
         for (let i = loaded.length - 1; i >= 0; i--) {
@@ -159,7 +172,7 @@ export class PairLoader {
           }
         }
       }
-      if (items.length > 0 && this.options.keepLast) yield this.#assemble(items);
+      if (items.length > 0 && this.options.keepLast && served >= skip) yield this.#assemble(items);
     } finally {
       for (const s of loaded) disposeShard(s);
       if (pending) disposeShard(await pending);
@@ -176,6 +189,7 @@ export class PairLoader {
         style: batch((it) => pick(it.style.shard.targetTiles, it.style.group, it.target)),
         contentInstrument: items.map((it) => this.instruments[it.content]!),
         targetInstrument: items.map((it) => this.instruments[it.target]!),
+        pitchRanges: items.map((it) => it.shard.pitchRanges[it.group] ?? [-1, -1]),
         source: items.map((it) => ({ file: it.shard.file, group: it.group })),
         styleSource: items.map((it) => ({ file: it.style.shard.file, group: it.style.group })),
       };

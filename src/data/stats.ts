@@ -3,9 +3,8 @@
  * picture of sample groups (one row per group, one column per instrument).
  */
 import { join } from 'node:path';
-import { createCanvas } from '@napi-rs/canvas';
 import { loadSafetensors, tidy } from '../engine/index.js';
-import { colourOf } from '../audio/image.js';
+import { tileGrid } from '../audio/image.js';
 import type { Manifest, Split } from './build.js';
 
 export interface DatasetStats {
@@ -59,39 +58,14 @@ export function sampleGrid(dir: string, manifest: Manifest, rows = 4, font = man
   const picks = manifest.shards.filter((s) => s.groups > 0);
   const chosen = Array.from({ length: Math.min(rows, picks.length) }, (_, i) => picks[Math.floor((i * picks.length) / Math.min(rows, picks.length))]!);
   const instruments = manifest.config.instruments;
-  const { nMels, tileFrames } = manifest.config.analysis;
-  const [left, top, gap] = [320, 24, 6];
-  const canvas = createCanvas(left + instruments.length * (tileFrames + gap), top + chosen.length * (nMels + gap));
-  const g = canvas.getContext('2d');
-  g.fillStyle = '#ffffff';
-  g.fillRect(0, 0, canvas.width, canvas.height);
-  g.fillStyle = '#000000';
-  g.font = '12px sans-serif';
-  instruments.forEach((name, c) => g.fillText(name, left + c * (tileFrames + gap), 16));
-  chosen.forEach((shard, r) => {
+  const grid = chosen.map((shard) => {
     const { tensors } = loadSafetensors(join(dir, shard.file));
-    const y0 = top + r * (nMels + gap);
-    g.fillStyle = '#000000';
-    g.fillText(`${shard.piece} (${shard.split})`, 4, y0 + nMels / 2);
-    tidy(() => {
-      const tiles = tensors.get(font)!.select(0, Math.floor(shard.groups / 2)).float(); // [instruments, nMels, tileFrames]
-      instruments.forEach((_, c) => {
-        const values = tiles.select(0, c).toFloat32Array();
-        const image = g.createImageData(tileFrames, nMels);
-        for (let m = 0; m < nMels; m++) {
-          for (let t = 0; t < tileFrames; t++) {
-            const [cr, cg, cb] = colourOf((values[m * tileFrames + t]! + 1) / 2);
-            const at = 4 * ((nMels - 1 - m) * tileFrames + t);
-            image.data[at] = cr;
-            image.data[at + 1] = cg;
-            image.data[at + 2] = cb;
-            image.data[at + 3] = 255;
-          }
-        }
-        g.putImageData(image, left + c * (tileFrames + gap), y0);
-      });
+    const tiles = tidy(() => {
+      const group = tensors.get(font)!.select(0, Math.floor(shard.groups / 2)).float(); // [instruments, nMels, tileFrames]
+      return instruments.map((_, c) => group.select(0, c).toFloat32Array());
     });
     for (const t of tensors.values()) t.dispose();
+    return { label: `${shard.piece} (${shard.split})`, tiles };
   });
-  return canvas.toBuffer('image/png');
+  return tileGrid(grid, instruments, manifest.config.analysis);
 }

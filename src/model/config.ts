@@ -28,6 +28,8 @@ export interface ModelConfig {
   /** Heads of each cross-attention from the UNet's feature maps to the style embeddings. */
   attentionHeads: number;
   schedule: ScheduleConfig;
+  /** Default DDIM settings for transfer (a user may change them per call). */
+  sampling: { steps: number; eta: number; strength: number };
 }
 
 export const MODEL_CONFIGS: Record<string, ModelConfig> = {
@@ -40,6 +42,7 @@ export const MODEL_CONFIGS: Record<string, ModelConfig> = {
     timeDim: 128,
     attentionHeads: 4,
     schedule: { steps: 1000, betaStart: 1e-4, betaEnd: 0.02, kind: 'linear' },
+    sampling: { steps: 10, eta: 0, strength: 0.7 },
   },
 };
 

@@ -1,0 +1,71 @@
+/**
+ * `mst train features|autoencoder|diffusion|all [--config file] [--key=value …]`: the seed's
+ * two-phase training (after the loss network's own), resumable: run the same command again after
+ * an interruption and it continues from the last saved state.
+ */
+import { Command } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import cliProgress from 'cli-progress';
+import { PHASES, PHASE_DEFAULTS, checkTrainConfig, type Phase, type TrainConfig } from '../train/config.js';
+import { runPhase } from '../train/run.js';
+import { applyOverrides } from './overrides.js';
+
+/** The phase's defaults, then a JSON file of settings, then --key=value overrides. */
+export function resolveTrainConfig(phase: Phase, file: string | undefined, overrides: string[]): TrainConfig {
+  let config: TrainConfig = structuredClone(PHASE_DEFAULTS[phase]);
+  if (file !== undefined) {
+    if (!existsSync(file)) throw new Error(`--config: ${file} does not exist`);
+    const settings = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    delete settings.phase; // the command names the phase
+    config = applyOverrides(config, Object.entries(settings).map(([k, v]) => `--${k}=${JSON.stringify(v)}`), 'training');
+  }
+  return checkTrainConfig(applyOverrides(config, overrides, 'training'));
+}
+
+/** Line-per-interval progress where stderr is not a terminal (logs of background runs). */
+const LOG_EVERY_SECONDS = 60;
+
+async function trainPhase(config: TrainConfig): Promise<void> {
+  console.error(`training ${config.phase}: ${JSON.stringify(config)}`);
+  const tty = process.stderr.isTTY;
+  const bar = tty ? new cliProgress.SingleBar({ format: `${config.phase} {bar} {value}/{total} steps | loss {loss} | ETA {eta_formatted}`, stream: process.stderr, etaBuffer: 50 }, cliProgress.Presets.shades_classic) : null;
+  let started = false;
+  let lastLog = 0;
+  const result = await runPhase(config, {
+    log: (message) => console.error(message),
+    onStep: (position, figures) => {
+      if (!started) {
+        bar?.start(config.steps, position.step, { loss: '…' });
+        started = true;
+      }
+      bar?.update(position.step, { loss: figures.loss!.toFixed(4) });
+      if (!tty && performance.now() - lastLog > LOG_EVERY_SECONDS * 1000) {
+        lastLog = performance.now();
+        console.error(`${config.phase} step ${position.step}/${config.steps}: ${Object.entries(figures).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(', ')}`);
+      }
+    },
+    onValidation: (step, figures) => {
+      const line = `${config.phase} validation at step ${step}: ${Object.entries(figures).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(', ')}`;
+      if (bar) bar.stop(), (started = false);
+      console.error(line);
+    },
+  });
+  bar?.stop();
+  console.log(JSON.stringify({ phase: config.phase, steps: result.position.step, seconds: Number(result.seconds.toFixed(1)), validation: result.validation, output: result.output }));
+}
+
+export function trainCommand(): Command {
+  return new Command('train')
+    .description('train the loss network, the autoencoder (phase 1) or the diffusion model (phase 2); run again to resume')
+    .argument('<phase>', `${PHASES.join(', ')} or all (in that order)`)
+    .argument('[overrides...]', 'settings as --key=value, e.g. --steps=5000 --bf16=true')
+    .option('--config <file>', 'a JSON file of settings (on top of the phase defaults)')
+    .allowUnknownOption()
+    .action(async (phase: string, _overrides: string[], options: { config?: string }, command: Command) => {
+      if (phase !== 'all' && !(PHASES as readonly string[]).includes(phase)) throw new RangeError(`train: Expected ${PHASES.join(', ')} or all for the phase but received ${phase}`);
+      const extra = command.args.filter((a) => a.startsWith('--'));
+      const phases = phase === 'all' ? [...PHASES] : [phase as Phase];
+      const configs = phases.map((p) => resolveTrainConfig(p, options.config, extra)); // every config checked before any training
+      for (const config of configs) await trainPhase(config);
+    });
+}

@@ -1,0 +1,45 @@
+/**
+ * Phase 1 (seed §2.3, eq. 2): the spectrogram autoencoder alone, on the content and target tiles
+ * of each batch: L = MSE(x̂, x) + λ_perceptual·feature loss(x̂, x) + λ_kl·latent penalty(z).
+ * The style encoder and UNet ride along untouched, so the phase's output is a whole model
+ * checkpoint that phase 2 starts from.
+ */
+import { cat, F, type Tensor } from '../engine/index.js';
+import type { PairBatch } from '../data/loader.js';
+import { latentPenalty } from '../model/autoencoder.js';
+import type { LatentDiffusion } from '../model/ldm.js';
+import { featureLoss, type VGGishFeatureNet } from '../model/vggish.js';
+import { tileGrid } from '../audio/image.js';
+import type { TrainConfig } from './config.js';
+import type { TrainingTask } from './loop.js';
+
+export function autoencoderTask(model: LatentDiffusion, featureNet: VGGishFeatureNet, config: TrainConfig): TrainingTask {
+  const tilesOf = (batch: PairBatch): Tensor => cat([batch.content, batch.target], 0).to(config.device);
+  const terms = (x: Tensor) => {
+    const z = model.encoder.forward(x);
+    const reconstruction = model.decoder.forward(z);
+    return { z, reconstruction, mse: F.mseLoss(reconstruction.float(), x), perceptual: featureLoss(featureNet, reconstruction.float(), x), kl: latentPenalty(z.float()) };
+  };
+  return {
+    module: model,
+    parameters: [...model.encoder.parameters(), ...model.decoder.parameters()],
+    trainModules: [model.encoder, model.decoder],
+    loss(batch) {
+      const { mse, perceptual, kl } = terms(tilesOf(batch));
+      return { loss: mse.add(perceptual.mul(config.perceptualWeight)).add(kl.mul(config.klWeight)), parts: { mse, perceptual, kl } };
+    },
+    validate(batch) {
+      const { mse, perceptual, kl } = terms(tilesOf(batch));
+      return { mse: mse.item(), perceptual: perceptual.item(), kl: kl.item() };
+    },
+    drawSamples(batch) {
+      const x = tilesOf(batch).slice(0, 0, 4);
+      const reconstruction = model.decoder.forward(model.encoder.forward(x));
+      const rows = Array.from({ length: x.shape[0]! }, (_, i) => ({
+        label: `${batch.contentInstrument[i]}`,
+        tiles: [x.select(0, i).squeeze(0).to('cpu').toFloat32Array(), reconstruction.select(0, i).squeeze(0).float().to('cpu').toFloat32Array()],
+      }));
+      return tileGrid(rows, ['tile', 'reconstruction'], { nMels: x.shape[2]!, tileFrames: x.shape[3]! });
+    },
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * Training settings: one flat, typed object per run, with defaults for each phase, changed by
+ * `--key=value` on the command line (an unknown key or a wrong type is refused) and stored in
+ * every checkpoint. Phases (seed §2.3, §3.3):
+ *   features     the VGGish-architecture feature network behind the perceptual and style losses;
+ *   autoencoder  phase 1: encoder and decoder, MSE + λ_perceptual·perceptual + λ_kl·latent penalty;
+ *   diffusion    phase 2: encoder frozen; style encoder, UNet and decoder trained with
+ *                L = L_rec + L_style + L_diffusion.
+ */
+
+export const PHASES = ['features', 'autoencoder', 'diffusion'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface TrainConfig {
+  phase: Phase;
+  /** Model config by name (src/model/config.ts). */
+  model: string;
+  /** A built dataset (mst dataset build). */
+  data: string;
+  /** The run's folder: state, metrics.jsonl, samples, exported weights. */
+  run: string;
+  /** Optimizer steps of this phase. */
+  steps: number;
+  /** Tile groups per step. */
+  batchSize: number;
+  /** AdamW's peak rate, after `warmupSteps` of linear warm-up, then a cosine to minLearningRate × peak. */
+  learningRate: number;
+  warmupSteps: number;
+  minLearningRate: number;
+  weightDecay: number;
+  /** Global gradient-norm clip. */
+  clipNorm: number;
+  /** Decay of the weights' moving average (0: none). */
+  emaDecay: number;
+  /** bf16 autocast for the forward pass (fast on CPUs with AVX512-bf16/AMX and on GPUs). */
+  bf16: boolean;
+  /** Steps between saved states, and between validations (0: once per epoch). */
+  checkpointEvery: number;
+  validateEvery: number;
+  /** Validation batches per validation (the same ones each time). */
+  validationBatches: number;
+  seed: number;
+  /** λ_perceptual and λ_kl of the phase-1 loss (the seed gives no values). */
+  perceptualWeight: number;
+  klWeight: number;
+  /** Weights of L_rec, L_style and L_diffusion in phase 2 (the seed sums them: 1, 1, 1). */
+  reconstructionWeight: number;
+  styleWeight: number;
+  diffusionWeight: number;
+  /** 'cpu' or 'cuda'. */
+  device: string;
+}
+
+const COMMON: Omit<TrainConfig, 'phase' | 'steps' | 'learningRate'> = {
+  model: 'seed',
+  data: 'data/full',
+  run: 'runs/seed',
+  batchSize: 16,
+  warmupSteps: 200,
+  minLearningRate: 0.05,
+  weightDecay: 0.01,
+  clipNorm: 1,
+  emaDecay: 0,
+  bf16: false,
+  checkpointEvery: 200,
+  validateEvery: 0,
+  validationBatches: 16,
+  seed: 0,
+  perceptualWeight: 0.1,
+  klWeight: 1e-4,
+  reconstructionWeight: 1,
+  styleWeight: 1,
+  diffusionWeight: 1,
+  device: 'cpu',
+};
+
+export const PHASE_DEFAULTS: Record<Phase, TrainConfig> = {
+  features: { ...COMMON, phase: 'features', steps: 3000, learningRate: 3e-4 },
+  autoencoder: { ...COMMON, phase: 'autoencoder', steps: 20000, learningRate: 1e-3 },
+  diffusion: { ...COMMON, phase: 'diffusion', steps: 50000, learningRate: 2e-4, emaDecay: 0.999 },
+};
+
+/** Checks ranges; each message names the setting and the value. */
+export function checkTrainConfig(c: TrainConfig): TrainConfig {
+  if (!PHASES.includes(c.phase)) throw new RangeError(`train: Expected phase ${PHASES.join(', ')} but received ${c.phase}`);
+  const positiveIntegers = { steps: c.steps, batchSize: c.batchSize, validationBatches: c.validationBatches };
+  for (const [key, value] of Object.entries(positiveIntegers)) {
+    if (!(Number.isInteger(value) && value > 0)) throw new RangeError(`train: Expected ${key} to be a positive integer but received ${value}`);
+  }
+  const counts = { warmupSteps: c.warmupSteps, checkpointEvery: c.checkpointEvery, validateEvery: c.validateEvery, seed: c.seed };
+  for (const [key, value] of Object.entries(counts)) {
+    if (!(Number.isInteger(value) && value >= 0)) throw new RangeError(`train: Expected ${key} to be an integer ≥ 0 but received ${value}`);
+  }
+  if (!(c.learningRate > 0)) throw new RangeError(`train: Expected learningRate > 0 but received ${c.learningRate}`);
+  if (!(c.minLearningRate >= 0 && c.minLearningRate <= 1)) throw new RangeError(`train: Expected minLearningRate in [0, 1] but received ${c.minLearningRate}`);
+  if (!(c.emaDecay >= 0 && c.emaDecay < 1)) throw new RangeError(`train: Expected emaDecay in [0, 1) but received ${c.emaDecay}`);
+  if (!(c.clipNorm > 0)) throw new RangeError(`train: Expected clipNorm > 0 but received ${c.clipNorm}`);
+  const weights = { weightDecay: c.weightDecay, perceptualWeight: c.perceptualWeight, klWeight: c.klWeight, reconstructionWeight: c.reconstructionWeight, styleWeight: c.styleWeight, diffusionWeight: c.diffusionWeight };
+  for (const [key, value] of Object.entries(weights)) if (!(value >= 0)) throw new RangeError(`train: Expected ${key} ≥ 0 but received ${value}`);
+  if (c.device !== 'cpu' && c.device !== 'cuda') throw new RangeError(`train: Expected device cpu or cuda but received ${c.device}`);
+  return c;
+}

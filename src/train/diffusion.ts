@@ -1,0 +1,75 @@
+/**
+ * Phase 2 (seed §2.3, eq. 1): style transfer with the encoder frozen and the decoder, style
+ * encoder and UNet trained, L = w_rec·L_rec + w_style·L_style + w_diff·L_diffusion.
+ *
+ * The target tile's latent z_0 is noised to a random step t; the UNet, reading the style
+ * reference (another clip of the target instrument) through cross-attention, predicts the noise:
+ * L_diffusion = MSE(ε̂, ε) (eq. 3). The clean latent it implies, ẑ_0 = (z_t − √(1−ᾱ_t)·ε̂)/√ᾱ_t,
+ * is decoded to x̂ and compared with the true target: L_rec = MSE(x̂, x) and L_style = the feature
+ * loss (eq. 4). Dividing by √ᾱ_t magnifies ẑ_0's error up to 150× at the last steps, so both terms
+ * weigh each item by ᾱ_t (the seed does not say how it tamed this).
+ *
+ * Validation also runs the real thing: DDIM from the content tile's latent with the model's
+ * sampling defaults, and the MSE of the transfer to the true target.
+ */
+import { randint, randnLike, noGrad, F, manualSeed, type Tensor } from '../engine/index.js';
+import type { PairBatch } from '../data/loader.js';
+import type { LatentDiffusion } from '../model/ldm.js';
+import { featureLoss, type VGGishFeatureNet } from '../model/vggish.js';
+import { tileGrid } from '../audio/image.js';
+import type { TrainConfig } from './config.js';
+import type { TrainingTask } from './loop.js';
+
+/** Mean over items of w_i · mean((a_i − b_i)²), a and b [B, …], w [B]. */
+function weightedMse(a: Tensor, b: Tensor, weights: Tensor): Tensor {
+  return a.sub(b).square().flatten(1).mean([1]).mul(weights).mean();
+}
+
+export function diffusionTask(model: LatentDiffusion, featureNet: VGGishFeatureNet, config: TrainConfig): TrainingTask {
+  const terms = (batch: PairBatch) => {
+    const target = batch.target.to(config.device);
+    const style = batch.style.to(config.device);
+    const z0 = noGrad(() => model.encoder.forward(target)).float();
+    const b = z0.shape[0]!;
+    const t = randint(0, model.schedule.steps, [b], { device: z0.device });
+    const noise = randnLike(z0);
+    const zt = model.schedule.addNoise(z0, noise, t);
+    const predicted = model.unet.forward(zt, t, model.styleEncoder.forward(style)).float();
+    const clean = model.schedule.predictClean(zt, predicted, t);
+    const decoded = model.decoder.forward(clean).float();
+    const weights = model.schedule.alphaBar(t).flatten(); // [B]
+    const diffusion = F.mseLoss(predicted, noise);
+    const reconstruction = weightedMse(decoded, target, weights);
+    const styleLoss = featureLoss(featureNet, decoded, target).mul(weights.mean());
+    return { diffusion, reconstruction, style: styleLoss };
+  };
+  return {
+    module: model,
+    parameters: [...model.styleEncoder.parameters(), ...model.unet.parameters(), ...model.decoder.parameters()],
+    emaModule: model,
+    trainModules: [model.styleEncoder, model.unet, model.decoder],
+    loss(batch) {
+      const { diffusion, reconstruction, style } = terms(batch);
+      const loss = reconstruction.mul(config.reconstructionWeight).add(style.mul(config.styleWeight)).add(diffusion.mul(config.diffusionWeight));
+      return { loss, parts: { reconstruction, style, diffusion } };
+    },
+    validate(batch) {
+      const figures = Object.fromEntries(Object.entries(terms(batch)).map(([k, v]) => [k, v.item()]));
+      manualSeed(config.seed); // the same sampling noise at every validation
+      const transferred = model.transfer(batch.content.to(config.device), batch.style.to(config.device), model.config.sampling);
+      return { ...figures, transferMse: F.mseLoss(transferred, batch.target.to(config.device)).item() };
+    },
+    drawSamples(batch) {
+      const n = Math.min(4, batch.content.shape[0]!);
+      manualSeed(config.seed);
+      const content = batch.content.slice(0, 0, n).to(config.device);
+      const transferred = model.transfer(content, batch.style.slice(0, 0, n).to(config.device), model.config.sampling);
+      const flat = (x: Tensor, i: number) => x.select(0, i).squeeze(0).float().to('cpu').toFloat32Array();
+      const rows = Array.from({ length: n }, (_, i) => ({
+        label: `${batch.contentInstrument[i]} → ${batch.targetInstrument[i]}`,
+        tiles: [flat(batch.content, i), flat(batch.style, i), flat(transferred, i), flat(batch.target, i)],
+      }));
+      return tileGrid(rows, ['content', 'style reference', 'transfer', 'true target'], { nMels: content.shape[2]!, tileFrames: content.shape[3]! });
+    },
+  };
+}

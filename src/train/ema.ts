@@ -1,0 +1,53 @@
+/**
+ * An exponential moving average of a module's weights (θ̄ ← d·θ̄ + (1 − d)·θ after each step):
+ * the weights a diffusion model samples best with. Buffers (BatchNorm statistics) are copied as
+ * they are. The averages live outside the module and are swapped in for validation and export.
+ */
+import { nn, noGrad, tidy, keep, type Tensor } from '../engine/index.js';
+
+export class Ema {
+  readonly averages: Map<string, Tensor>;
+
+  constructor(readonly module: nn.Module, readonly decay: number) {
+    if (!(decay > 0 && decay < 1)) throw new RangeError(`Ema: Expected a decay in (0, 1) but received ${decay}`);
+    this.averages = new Map(noGrad(() => [...module.stateDict()].map(([name, t]): [string, Tensor] => [name, keep(t.detach().clone())])));
+  }
+
+  /** Moves every average toward the module's current weights. */
+  update(): void {
+    noGrad(() => tidy(() => {
+      for (const [name, t] of this.module.stateDict()) {
+        const average = this.averages.get(name)!;
+        if (t.dtype === 'float32') average.mul_(this.decay).add_(t.detach().mul(1 - this.decay));
+        else average.copy_(t);
+      }
+    }));
+  }
+
+  /** Exchanges the module's weights and the averages (twice restores both): validation and export use the averages. */
+  swap(): void {
+    noGrad(() => tidy(() => {
+      for (const [name, t] of this.module.stateDict()) {
+        const average = this.averages.get(name)!;
+        const own = t.detach().clone();
+        t.copy_(average);
+        average.copy_(own);
+      }
+    }));
+  }
+
+  /** Restores averages saved from `averages`. */
+  load(state: Map<string, Tensor>): void {
+    noGrad(() => {
+      for (const [name, average] of this.averages) {
+        const saved = state.get(name);
+        if (saved === undefined) throw new Error(`Ema: the saved averages lack ${name}`);
+        average.copy_(saved);
+      }
+    });
+  }
+
+  dispose(): void {
+    for (const t of this.averages.values()) t.dispose();
+  }
+}

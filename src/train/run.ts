@@ -1,0 +1,83 @@
+/**
+ * One phase of training from its config: builds the modules, loads what earlier phases made,
+ * trains (resuming where a killed run stopped), and exports the result into the run folder:
+ *   features     → <run>/features.safetensors     (the frozen loss network; config: FeatureNetConfig)
+ *   autoencoder  → <run>/autoencoder.safetensors  (a whole model whose encoder and decoder are trained)
+ *   diffusion    → <run>/model.safetensors        (the model, with averaged weights where kept)
+ * Checkpoints carry their config (model or feature network) and the training config.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { manualSeed, saveCheckpoint, loadCheckpoint, type nn } from '../engine/index.js';
+import { readManifest } from '../data/loader.js';
+import { LatentDiffusion } from '../model/ldm.js';
+import { modelConfig, type ModelConfig } from '../model/config.js';
+import { VGGishFeatureNet, freeze, type FeatureNetConfig } from '../model/vggish.js';
+import { checkTrainConfig, type Phase, type TrainConfig } from './config.js';
+import { train, type TrainingHooks, type TrainingResult } from './loop.js';
+import { featureTask, featureNetConfig } from './features.js';
+import { autoencoderTask } from './autoencoder.js';
+import { diffusionTask } from './diffusion.js';
+
+export const PHASE_OUTPUT: Record<Phase, string> = { features: 'features.safetensors', autoencoder: 'autoencoder.safetensors', diffusion: 'model.safetensors' };
+const PHASE_BEFORE: Partial<Record<Phase, Phase>> = { autoencoder: 'features', diffusion: 'autoencoder' };
+
+export const TRAINING_KEY = 'mst.training-config';
+
+/** Loads a checkpoint into `module`, refusing one made with another config. */
+function loadInto(path: string, module: nn.Module, expected: unknown, what: string): void {
+  const checkpoint = loadCheckpoint<unknown>(path);
+  try {
+    if (JSON.stringify(checkpoint.config) !== JSON.stringify(expected)) {
+      throw new Error(`${path}: a ${what} checkpoint of another config (${JSON.stringify(checkpoint.config)}), not ${JSON.stringify(expected)}; train it again with this config, or pick the run made with that one`);
+    }
+    module.loadStateDict(checkpoint.tensors);
+  } finally {
+    for (const t of checkpoint.tensors.values()) t.dispose();
+  }
+}
+
+/** A phase's input from the phase before it, or an error naming the command that makes it. */
+function required(config: TrainConfig, phase: Phase): string {
+  const path = join(config.run, PHASE_OUTPUT[phase]);
+  if (!existsSync(path)) throw new Error(`${path} does not exist: the ${config.phase} phase needs the ${phase} phase's output; run mst train ${phase} --run=${config.run} first`);
+  return path;
+}
+
+export async function runPhase(config: TrainConfig, hooks: TrainingHooks = {}): Promise<TrainingResult & { output: string }> {
+  checkTrainConfig(config);
+  if (!existsSync(join(config.data, 'manifest.json'))) throw new Error(`${config.data}: no manifest.json; build the dataset first (mst dataset build), or give --data=<folder>`);
+  manualSeed(config.seed);
+  const instruments = readManifest(config.data).config.instruments;
+  const output = join(config.run, PHASE_OUTPUT[config.phase]);
+  const metadata = { [TRAINING_KEY]: JSON.stringify(config) };
+
+  if (config.phase === 'features') {
+    const netConfig = featureNetConfig(instruments);
+    const net = new VGGishFeatureNet(netConfig).to(config.device);
+    const result = await train(featureTask(net, config.device), config, hooks);
+    saveCheckpoint(output, net, netConfig, metadata);
+    net.dispose();
+    return { ...result, output };
+  }
+
+  const netConfig: FeatureNetConfig = featureNetConfig(instruments);
+  const featureNet = new VGGishFeatureNet(netConfig);
+  loadInto(required(config, 'features'), featureNet, netConfig, 'feature network');
+  freeze(featureNet.to(config.device));
+  const modelSettings: ModelConfig = modelConfig(config.model);
+  const model = new LatentDiffusion(modelSettings);
+  const before = PHASE_BEFORE[config.phase];
+  if (config.phase === 'diffusion' && before) loadInto(required(config, before), model, modelSettings, 'model');
+  model.to(config.device);
+  if (config.phase === 'diffusion') model.encoder.eval(); // frozen: its BatchNorm statistics stay
+  const task = config.phase === 'autoencoder' ? autoencoderTask(model, featureNet, config) : diffusionTask(model, featureNet, config);
+  const result = await train(task, config, hooks);
+  result.ema?.swap(); // export the averaged weights
+  saveCheckpoint(output, model, modelSettings, metadata);
+  result.ema?.swap();
+  result.ema?.dispose();
+  model.dispose();
+  featureNet.dispose();
+  return { ...result, output };
+}

@@ -1,0 +1,69 @@
+/**
+ * A training run's whole state in one safetensors file, written atomically, so that a killed run
+ * resumes exactly where it stopped: the weights (model.*), their moving averages (ema.*), the
+ * optimizer's per-parameter tensors (optim.<index>.<name>), the random generator (rng), and in
+ * the metadata the step, the epoch and the batches of it already served, the config, and the
+ * optimizer's per-parameter step counts.
+ */
+import { existsSync } from 'node:fs';
+import { saveSafetensors, loadSafetensors, getRngState, setRngState, type Tensor, type nn, type optim } from '../engine/index.js';
+import type { Ema } from './ema.js';
+
+export const STATE_KEY = 'mst.training';
+
+export interface Position {
+  /** Optimizer steps done. */
+  step: number;
+  epoch: number;
+  /** Batches of `epoch` already trained on. */
+  batchInEpoch: number;
+}
+
+interface StateMetadata extends Position {
+  config: unknown;
+  optimizerSteps: (number | null)[];
+}
+
+/** Writes the run's state to `path`. */
+export function saveTrainingState(path: string, parts: { module: nn.Module; optimizer: optim.Optimizer; ema: Ema | null; position: Position; config: unknown }): void {
+  const tensors = new Map<string, Tensor>();
+  for (const [name, t] of parts.module.stateDict()) tensors.set(`model.${name}`, t);
+  if (parts.ema) for (const [name, t] of parts.ema.averages) tensors.set(`ema.${name}`, t);
+  const optimizerState = parts.optimizer.state();
+  optimizerState.forEach((entry, i) => {
+    if (entry) for (const [name, t] of Object.entries(entry.tensors)) tensors.set(`optim.${i}.${name}`, t);
+  });
+  const rng = getRngState();
+  tensors.set('rng', rng);
+  const metadata: StateMetadata = { ...parts.position, config: parts.config, optimizerSteps: optimizerState.map((e) => (e ? e.step : null)) };
+  try {
+    saveSafetensors(path, tensors, { [STATE_KEY]: JSON.stringify(metadata) });
+  } finally {
+    rng.dispose();
+    for (const entry of optimizerState) if (entry) for (const t of Object.values(entry.tensors)) t.dispose();
+  }
+}
+
+/**
+ * Restores a state written by saveTrainingState into the module, optimizer, EMA and generator;
+ * returns where the run stopped, or null when there is no state yet. `sameConfig` decides whether
+ * the saved config may be resumed with the current one (it throws with the difference if not).
+ */
+export function loadTrainingState(path: string, parts: { module: nn.Module; optimizer: optim.Optimizer; ema: Ema | null; checkConfig: (saved: unknown) => void }): Position | null {
+  if (!existsSync(path)) return null;
+  const { tensors, metadata } = loadSafetensors(path);
+  try {
+    const raw = metadata[STATE_KEY];
+    if (raw === undefined) throw new Error(`${path}: not a training state written by mst (no ${STATE_KEY} metadata); move it away to start afresh`);
+    const saved = JSON.parse(raw) as StateMetadata;
+    parts.checkConfig(saved.config);
+    const prefixed = (prefix: string) => new Map([...tensors].filter(([k]) => k.startsWith(prefix)).map(([k, t]): [string, Tensor] => [k.slice(prefix.length), t]));
+    parts.module.loadStateDict(prefixed('model.'));
+    if (parts.ema) parts.ema.load(prefixed('ema.'));
+    parts.optimizer.loadState(saved.optimizerSteps.map((step, i) => (step === null ? null : { step, tensors: Object.fromEntries(prefixed(`optim.${i}.`)) })));
+    setRngState(tensors.get('rng')!);
+    return { step: saved.step, epoch: saved.epoch, batchInEpoch: saved.batchInEpoch };
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+  }
+}

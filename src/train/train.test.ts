@@ -1,0 +1,85 @@
+/**
+ * Training: a run killed after a saved state and started again gives the same loss curve and the
+ * same weights as one never interrupted (the diffusion phase draws time steps and noise, and
+ * validates in between, so the generator and the data order are both tested); the learning rate
+ * schedule; settings refused by name; a missing earlier phase named with its command.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { saveCheckpoint, loadSafetensors, manualSeed } from '../engine/index.js';
+import { buildDataset } from '../data/build.js';
+import { DATASET_CONFIGS } from '../data/config.js';
+import { LatentDiffusion } from '../model/ldm.js';
+import { modelConfig } from '../model/config.js';
+import { VGGishFeatureNet } from '../model/vggish.js';
+import { featureNetConfig } from './features.js';
+import { PHASE_DEFAULTS, type TrainConfig } from './config.js';
+import { runPhase } from './run.js';
+import { learningRateAt } from './schedule.js';
+import { resolveTrainConfig } from '../cli/train.js';
+
+const root = mkdtempSync(join(tmpdir(), 'mst-train-'));
+const data = join(root, 'data');
+
+/** A run folder holding an untrained feature network and autoencoder, as the earlier phases leave them. */
+function runWithEarlierPhases(name: string, instruments: string[]): string {
+  const run = join(root, name);
+  mkdirSync(run, { recursive: true });
+  manualSeed(5);
+  const net = new VGGishFeatureNet(featureNetConfig(instruments));
+  saveCheckpoint(join(run, 'features.safetensors'), net, net.config);
+  const model = new LatentDiffusion(modelConfig('seed'));
+  saveCheckpoint(join(run, 'autoencoder.safetensors'), model, model.config);
+  net.dispose();
+  model.dispose();
+  return run;
+}
+
+const stepLines = (run: string) =>
+  readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).map(({ seconds: _, ...rest }) => rest);
+
+test('a killed diffusion run resumes onto the uninterrupted loss curve and weights', async () => {
+  const manifest = await buildDataset(data, DATASET_CONFIGS.small);
+  const instruments = manifest.config.instruments;
+  const settings = (run: string): TrainConfig => ({ ...PHASE_DEFAULTS.diffusion, data, run, steps: 5, batchSize: 2, warmupSteps: 2, checkpointEvery: 2, validateEvery: 2, validationBatches: 1, emaDecay: 0.9 });
+
+  const whole = runWithEarlierPhases('whole', instruments);
+  await runPhase(settings(whole));
+
+  const killed = runWithEarlierPhases('killed', instruments);
+  await assert.rejects(
+    runPhase(settings(killed), { onStep: (position) => { if (position.step === 3) throw new Error('killed'); } }),
+    /killed/,
+  );
+  const resumedFrom: string[] = [];
+  await runPhase(settings(killed), { log: (m) => resumedFrom.push(m) });
+  assert.match(resumedFrom.join('\n'), /resuming diffusion at step 2 \(epoch \d+, batch \d+\)/);
+
+  const [a, b] = [stepLines(whole), stepLines(killed)];
+  assert.equal(a.filter((l) => 'loss' in l).length, 5);
+  assert.equal(a.filter((l) => 'validation' in l).length, 3, 'validations at steps 2, 4 and 5');
+  assert.deepEqual(b, a, 'the same metrics, line for line');
+  const [wa, wb] = [loadSafetensors(join(whole, 'model.safetensors')).tensors, loadSafetensors(join(killed, 'model.safetensors')).tensors];
+  for (const [name, t] of wa) assert.deepEqual(wb.get(name)!.toFloat32Array(), t.toFloat32Array(), `${name} differs`);
+});
+
+test('the learning rate warms up linearly and follows a cosine to its floor', () => {
+  const s = { learningRate: 1, warmupSteps: 4, steps: 104, minLearningRate: 0.1 };
+  assert.deepEqual([0, 1, 2, 3].map((i) => learningRateAt(i, s)), [0.25, 0.5, 0.75, 1]);
+  assert.ok(Math.abs(learningRateAt(54, s) - 0.55) < 1e-12, 'half way down the cosine: the mean of peak and floor');
+  assert.ok(Math.abs(learningRateAt(104, s) - 0.1) < 1e-12);
+});
+
+test('settings are refused by name: unknown keys, wrong types, out of range; a missing phase names its command', async () => {
+  assert.equal(resolveTrainConfig('autoencoder', undefined, ['--steps=7', '--bf16=true']).steps, 7);
+  assert.throws(() => resolveTrainConfig('autoencoder', undefined, ['--stepz=7']), /unknown training setting stepz; settings: .*steps/);
+  assert.throws(() => resolveTrainConfig('autoencoder', undefined, ['--steps=many']), /--steps: Expected a value of type number but received many of type string/);
+  assert.throws(() => resolveTrainConfig('diffusion', undefined, ['--emaDecay=1']), /Expected emaDecay in \[0, 1\) but received 1/);
+  assert.throws(() => resolveTrainConfig('features', undefined, ['--device=tpu']), /Expected device cpu or cuda but received tpu/);
+  const run = join(root, 'empty');
+  await assert.rejects(runPhase({ ...PHASE_DEFAULTS.autoencoder, data, run }), /features.safetensors does not exist: the autoencoder phase needs the features phase's output; run mst train features --run=/);
+  await assert.rejects(runPhase({ ...PHASE_DEFAULTS.autoencoder, data: join(root, 'nothing'), run }), /no manifest.json; build the dataset first/);
+});
