@@ -2,13 +2,17 @@
  * `mst eval …`: the evaluation's judges and runs.
  */
 import { Command } from 'commander';
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { trainJudge, saveJudge, loadJudge, type JudgeScore } from '../eval/train-judge.js';
 import { evaluate, type EvaluationReport } from '../eval/evaluate.js';
-import { BASELINES, type TransferSystem } from '../eval/baselines.js';
-import { transferExamples, writeReport, markdownTable, DEFAULT_EXAMPLES } from '../eval/report.js';
+import { BASELINES, modelSystem, type TransferSystem } from '../eval/baselines.js';
+import { loadModel } from '../model/load.js';
+import type { LatentDiffusion } from '../model/ldm.js';
+import { loadFeatureNet } from '../model/vggish.js';
+import { seedFigures } from '../eval/seed-figures.js';
+import { transferExamples, writeReport, markdownTable, seedTable, DEFAULT_EXAMPLES } from '../eval/report.js';
 import { buildDataset } from '../data/build.js';
 import { DATASET_CONFIGS } from '../data/config.js';
 import { readManifest } from '../data/loader.js';
@@ -108,7 +112,7 @@ interface RunOptions {
 
 function withRunOptions(command: Command): Command {
   return command
-    .option('--model <names>', `systems to score, comma-separated: ${Object.keys(BASELINES).join(', ')}`, Object.keys(BASELINES).join(','))
+    .option('--model <names>', `systems to score, comma-separated: ${Object.keys(BASELINES).join(', ')}, or model .safetensors files (mst train)`, Object.keys(BASELINES).join(','))
     .option('--data <dir>', 'a built dataset', join('data', 'full'))
     .option('--judge <file>', 'the instrument judge (mst eval train-judge)', join('models', 'judge', 'judge.safetensors'))
     .option('--split <name>', 'validation or test', 'test')
@@ -138,9 +142,16 @@ async function smallSetup(): Promise<{ data: string; judge: string }> {
 
 async function runEvaluation(options: RunOptions) {
   if (options.split !== 'validation' && options.split !== 'test') throw new RangeError(`--split: Expected validation or test but received ${options.split}`);
+  const models = new Map<string, { model: LatentDiffusion; path: string }>();
   const systems: TransferSystem[] = options.model.split(',').map((name) => {
+    if (name.endsWith('.safetensors')) {
+      const model = loadModel(name);
+      const system = modelSystem(basename(dirname(name)) || name, model, statSync(name).size);
+      models.set(system.name, { model, path: name });
+      return system;
+    }
     const system = BASELINES[name];
-    if (!system) throw new RangeError(`--model: Expected one of ${Object.keys(BASELINES).join(', ')} but received ${name}`);
+    if (!system) throw new RangeError(`--model: Expected one of ${Object.keys(BASELINES).join(', ')} or a model .safetensors file but received ${name}`);
     return system;
   });
   const { data, judge: judgePath } = options.small ? await smallSetup() : { data: options.data, judge: options.judge };
@@ -158,10 +169,24 @@ async function runEvaluation(options: RunOptions) {
     inRange: !options.anyRange,
     onProgress: (message) => console.error(message),
   });
+  // the seed's own figures, with the loss network the model was trained with (beside it in its run folder)
+  for (const system of report.systems) {
+    const trained = models.get(system.name);
+    const features = trained && join(dirname(trained.path), 'features.safetensors');
+    if (!trained || !features || !existsSync(features)) continue;
+    const net = loadFeatureNet(features);
+    system.seed = [];
+    for (const split of ['validation', 'test'] as const) {
+      console.error(`${system.name}: the seed's figures on the ${split} split`);
+      system.seed.push(await seedFigures(trained.model, net, data, split, options.small ? 16 : options.groups, options.seed));
+    }
+    net.dispose();
+  }
   return { report, judgePath, systems, datasetDir: data };
 }
 
 /** A header line and the overall figures of each system as a Markdown table. */
 export function summaryTable(report: EvaluationReport): string {
-  return `${report.groups} ${report.split} pairs (${report.audioGroups} resynthesised) from ${report.dataset}, content in ${report.font}, targets in ${report.targetFont}\n\n${markdownTable(report)}`;
+  const seed = seedTable(report);
+  return `${report.groups} ${report.split} pairs (${report.audioGroups} resynthesised) from ${report.dataset}, content in ${report.font}, targets in ${report.targetFont}\n\n${markdownTable(report)}${seed ? `\n\n${seed}` : ''}`;
 }

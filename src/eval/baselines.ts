@@ -9,7 +9,9 @@
  *   the difference between the style's and the content's long-term band levels (over active
  *   frames, smoothed across bands).
  */
-import { tidy, where, F, type Tensor } from '../engine/index.js';
+import { tidy, where, F, manualSeed, type Tensor } from '../engine/index.js';
+import type { LatentDiffusion } from '../model/ldm.js';
+import type { DdimOptions } from '../model/ddim.js';
 
 export interface TransferBatch {
   /** [B, 1, nMels, frames] in [-1, 1]: what to play. */
@@ -66,3 +68,15 @@ export const BASELINES: Record<string, TransferSystem> = {
   oracle: { name: 'oracle', modelBytes: 0, transfer: (b) => b.target.clone() },
   envelope: { name: 'envelope', modelBytes: 0, transfer: envelopeTransfer },
 };
+
+/** A trained model as a system: DDIM transfer from the content with the style reference, at the model's sampling defaults unless given. */
+export function modelSystem(name: string, model: LatentDiffusion, modelBytes: number, sampling: DdimOptions = model.config.sampling, seed = 0): TransferSystem {
+  return {
+    name,
+    modelBytes,
+    transfer: (b) => {
+      manualSeed(seed);
+      return model.transfer(b.content, b.style, sampling);
+    },
+  };
+}

@@ -15,6 +15,7 @@
  * - cost: seconds per tile and the real-time factor of the transfer alone (resynthesis is
  *   the vocoder's cost, the same for every system).
  */
+import type { SeedFigures } from './seed-figures.js';
 import { tensor, tidy, keep, cat, type Tensor } from '../engine/index.js';
 import { PairLoader, disposeBatch } from '../data/loader.js';
 import type { Split } from '../data/build.js';
@@ -89,6 +90,8 @@ export interface SystemReport {
   pairs: Record<string, Figures>;
   /** By the texture of the content: monophonic lines and polyphonic parts. */
   textures: Record<string, Figures>;
+  /** For a trained model with its loss network beside it: the seed's own figures (seed-figures.ts). */
+  seed?: SeedFigures[];
 }
 
 export interface EvaluationReport {

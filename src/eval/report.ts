@@ -136,6 +136,19 @@ export function markdownTable(report: EvaluationReport): string {
   ].join('\n');
 }
 
+/** The seed's own figures of the trained models (empty when none has them), next to the seed's claim. */
+export function seedTable(report: EvaluationReport): string {
+  const rows = report.systems.flatMap((s) => (s.seed ?? []).map((f) => `| ${s.name} | ${f.split} | ${f.tiles} | ${f.reconstructionMse.toFixed(4)} | ${f.perceptual.toFixed(4)} | ${f.kl.toFixed(4)} | ${f.styleLoss.toFixed(4)} |`));
+  if (rows.length === 0) return '';
+  return [
+    "The seed's own figures, with the model's loss network (the seed reports a validation MSE of 0.009):",
+    '',
+    '| model | split | groups | reconstruction MSE | perceptual | KL (latent penalty) | style loss |',
+    '|---|---|---:|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
+}
+
 /** Rows of (system, texture) with the figures where texture matters most. */
 export function textureTable(report: EvaluationReport): string {
   const pick = FIGURE_COLUMNS.filter(([name]) => ['mel LSD (dB)', 'style accuracy', 'F1 to score 50 ms', 'onset F1 50 ms', 'onset F1 100 ms', 'chroma sim.'].includes(name));
@@ -191,6 +204,7 @@ export function writeReport(outDir: string, report: EvaluationReport, examples: 
       '(the same vocoder on both sides); the oracle row is the ceiling a perfect transfer reaches through this vocoder and transcriber. ' +
       'Style accuracy is the share of outputs the judge labels as the target instrument; "labelled as content" the share it labels as the content instrument.',
     '',
+    ...(seedTable(report) ? ["## The seed's own figures", '', seedTable(report), ''] : []),
     '## By texture of the content',
     '',
     textureTable(report),

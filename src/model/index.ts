@@ -7,4 +7,5 @@ export { UNet, timestepEmbedding } from './unet.js';
 export { NoiseSchedule } from './schedule.js';
 export { ddimSample, ddimTimesteps, type DdimOptions, type NoisePredictor } from './ddim.js';
 export { LatentDiffusion } from './ldm.js';
-export { VGGishFeatureNet, VGGISH_WIDTHS, PITCH_CLASSES, freeze, featureLoss, type FeatureNetConfig, type FeatureNetOutput } from './vggish.js';
+export { VGGishFeatureNet, VGGISH_WIDTHS, PITCH_CLASSES, freeze, featureLoss, loadFeatureNet, type FeatureNetConfig, type FeatureNetOutput } from './vggish.js';
+export { loadModel, ModelLoadError } from './load.js';

@@ -6,7 +6,7 @@
  *
  * Parameter names (safetensors keys): encoder.*, decoder.*, style_encoder.*, unet.*.
  */
-import { Tensor, nn, tensor, inferenceMode, tidy } from '../engine/index.js';
+import { Tensor, nn, tensor, inferenceMode, noGrad, tidy } from '../engine/index.js';
 import { checkModelConfig, type ModelConfig } from './config.js';
 import { SpectrogramEncoder, SpectrogramDecoder } from './autoencoder.js';
 import { StyleEncoder } from './style-encoder.js';
@@ -40,12 +40,16 @@ export class LatentDiffusion extends nn.Module {
     const batch = content.shape[0]!;
     if (style.shape[0] !== batch && style.shape[0] !== 1) throw new RangeError(`LatentDiffusion: Expected 1 or ${batch} style tiles but received ${style.shape[0]}`);
     this.eval();
-    return inferenceMode(() =>
+    const output = inferenceMode(() =>
       tidy(() => {
         const styleMaps = this.styleEncoder.forward(style).map((m) => (m.shape[0] === batch ? m : m.expand([batch, ...m.shape.slice(1)])));
         const latent = ddimSample(this.schedule, (z, t) => this.unet.forward(z, tensor(new BigInt64Array(batch).fill(BigInt(t)), { device: z.device }), styleMaps), this.encoder.forward(content), options);
         return this.decoder.forward(latent);
       }),
     );
+    // an inference-mode tensor cannot meet autograd later (a judge, a loss): hand back a plain copy
+    const plain = noGrad(() => output.clone());
+    output.dispose();
+    return plain;
   }
 }

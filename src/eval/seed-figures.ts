@@ -1,0 +1,51 @@
+/**
+ * The seed's own figures for a trained model (§3.4): reconstruction quality of its autoencoder —
+ * MSE, perceptual loss and the latent penalty it calls KL — and the style loss between the
+ * transfer and the true target, all measured with the model's own loss network (the
+ * VGGish-architecture feature net trained with it), on the tiles of a split. These are the
+ * numbers the seed reports; the judges in evaluate.ts are the independent ones.
+ */
+import { tidy, noGrad, cat, F, manualSeed } from '../engine/index.js';
+import { PairLoader, disposeBatch } from '../data/loader.js';
+import type { Split } from '../data/build.js';
+import type { LatentDiffusion } from '../model/ldm.js';
+import { featureLoss, type VGGishFeatureNet } from '../model/vggish.js';
+import { latentPenalty } from '../model/autoencoder.js';
+
+export interface SeedFigures {
+  split: Split;
+  tiles: number;
+  /** Autoencoder reconstruction of content and target tiles (seed: validation MSE 0.009). */
+  reconstructionMse: number;
+  perceptual: number;
+  kl: number;
+  /** Feature loss between the transfer (the model's sampling defaults) and the true target. */
+  styleLoss: number;
+}
+
+/** Means over up to `groups` tile groups of `split` (each gives 2 reconstructed tiles and 1 transfer). */
+export async function seedFigures(model: LatentDiffusion, featureNet: VGGishFeatureNet, datasetDir: string, split: Split, groups = 256, seed = 0): Promise<SeedFigures> {
+  const loader = new PairLoader(datasetDir, { split, batchSize: 16, seed, keepLast: true });
+  model.eval();
+  const sums = { reconstructionMse: 0, perceptual: 0, kl: 0, styleLoss: 0 };
+  let seen = 0;
+  for await (const batch of loader.epoch(0)) {
+    const n = batch.content.shape[0]!;
+    noGrad(() => tidy(() => {
+      const tiles = cat([batch.content, batch.target], 0);
+      const z = model.encoder.forward(tiles);
+      const reconstruction = model.decoder.forward(z);
+      sums.reconstructionMse += F.mseLoss(reconstruction, tiles).item() * n;
+      sums.perceptual += featureLoss(featureNet, reconstruction, tiles).item() * n;
+      sums.kl += latentPenalty(z).item() * n;
+      manualSeed(seed);
+      const transferred = model.transfer(batch.content, batch.style, model.config.sampling);
+      sums.styleLoss += featureLoss(featureNet, transferred, batch.target).item() * n;
+    }));
+    disposeBatch(batch);
+    seen += n;
+    if (seen >= groups) break;
+  }
+  if (seen === 0) throw new RangeError(`seedFigures: the ${split} split of ${datasetDir} has no tiles`);
+  return { split, tiles: seen, ...Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen])) } as SeedFigures;
+}
