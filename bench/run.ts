@@ -13,13 +13,17 @@
  */
 import { spawnSync } from 'node:child_process';
 import { SeedBench } from './seed-model.js';
+import { PhaseBench } from './phases.js';
 import { engineInfo, synchronize, type Device } from '../src/engine/index.js';
 import { startPeer, compareWithPeer, option } from './peer.js';
 
+let phases: PhaseBench | null = null; // built on first use: only the phase cases need it
 const CASES = {
   autoencoder_step: (b: SeedBench) => b.autoencoderStep(),
   diffusion_step: (b: SeedBench) => b.diffusionStep(),
   inference_10_steps: (b: SeedBench) => b.inference10Steps(),
+  phase1_step: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step(1),
+  phase2_step: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step(2),
 } as const;
 type CaseName = keyof typeof CASES;
 

@@ -189,6 +189,61 @@ class Bench:
         self.x = (torch.rand(16, 1, 128, 128) * 2 - 1).to(DEVICE)
         self.style_x = (torch.rand(16, 1, 128, 128) * 2 - 1).to(DEVICE)
 
+    def phases(self):
+        """The training phases as mst train runs them (src/train): a batch of 8 tile groups,
+        AdamW at the phase defaults, the feature loss of a frozen VGGishFeatureNet, clipping at 1."""
+        if not hasattr(self, "net"):
+            torch.manual_seed(0)
+            self.net = VGGishFeatureNet(instruments=11).to(DEVICE).eval()
+            for p in self.net.parameters():
+                p.requires_grad_(False)
+            self.batch = [(torch.rand(8, 1, 128, 128) * 2 - 1).to(DEVICE) for _ in range(3)]  # content, target, style
+            self.phase1_params = list(self.encoder.parameters()) + list(self.decoder.parameters())
+            self.phase2_params = list(self.style.parameters()) + list(self.unet.parameters()) + list(self.decoder.parameters())
+            self.phase1_opt = torch.optim.AdamW(self.phase1_params, lr=1e-3, weight_decay=0.01)
+            self.phase2_opt = torch.optim.AdamW(self.phase2_params, lr=2e-4, weight_decay=0.01)
+
+    def phase1_step(self):
+        self.phases()
+        content, target, _ = self.batch
+        self.encoder.train()
+        self.decoder.train()
+        self.phase1_opt.zero_grad(set_to_none=True)
+        x = torch.cat([content, target])
+        z = self.encoder(x)
+        rec = self.decoder(z)
+        kl = 0.5 * (z.square() - 1 - torch.log(z.square() + 1e-8)).mean()
+        loss = F.mse_loss(rec, x) + 0.1 * feature_loss(self.net, rec, x) + 1e-4 * kl
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.phase1_params, 1.0)
+        self.phase1_opt.step()
+        return loss.item()
+
+    def phase2_step(self):
+        self.phases()
+        _, target, style = self.batch
+        self.encoder.eval()
+        for module in (self.style, self.unet, self.decoder):
+            module.train()
+        self.phase2_opt.zero_grad(set_to_none=True)
+        with torch.no_grad():
+            z0 = self.encoder(target)
+        t = torch.randint(0, 1000, (8,), device=DEVICE)
+        noise = torch.randn_like(z0)
+        ab = self.abar[t].reshape(8, 1, 1, 1)
+        zt = ab.sqrt() * z0 + (1 - ab).sqrt() * noise
+        eps = self.unet(zt, t, self.style(style))
+        clean = (zt - (1 - ab).sqrt() * eps) / ab.sqrt()
+        decoded = self.decoder(clean)
+        w = ab.flatten()
+        rec = ((decoded - target) ** 2).flatten(1).mean(1).mul(w).mean()
+        style_loss = feature_loss(self.net, decoded, target) * w.mean()
+        loss = rec + style_loss + F.mse_loss(eps, noise)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.phase2_params, 1.0)
+        self.phase2_opt.step()
+        return loss.item()
+
     def autoencoder_step(self):
         self.encoder.train()
         self.decoder.train()
@@ -238,4 +293,4 @@ class Bench:
 
 if __name__ == "__main__":
     bench = Bench()
-    serve({name: getattr(bench, name) for name in ("autoencoder_step", "diffusion_step", "inference_10_steps")})
+    serve({name: getattr(bench, name) for name in ("autoencoder_step", "diffusion_step", "inference_10_steps", "phase1_step", "phase2_step")})

@@ -53,6 +53,18 @@ export interface TrainingResult {
   ema: Ema | null;
 }
 
+/** One optimizer step on a batch (the modules already in train mode); returns the loss, its parts and the gradient norm before clipping. */
+export function optimizerStep(task: TrainingTask, optimizer: optim.Optimizer, batch: PairBatch, config: Pick<TrainConfig, 'bf16' | 'device' | 'clipNorm'>): Record<string, number> {
+  return tidy(() => {
+    optimizer.zeroGrad();
+    const { loss, parts } = autocast({ enabled: config.bf16, device: config.device as 'cpu' | 'cuda' }, () => task.loss(batch));
+    loss.backward();
+    const gradNorm = optim.clipGradNorm(task.parameters, config.clipNorm);
+    optimizer.step();
+    return { loss: loss.item(), ...Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v.item()])), gradNorm };
+  });
+}
+
 /** Lines of metrics.jsonl up to `step` of `phase` (a resumed run drops what came after its state). */
 function truncateMetrics(path: string, phase: string, step: number): void {
   if (!existsSync(path)) return;
@@ -138,14 +150,7 @@ export async function train(task: TrainingTask, config: TrainConfig, hooks: Trai
         optimizer.lr = lr;
         for (const m of task.trainModules) m.train();
         const stepStarted = performance.now();
-        const figures = tidy(() => {
-          optimizer.zeroGrad();
-          const { loss, parts } = autocast({ enabled: config.bf16, device: config.device as 'cpu' | 'cuda' }, () => task.loss(batch));
-          loss.backward();
-          const gradNorm = optim.clipGradNorm(task.parameters, config.clipNorm);
-          optimizer.step();
-          return { loss: loss.item(), ...Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v.item()])), gradNorm, lr };
-        });
+        const figures = { ...optimizerStep(task, optimizer, batch, config), lr };
         disposeBatch(batch);
         ema?.update();
         position.step += 1;
