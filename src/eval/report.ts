@@ -161,6 +161,17 @@ export function textureTable(report: EvaluationReport): string {
 
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
+/** A Markdown table (and any text lines before it) as HTML: the report's tables in both formats from one source. */
+export function markdownTableHtml(markdown: string): string {
+  const lines = markdown.split('\n').filter((l) => l.trim() !== '');
+  const text = lines.filter((l) => !l.startsWith('|')).map((l) => `<p>${escapeHtml(l)}</p>`);
+  const cells = (l: string) => l.slice(1, -1).split('|').map((c) => escapeHtml(c.trim()));
+  const rows = lines.filter((l) => l.startsWith('|') && !/^\|[-:|\s]+\|$/.test(l));
+  const [head, ...body] = rows;
+  if (!head) return text.join('\n');
+  return `${text.join('\n')}\n<table><tr>${cells(head).map((c) => `<th>${c}</th>`).join('')}</tr>\n${body.map((r) => `<tr>${cells(r).map((c, i) => (i === 0 ? `<th>${c}</th>` : `<td>${c}</td>`)).join('')}</tr>`).join('\n')}</table>`;
+}
+
 /** Writes report.md, report.html, report.json (every figure), figures/ and audio/ into `outDir`; returns the Markdown. */
 export function writeReport(outDir: string, report: EvaluationReport, examples: Example[], config: AnalysisConfig, context: { command: string; judge: string }): string {
   mkdirSync(join(outDir, 'figures'), { recursive: true });
@@ -229,15 +240,17 @@ export function writeReport(outDir: string, report: EvaluationReport, examples: 
   writeFileAtomic(join(outDir, 'report.md'), [Buffer.from(md + '\n')]);
   writeFileAtomic(join(outDir, 'report.json'), [Buffer.from(JSON.stringify({ ...report, command: context.command, judgeFile: context.judge }, null, 2) + '\n')]);
 
-  const rows = report.systems.map((s) => `<tr><th>${escapeHtml(s.name)}</th>${FIGURE_COLUMNS.map(([, f]) => `<td>${f(s.overall)}</td>`).join('')}</tr>`);
+  const seed = seedTable(report);
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>mst evaluation</title>
 <style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{text-align:left}img{max-width:100%}figure{display:inline-block;margin:0 1em 1em 0}</style>
 </head><body>
 <h1>Evaluation: ${escapeHtml(report.split)} split of ${escapeHtml(report.dataset)}</h1>
 <p>Made by <code>${escapeHtml(context.command)}</code>. ${report.groups} test pairs, content rendered with ${escapeHtml(report.font)}, references and targets with ${escapeHtml(report.targetFont)}; ${report.audioGroups} resynthesised and transcribed. Judge: <code>${escapeHtml(context.judge)}</code>.</p>
-<table><tr><th>system</th>${FIGURE_COLUMNS.map(([name]) => `<th>${escapeHtml(name)}</th>`).join('')}</tr>
-${rows.join('\n')}</table>
+${markdownTableHtml(markdownTable(report))}
+${seed ? `<h2>The seed's own figures</h2>\n${markdownTableHtml(seed)}` : ''}
+<h2>By texture of the content</h2>
+${markdownTableHtml(textureTable(report))}
 <h2>Style accuracy by instrument pair</h2>
 ${matrices.map((m) => `<figure><img src="${m.file}" alt="${escapeHtml(m.system)}"></figure>`).join('\n')}
 <h2>Worked examples</h2>
