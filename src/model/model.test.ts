@@ -9,9 +9,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tensor, rand, randn, tidy, manualSeed, saveSafetensors, noGrad, zeros, type Tensor } from '../engine/index.js';
+import { tensor, rand, randn, tidy, manualSeed, saveSafetensors, saveCheckpoint, noGrad, zeros, type Tensor } from '../engine/index.js';
 import { pythonWithTorch, repoRoot, assertAllClose } from '../testing/helpers.js';
-import { LatentDiffusion, VGGishFeatureNet, VGGISH_WIDTHS, NoiseSchedule, ddimSample, ddimTimesteps, featureLoss, freeze, latentPenalty, modelConfig, checkModelConfig, timestepEmbedding } from './index.js';
+import { LatentDiffusion, VGGishFeatureNet, VGGISH_WIDTHS, NoiseSchedule, loadModel, ModelLoadError, ddimSample, ddimTimesteps, featureLoss, freeze, latentPenalty, modelConfig, checkModelConfig, timestepEmbedding } from './index.js';
 
 const INSTRUMENTS = ['piano', 'guitar', 'violin'];
 
@@ -156,4 +156,26 @@ test('configs are found by name and checked', () => {
   assert.throws(() => checkModelConfig({ ...modelConfig('seed'), timeDim: 64 }), /timeDim must be 128, not 64/);
   assert.throws(() => checkModelConfig({ ...modelConfig('seed'), styleFilters: 32 }), /styleFilters \(32\) must equal unetFilters \(64\)/);
   assert.throws(() => checkModelConfig({ ...modelConfig('seed'), schedule: { steps: 1000, betaStart: 0.02, betaEnd: 1e-4, kind: 'linear' } }), /betaStart < schedule.betaEnd/);
+});
+
+test('a saved model loads back with the same outputs; files of another kind are refused with what to give instead', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mst-load-'));
+  manualSeed(11);
+  const model = new LatentDiffusion(modelConfig('seed'));
+  const path = join(dir, 'model.safetensors');
+  saveCheckpoint(path, model, model.config);
+  const loaded = loadModel(path);
+  tidy(() => {
+    const content = rand([1, 1, 128, 128]);
+    const run = (m: LatentDiffusion) => (manualSeed(2), m.transfer(content, content, { steps: 2, eta: 0, strength: 0.5 }).toFloat32Array());
+    assert.deepEqual(run(loaded), run(model));
+  });
+  const net = new VGGishFeatureNet({ instruments: INSTRUMENTS, widths: VGGISH_WIDTHS, hidden: 8, embedding: 8 });
+  saveCheckpoint(join(dir, 'features.safetensors'), net, net.config);
+  assert.throws(() => loadModel(join(dir, 'features.safetensors')), (e: Error) => e instanceof ModelLoadError && /its config is not a model config/.test(e.message));
+  assert.throws(() => loadModel(join(dir, 'nothing.safetensors')), /no such model file; train one \(mst train all\)/);
+  assert.throws(() => loadModel(dir), /is a folder; give the model.safetensors file inside it/);
+  saveSafetensors(join(dir, 'bare.safetensors'), { x: tensor([1]) });
+  assert.throws(() => loadModel(join(dir, 'bare.safetensors')), /not a model checkpoint \(.*without an mst config/);
+  for (const m of [model, loaded, net]) m.dispose();
 });
