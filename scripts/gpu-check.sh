@@ -9,6 +9,9 @@
 #                                    (MST_LIBTORCH = torch's package folder), runs the engine's
 #                                    tests (the CUDA ones included) and the engine-vs-PyTorch
 #                                    benchmark on the GPU; logs go to OUT_DIR (default ./gpu-check).
+#   scripts/gpu-check.sh OUT_DIR train   the same build, then the model's tests, `mst train all`
+#                                    on data/small (carry it too) with --device=cuda, and the
+#                                    training-phase benchmarks on the GPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 carry=.devcarry
@@ -44,6 +47,18 @@ start=$SECONDS
 node "$tools/npm/bin/npm-cli.js" run build:native >"$out/build.log" 2>&1 || { tail -60 "$out/build.log"; exit 1; }
 echo "native build: $((SECONDS - start)) s"
 node -e "import('./dist/src/engine/index.js').then((e) => console.log(JSON.stringify(e.engineInfo())))" | tee "$out/engine-info.json"
+
+if [[ "${2:-}" == train ]]; then
+  node --test --test-reporter=spec dist/src/model/ >"$out/model-tests.log" 2>&1 && status=0 || status=$?
+  grep -E '^ℹ (tests|pass|fail|skipped)|^✖' "$out/model-tests.log" | head -20
+  start=$SECONDS
+  ./bin/mst.js train all --data=data/small --run="$out/run" --device=cuda --steps=300 --batchSize=16 --checkpointEvery=100 \
+    --validateEvery=100 --validationBatches=2 >"$out/train.log" 2>&1 || { tail -40 "$out/train.log"; exit 1; }
+  echo "mst train all (3 × 300 steps) on the GPU: $((SECONDS - start)) s"
+  grep '^{' "$out/train.log"
+  node dist/bench/run.js --device cuda --cases phase1_step,phase2_step --rounds 10 --iterations 10 | tee "$out/bench-train-cuda.jsonl"
+  exit "$status"
+fi
 
 node --test --test-reporter=spec dist/src/engine/ >"$out/engine-tests.log" 2>&1 && status=0 || status=$?
 grep -E '^ℹ (tests|pass|fail|skipped)|^✖' "$out/engine-tests.log" | head -40

@@ -60,7 +60,12 @@ export function loadTrainingState(path: string, parts: { module: nn.Module; opti
     const prefixed = (prefix: string) => new Map([...tensors].filter(([k]) => k.startsWith(prefix)).map(([k, t]): [string, Tensor] => [k.slice(prefix.length), t]));
     parts.module.loadStateDict(prefixed('model.'));
     if (parts.ema) parts.ema.load(prefixed('ema.'));
-    parts.optimizer.loadState(saved.optimizerSteps.map((step, i) => (step === null ? null : { step, tensors: Object.fromEntries(prefixed(`optim.${i}.`)) })));
+    // the optimizer's moments live where their parameters do (the file is read to the CPU)
+    const device = parts.module.parameters()[0]?.device ?? 'cpu';
+    const moved: Tensor[] = [];
+    const onDevice = (entries: Map<string, Tensor>) => Object.fromEntries([...entries].map(([k, t]): [string, Tensor] => [k, device === 'cpu' ? t : (moved.push(t.to(device)), moved[moved.length - 1]!)]));
+    parts.optimizer.loadState(saved.optimizerSteps.map((step, i) => (step === null ? null : { step, tensors: onDevice(prefixed(`optim.${i}.`)) })));
+    for (const t of moved) t.dispose(); // loadState copied them
     setRngState(tensors.get('rng')!);
     return { step: saved.step, epoch: saved.epoch, batchInEpoch: saved.batchInEpoch };
   } finally {
