@@ -167,7 +167,7 @@ def feature_loss(net, x, y):
     fx = net.features(x)
     with torch.no_grad():
         fy = net.features(y)
-    return sum(F.mse_loss(a, b) for a, b in zip(fx, fy)) / len(fx)
+    return sum(F.mse_loss(a, b) / (b.square().mean() + 1e-8) for a, b in zip(fx, fy)) / len(fx)
 
 
 def alphas_cumprod(steps=1000):

@@ -19,9 +19,13 @@ carry=.devcarry
 if [[ "${1:-}" == --pack ]]; then
   mkdir -p "$carry"
   xz -T0 -6 -c "$(command -v node)" >"$carry/node.xz"
-  tar cJf "$carry/npm.tar.xz" -C "$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")" npm
+  npm_root=$(dirname "$(readlink -f "$(command -v npm)")") # …/npm/bin
+  tar cJf "$carry/npm.tar.xz" -C "$(dirname "$(dirname "$npm_root")")" npm
   tar cJf "$carry/nodeinc.tar.xz" -C /usr include/node
   rm -rf "$carry/node-addon-api" && cp -r node_modules/node-addon-api "$carry/"
+  # the packages `mst train` needs at run time (the whole CLI would need far more)
+  tar cJf "$carry/train-modules.tar.xz" -C node_modules commander cli-progress string-width emoji-regex \
+    is-fullwidth-code-point strip-ansi ansi-regex @napi-rs/canvas @napi-rs/canvas-linux-x64-gnu
   npm run --silent build
   du -sh "$carry" dist
   exit 0
@@ -51,8 +55,9 @@ node -e "import('./dist/src/engine/index.js').then((e) => console.log(JSON.strin
 if [[ "${2:-}" == train ]]; then
   node --test --test-reporter=spec dist/src/model/ >"$out/model-tests.log" 2>&1 && status=0 || status=$?
   grep -E '^ℹ (tests|pass|fail|skipped)|^✖' "$out/model-tests.log" | head -20
+  tar xJf "$carry/train-modules.tar.xz" -C node_modules
   start=$SECONDS
-  ./bin/mst.js train all --data=data/small --run="$out/run" --device=cuda --steps=300 --batchSize=16 --checkpointEvery=100 \
+  node -e "import('./dist/src/cli/train.js').then((m) => m.trainCommand().parseAsync(process.argv.slice(1), { from: 'user' }))" -- all --data=data/small --run="$out/run" --device=cuda --steps=300 --batchSize=16 --checkpointEvery=100 \
     --validateEvery=100 --validationBatches=2 >"$out/train.log" 2>&1 || { tail -40 "$out/train.log"; exit 1; }
   echo "mst train all (3 × 300 steps) on the GPU: $((SECONDS - start)) s"
   grep '^{' "$out/train.log"

@@ -98,7 +98,7 @@ export async function train(task: TrainingTask, config: TrainConfig, hooks: Trai
   truncateMetrics(metricsPath, config.phase, position.step);
 
   const loader = new PairLoader(config.data, { split: 'train', batchSize: config.batchSize, seed: config.seed });
-  const validationLoader = new PairLoader(config.data, { split: 'validation', batchSize: config.batchSize, seed: config.seed });
+  const validationLoader = new PairLoader(config.data, { split: 'validation', batchSize: config.batchSize, seed: config.seed, keepLast: true }); // a small split still validates
   const stepsPerEpoch = Math.floor(loader.groups / config.batchSize);
   const validateEvery = config.validateEvery || stepsPerEpoch;
   const record = (entry: Record<string, unknown>) => appendFileSync(metricsPath, JSON.stringify({ phase: config.phase, ...entry }) + '\n');
