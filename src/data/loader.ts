@@ -21,6 +21,8 @@ export interface PairBatch {
   targetInstrument: string[];
   /** Lowest and highest MIDI note sounding in each content/target tile ([-1, -1]: none). */
   pitchRanges: [number, number][];
+  /** False where the notes are unknown (a user's own audio): pitchRanges then says nothing. */
+  pitchKnown?: boolean;
   /** Where each item came from: shard file and group index, for content/target and for style. */
   source: { file: string; group: number }[];
   styleSource: { file: string; group: number }[];

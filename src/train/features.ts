@@ -42,13 +42,16 @@ export function featureTask(net: VGGishFeatureNet, device: string): TrainingTask
       const { tiles, instrument, lowest, highest } = labelled(batch, instruments, device);
       const out = net.forward(tiles);
       const instrumentLoss = F.crossEntropy(out.instrument.float(), instrument);
-      const pitchLoss = F.crossEntropy(out.lowest.float(), lowest).add(F.crossEntropy(out.highest.float(), highest)).mul(0.5);
+      // a user's own audio has no written notes: then the net learns instruments only
+      const pitchLoss = F.crossEntropy(out.lowest.float(), lowest).add(F.crossEntropy(out.highest.float(), highest)).mul(batch.pitchKnown === false ? 0 : 0.5);
       return { loss: instrumentLoss.add(pitchLoss), parts: { instrumentLoss, pitchLoss } };
     },
-    validate(batch) {
+    validate(batch): Record<string, number> {
       const { tiles, instrument, lowest, highest } = labelled(batch, instruments, device);
       const out = net.forward(tiles);
-      return { instrumentAccuracy: accuracy(out.instrument, instrument), lowestAccuracy: accuracy(out.lowest, lowest), highestAccuracy: accuracy(out.highest, highest) };
+      const instrumentAccuracy = accuracy(out.instrument, instrument);
+      if (batch.pitchKnown === false) return { instrumentAccuracy };
+      return { instrumentAccuracy, lowestAccuracy: accuracy(out.lowest, lowest), highestAccuracy: accuracy(out.highest, highest) };
     },
   };
 }

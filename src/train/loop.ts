@@ -12,7 +12,8 @@ import { existsSync, mkdirSync, readFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { tidy, optim, autocast, noGrad, getRngState, setRngState, writeFileAtomic, type Tensor, type nn } from '../engine/index.js';
-import { PairLoader, disposeBatch, type PairBatch } from '../data/loader.js';
+import { disposeBatch, type PairBatch } from '../data/loader.js';
+import type { TrainingData } from './data.js';
 import type { TrainConfig } from './config.js';
 import { learningRateAt } from './schedule.js';
 import { Ema } from './ema.js';
@@ -77,7 +78,7 @@ function truncateMetrics(path: string, phase: string, step: number): void {
 }
 
 /** Runs (or resumes) a phase until `config.steps` optimizer steps are done. */
-export async function train(task: TrainingTask, config: TrainConfig, hooks: TrainingHooks = {}): Promise<TrainingResult> {
+export async function train(task: TrainingTask, config: TrainConfig, data: TrainingData, hooks: TrainingHooks = {}): Promise<TrainingResult> {
   const log = hooks.log ?? (() => {});
   mkdirSync(config.run, { recursive: true });
   const statePath = join(config.run, `${config.phase}.state.safetensors`);
@@ -97,8 +98,7 @@ export async function train(task: TrainingTask, config: TrainConfig, hooks: Trai
   if (position.step > 0) log(`resuming ${config.phase} at step ${position.step} (epoch ${position.epoch}, batch ${position.batchInEpoch}) from ${statePath}`);
   truncateMetrics(metricsPath, config.phase, position.step);
 
-  const loader = new PairLoader(config.data, { split: 'train', batchSize: config.batchSize, seed: config.seed });
-  const validationLoader = new PairLoader(config.data, { split: 'validation', batchSize: config.batchSize, seed: config.seed, keepLast: true }); // a small split still validates
+  const { train: loader, validation: validationLoader } = data;
   const stepsPerEpoch = Math.floor(loader.groups / config.batchSize);
   const validateEvery = config.validateEvery || stepsPerEpoch;
   const record = (entry: Record<string, unknown>) => appendFileSync(metricsPath, JSON.stringify({ phase: config.phase, ...entry }) + '\n');

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { manualSeed, saveCheckpoint, loadCheckpoint, type nn } from '../engine/index.js';
-import { readManifest } from '../data/loader.js';
+import { openTrainingData, type TrainingData } from './data.js';
 import { LatentDiffusion } from '../model/ldm.js';
 import { modelConfig, type ModelConfig } from '../model/config.js';
 import { VGGishFeatureNet, freeze, type FeatureNetConfig } from '../model/vggish.js';
@@ -46,16 +46,24 @@ function required(config: TrainConfig, phase: Phase): string {
 
 export async function runPhase(config: TrainConfig, hooks: TrainingHooks = {}): Promise<TrainingResult & { output: string }> {
   checkTrainConfig(config);
-  if (!existsSync(join(config.data, 'manifest.json'))) throw new Error(`${config.data}: no manifest.json; build the dataset first (mst dataset build), or give --data=<folder>`);
+  const data = await openTrainingData(config.data, { batchSize: config.batchSize, seed: config.seed, ...(hooks.log ? { log: hooks.log } : {}) });
+  try {
+    return await runWith(config, data, hooks);
+  } finally {
+    data.dispose();
+  }
+}
+
+async function runWith(config: TrainConfig, data: TrainingData, hooks: TrainingHooks): Promise<TrainingResult & { output: string }> {
   manualSeed(config.seed);
-  const instruments = readManifest(config.data).config.instruments;
+  const instruments = data.instruments;
   const output = join(config.run, PHASE_OUTPUT[config.phase]);
   const metadata = { [TRAINING_KEY]: JSON.stringify(config) };
 
   if (config.phase === 'features') {
     const netConfig = featureNetConfig(instruments);
     const net = new VGGishFeatureNet(netConfig).to(config.device);
-    const result = await train(featureTask(net, config.device), config, hooks);
+    const result = await train(featureTask(net, config.device), config, data, hooks);
     saveCheckpoint(output, net, netConfig, metadata);
     net.dispose();
     return { ...result, output };
@@ -72,7 +80,7 @@ export async function runPhase(config: TrainConfig, hooks: TrainingHooks = {}): 
   model.to(config.device);
   if (config.phase === 'diffusion') model.encoder.eval(); // frozen: its BatchNorm statistics stay
   const task = config.phase === 'autoencoder' ? autoencoderTask(model, featureNet, config) : diffusionTask(model, featureNet, config);
-  const result = await train(task, config, hooks);
+  const result = await train(task, config, data, hooks);
   result.ema?.swap(); // export the averaged weights
   saveCheckpoint(output, model, modelSettings, metadata);
   result.ema?.swap();

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { saveCheckpoint, loadSafetensors, manualSeed } from '../engine/index.js';
@@ -20,6 +20,8 @@ import { PHASE_DEFAULTS, type TrainConfig } from './config.js';
 import { runPhase } from './run.js';
 import { learningRateAt } from './schedule.js';
 import { resolveTrainConfig } from '../cli/train.js';
+import { writeWav } from '../audio/wav.js';
+import { openTrainingData } from './data.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mst-train-'));
 const data = join(root, 'data');
@@ -81,5 +83,47 @@ test('settings are refused by name: unknown keys, wrong types, out of range; a m
   assert.throws(() => resolveTrainConfig('features', undefined, ['--device=tpu']), /Expected device cpu or cuda but received tpu/);
   const run = join(root, 'empty');
   await assert.rejects(runPhase({ ...PHASE_DEFAULTS.autoencoder, data, run }), /features.safetensors does not exist: the autoencoder phase needs the features phase's output; run mst train features --run=/);
-  await assert.rejects(runPhase({ ...PHASE_DEFAULTS.autoencoder, data: join(root, 'nothing'), run }), /no manifest.json; build the dataset first/);
+  await assert.rejects(runPhase({ ...PHASE_DEFAULTS.autoencoder, data: join(root, 'nothing'), run }), /neither a dataset \(no manifest.json; build one with mst dataset build\) nor a folder of audio with one subfolder per instrument/);
+});
+
+test("a user's folder of audio trains too: a tile is its own target, the style another clip of its instrument", async () => {
+  const dir = join(root, 'my-audio');
+  const tone = (hz: number, seconds: number, level = 0.3) => Float32Array.from({ length: seconds * 16000 }, (_, i) => level * Math.sin((2 * Math.PI * hz * i) / 16000) * (1 - ((i / 1600) % 1) * 0.5));
+  for (const [label, hz] of [['low', 220], ['high', 880]] as const) {
+    mkdirSync(join(dir, label, 'takes'), { recursive: true });
+    writeWav(join(dir, label, 'a.wav'), tone(hz, 5), 16000);
+    writeWav(join(dir, label, 'takes', 'b.wav'), tone(hz * 1.5, 5), 16000);
+  }
+  writeWav(join(dir, 'low', 'silence.wav'), new Float32Array(32000), 16000);
+  writeFileSync(join(dir, 'low', 'broken.wav'), 'RIFF not really');
+  writeFileSync(join(dir, 'low', 'notes.txt'), 'not audio, not read');
+  const log: string[] = [];
+  const data = await openTrainingData(dir, { batchSize: 4, seed: 0, log: (m) => log.push(m) });
+  try {
+    assert.equal(data.kind, 'audio folder');
+    assert.deepEqual(data.instruments, ['high', 'low']);
+    assert.match(log.join('\n'), /skipping .*silence.wav: silent throughout/);
+    assert.match(log.join('\n'), /skipping .*broken.wav: /);
+    let batches = 0;
+    for await (const batch of data.train.epoch(0)) {
+      assert.deepEqual(batch.content.shape, [4, 1, 128, 128]);
+      assert.deepEqual(batch.content.toFloat32Array(), batch.target.toFloat32Array(), 'its own target');
+      assert.deepEqual(batch.targetInstrument, batch.contentInstrument);
+      batch.source.forEach((s, i) => {
+        const style = batch.styleSource[i]!;
+        assert.equal(style.file.split('/')[0], s.file.split('/')[0], 'a style of the same instrument');
+        assert.notDeepEqual(style, s, 'never the tile itself');
+      });
+      assert.equal(batch.pitchKnown, false);
+      for (const t of [batch.content, batch.target, batch.style]) t.dispose();
+      batches++;
+    }
+    assert.ok(batches >= 2);
+  } finally {
+    data.dispose();
+  }
+  const run = join(root, 'my-run');
+  const result = await runPhase({ ...PHASE_DEFAULTS.features, data: dir, run, steps: 2, batchSize: 4, warmupSteps: 1, validationBatches: 1 });
+  assert.deepEqual(Object.keys(result.validation ?? {}), ['instrumentAccuracy'], 'no pitch figures without written notes');
+  await assert.rejects(openTrainingData(join(dir, 'low'), { batchSize: 4, seed: 0 }), /Expected subfolders of audio for at least 2 instruments \(e.g. .*\/cello\/\*.wav.*\) but found takes/);
 });
