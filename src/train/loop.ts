@@ -100,6 +100,7 @@ export async function train(task: TrainingTask, config: TrainConfig, data: Train
 
   const { train: loader, validation: validationLoader } = data;
   const stepsPerEpoch = Math.floor(loader.groups / config.batchSize);
+  if (stepsPerEpoch === 0) throw new RangeError(`${config.data}: ${loader.groups} training items, fewer than one batch of ${config.batchSize}; give a smaller --batchSize or more data`);
   const validateEvery = config.validateEvery || stepsPerEpoch;
   const record = (entry: Record<string, unknown>) => appendFileSync(metricsPath, JSON.stringify({ phase: config.phase, ...entry }) + '\n');
   const save = () => saveTrainingState(statePath, { ...stateParts, position, config });
