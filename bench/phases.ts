@@ -30,7 +30,7 @@ export class PhaseBench {
     const names = Array(PHASE_BATCH).fill('piano') as string[];
     this.batch = { content: tiles(), target: tiles(), style: tiles(), contentInstrument: names, targetInstrument: names, pitchRanges: [], source: [], styleSource: [] };
     this.phases = (['autoencoder', 'diffusion'] as const).map((phase) => {
-      const config = { ...PHASE_DEFAULTS[phase], device };
+      const config = { ...PHASE_DEFAULTS[phase], device, bf16: false }; // float32, as the twin runs
       const task = (phase === 'autoencoder' ? autoencoderTask : diffusionTask)(this.model, this.net, config);
       return { task, optimizer: new optim.AdamW(task.parameters, { lr: config.learningRate, weightDecay: config.weightDecay }), config };
     });

@@ -61,7 +61,7 @@ const COMMON: Omit<TrainConfig, 'phase' | 'steps' | 'learningRate'> = {
   weightDecay: 0.01,
   clipNorm: 1,
   emaDecay: 0,
-  bf16: false,
+  bf16: true, // halves a step on this CPU (AVX512-bf16/AMX): features 2.7 → 1.3 s at batch 16
   checkpointEvery: 200,
   validateEvery: 0,
   validationBatches: 16,
