@@ -1,7 +1,8 @@
 /**
  * An exponential moving average of a module's weights (θ̄ ← d·θ̄ + (1 − d)·θ after each step):
- * the weights a diffusion model samples best with. Buffers (BatchNorm statistics) are copied as
- * they are. The averages live outside the module and are swapped in for validation and export.
+ * the weights a diffusion model samples best with. Float buffers (BatchNorm statistics) are
+ * averaged like the weights; integer ones (batch counters) are copied. The averages live outside
+ * the module and are swapped in for validation and export.
  */
 import { nn, noGrad, tidy, keep, type Tensor } from '../engine/index.js';
 
