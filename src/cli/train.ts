@@ -46,7 +46,10 @@ async function trainPhase(config: TrainConfig): Promise<void> {
     },
     onValidation: (step, figures) => {
       const line = `${config.phase} validation at step ${step}: ${Object.entries(figures).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(', ')}`;
-      if (bar) bar.stop(), (started = false);
+      if (bar) {
+        bar.stop(); // the line goes above; the next step starts the bar again
+        started = false;
+      }
       console.error(line);
     },
   });

@@ -112,10 +112,13 @@ export class AudioFolder {
 export class FolderLoader {
   readonly instruments: string[];
   readonly clips: Clip[];
+  /** The split's clips of each label, where style references are drawn from. */
+  readonly #byLabel: Map<number, Clip[]>;
 
   constructor(readonly folder: AudioFolder, readonly splitName: Split, readonly options: { batchSize: number; seed?: number; keepLast?: boolean }) {
     this.instruments = folder.instruments;
     this.clips = folder.clips.filter((c) => c.split === splitName);
+    this.#byLabel = new Map(folder.instruments.map((_, label) => [label, this.clips.filter((c) => c.label === label)]));
     if (this.clips.length === 0) throw new RangeError(`${folder.dir}: no ${splitName} clips (files are split ${Math.round(VALIDATION_SHARE * 100)}% validation by name; add more files)`);
   }
 
@@ -138,7 +141,7 @@ export class FolderLoader {
       if (chunk.length < batchSize && !this.options.keepLast) break;
       const styles = chunk.map(({ clip, tile }) => {
         // another clip with the same label, or another tile of this one when it is alone
-        const others = this.clips.filter((c) => c.label === clip.label && c !== clip);
+        const others = this.#byLabel.get(clip.label)!.filter((c) => c !== clip);
         const source = others.length > 0 ? others[Math.floor(random() * others.length)]! : clip;
         let styleTile = Math.floor(random() * source.tiles.shape[0]!);
         if (source === clip && source.tiles.shape[0]! > 1 && styleTile === tile) styleTile = (tile + 1) % source.tiles.shape[0]!;

@@ -15,7 +15,6 @@
  * - cost: seconds per tile and the real-time factor of the transfer alone (resynthesis is
  *   the vocoder's cost, the same for every system).
  */
-import type { SeedFigures } from './seed-figures.js';
 import { tensor, tidy, keep, cat, type Tensor } from '../engine/index.js';
 import { PairLoader, disposeBatch } from '../data/loader.js';
 import type { Split } from '../data/build.js';
@@ -28,6 +27,7 @@ import { gaussianStats, frechetDistance } from './frechet.js';
 import { onsetF1, pitchClassDistance, chroma, chromaSimilarity, type TimedNote } from './content.js';
 import { WrittenNotes } from './written.js';
 import { transcribe, type TranscribedNote } from './transcribe.js';
+import type { SeedFigures } from './seed-figures.js';
 
 export interface EvaluationOptions {
   datasetDir: string;

@@ -61,7 +61,6 @@ export function checkModelConfig(config: ModelConfig): ModelConfig {
     if (!(Number.isInteger(value) && value > 0)) throw new RangeError(`model: Expected ${key} to be a positive integer but received ${value}`);
   }
   if (timeDim !== 2 * f) throw new RangeError(`model: the time embedding is added to the UNet's 2f = ${2 * f} channels, so timeDim must be ${2 * f}, not ${timeDim}`);
-  if (timeDim % 2 !== 0) throw new RangeError(`model: Expected an even timeDim but received ${timeDim}`);
   if (s !== f) throw new RangeError(`model: cross-attention pairs the UNet's 4f/8f maps with the style's 4f/8f maps, so styleFilters (${s}) must equal unetFilters (${f})`);
   if ((4 * f) % attentionHeads !== 0) throw new RangeError(`model: Expected attentionHeads to divide ${4 * f} but received ${attentionHeads}`);
   const { steps, betaStart, betaEnd } = config.schedule;

@@ -34,9 +34,10 @@ export function autoencoderTask(model: LatentDiffusion, featureNet: VGGishFeatur
     },
     drawSamples(batch) {
       const x = tilesOf(batch).slice(0, 0, 4);
+      const names = [...batch.contentInstrument, ...batch.targetInstrument]; // tilesOf's order
       const reconstruction = model.decoder.forward(model.encoder.forward(x));
       const rows = Array.from({ length: x.shape[0]! }, (_, i) => ({
-        label: `${batch.contentInstrument[i]}`,
+        label: names[i]!,
         tiles: [x.select(0, i).squeeze(0).to('cpu').toFloat32Array(), reconstruction.select(0, i).squeeze(0).float().to('cpu').toFloat32Array()],
       }));
       return tileGrid(rows, ['tile', 'reconstruction'], { nMels: x.shape[2]!, tileFrames: x.shape[3]! });

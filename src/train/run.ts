@@ -20,7 +20,6 @@ import { autoencoderTask } from './autoencoder.js';
 import { diffusionTask } from './diffusion.js';
 
 export const PHASE_OUTPUT: Record<Phase, string> = { features: 'features.safetensors', autoencoder: 'autoencoder.safetensors', diffusion: 'model.safetensors' };
-const PHASE_BEFORE: Partial<Record<Phase, Phase>> = { autoencoder: 'features', diffusion: 'autoencoder' };
 
 export const TRAINING_KEY = 'mst.training-config';
 
@@ -75,8 +74,7 @@ async function runWith(config: TrainConfig, data: TrainingData, hooks: TrainingH
   freeze(featureNet.to(config.device));
   const modelSettings: ModelConfig = modelConfig(config.model);
   const model = new LatentDiffusion(modelSettings);
-  const before = PHASE_BEFORE[config.phase];
-  if (config.phase === 'diffusion' && before) loadInto(required(config, before), model, modelSettings, 'model');
+  if (config.phase === 'diffusion') loadInto(required(config, 'autoencoder'), model, modelSettings, 'model');
   model.to(config.device);
   if (config.phase === 'diffusion') model.encoder.eval(); // frozen: its BatchNorm statistics stay
   const task = config.phase === 'autoencoder' ? autoencoderTask(model, featureNet, config) : diffusionTask(model, featureNet, config);
