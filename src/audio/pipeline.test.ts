@@ -67,7 +67,7 @@ test('tiles rejoin into the untiled spectrogram, in batch and streaming alike', 
     streamed.push(...tiler.finish());
     assert.equal(streamed.length, tiles.shape[0]);
     const joiner = new TileJoiner(config);
-    const joined = cat(streamed.map((t, i) => joiner.push(t, i === streamed.length - 1)), 1).slice(1, 0, frames);
+    const joined = cat([...streamed.map((t) => joiner.push(t)), joiner.finish()], 1).slice(1, 0, frames);
     assert.ok(joined.sub(mel).abs().amax().item() < 1e-6);
     for (const t of streamed) t.dispose();
   });
@@ -140,7 +140,7 @@ test('bad outputs are refused and a failed run leaves no file', async () => {
   const failing = () => {
     throw new Error('the model failed');
   };
-  await assert.rejects(processFile(input, join(dir, 'failed.wav'), { transformTile: failing }), /the model failed/);
+  await assert.rejects(processFile(input, join(dir, 'failed.wav'), { transformTiles: failing }), /the model failed/);
   assert.equal(existsSync(join(dir, 'failed.wav')), false);
   assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
 });

@@ -83,13 +83,18 @@ export class SynthesisStream {
     if (this.#mel !== null && this.#bufferEnd > this.#coreStart) parts.push(this.#segment(this.#bufferEnd, true));
     const out = concatSamples(...parts);
     const wanted = totalSamples - producedSoFar;
-    this.#mel?.dispose();
-    this.#phase?.dispose();
-    this.#mel = this.#phase = null;
+    this.dispose();
     if (out.length >= wanted) return out.subarray(0, Math.max(0, wanted));
     const padded = new Float32Array(wanted);
     padded.set(out);
     return padded;
+  }
+
+  /** Frees the frames held (finish() does this itself). */
+  dispose(): void {
+    this.#mel?.dispose();
+    this.#phase?.dispose();
+    this.#mel = this.#phase = null;
   }
 
   get #bufferEnd(): number {

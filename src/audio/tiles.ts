@@ -107,40 +107,71 @@ export class TileStream {
     pending?.dispose();
     return out;
   }
+
+  /** Frees the frames held (finish() does this itself). */
+  dispose(): void {
+    this.#pending?.dispose();
+    this.#pending = null;
+  }
 }
 
 /**
  * Streaming joiner: push tiles in order, get the frames that no later tile overlaps; finish()
- * returns the rest, cut to the true frame count.
+ * returns the last tile's overlap region. It needs no look-ahead: each tile's overlap region is
+ * kept both faded (for the next tile to add to) and unfaded (in case no tile follows).
  */
 export class TileJoiner {
-  #tail: Tensor | null = null; // the weighted overlap region of the previous tile, [nMels, overlap]
+  #fadedTail: Tensor | null = null; // the previous tile's overlap region × its fall, [nMels, overlap]
+  #tail: Tensor | null = null; // the same region as it was, [nMels, overlap]
   #count = 0;
   #emitted = 0;
 
   constructor(readonly config: AnalysisConfig) {}
 
-  /** Adds tile [1, nMels, tileFrames] (or [nMels, tileFrames]); `isLast` marks the final tile. */
-  push(tile: Tensor, isLast = false): Tensor {
+  /** Adds tile [1, nMels, tileFrames] (or [nMels, tileFrames]); returns its frames [nMels, tileFrames − overlap] now final (in the caller's scope). */
+  push(tile: Tensor): Tensor {
     const { tileFrames, tileOverlap } = this.config;
     const k = this.#count++;
-    return keep(tidy(() => {
+    return tidy(() => {
       const t = tile.ndim === 3 ? tile.squeeze(0) : tile; // [nMels, tileFrames]
-      const weights = tensor(crossfadeWeights(k > 0, !isLast, this.config), { device: t.device });
+      const weights = tensor(crossfadeWeights(k > 0, true, this.config), { device: t.device });
       let weighted = t.mul(weights);
-      if (this.#tail !== null) {
-        weighted = cat([weighted.slice(1, 0, tileOverlap).add(this.#tail), weighted.slice(1, tileOverlap)], 1);
+      if (this.#fadedTail !== null) {
+        weighted = cat([weighted.slice(1, 0, tileOverlap).add(this.#fadedTail), weighted.slice(1, tileOverlap)], 1);
       }
-      this.#tail?.dispose();
-      this.#tail = isLast ? null : keep(weighted.slice(1, tileFrames - tileOverlap).contiguous());
-      const ready = isLast ? weighted : weighted.slice(1, 0, tileFrames - tileOverlap);
+      this.#dropTails();
+      const step = tileFrames - tileOverlap;
+      this.#fadedTail = keep(weighted.slice(1, step).contiguous());
+      // overlap ≤ step, so this region lies past any rise: unfaded, it is the tile itself
+      this.#tail = keep(t.slice(1, step).contiguous());
+      const ready = weighted.slice(1, 0, step);
       this.#emitted += ready.shape[1]!;
       return ready;
-    }));
+    });
+  }
+
+  /** The last tile's overlap region [nMels, overlap] as it was (no fade: no tile follows); the caller disposes it. */
+  finish(): Tensor {
+    const rest = this.#tail ?? keep(zeros([this.config.nMels, 0]));
+    this.#tail = null;
+    this.#dropTails();
+    this.#emitted += rest.shape[1]!;
+    return rest;
   }
 
   /** Frames emitted so far. */
   get frames(): number {
     return this.#emitted;
+  }
+
+  /** Frees the frames held (finish() does this itself). */
+  dispose(): void {
+    this.#dropTails();
+  }
+
+  #dropTails(): void {
+    this.#fadedTail?.dispose();
+    this.#tail?.dispose();
+    this.#fadedTail = this.#tail = null;
   }
 }
