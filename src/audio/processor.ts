@@ -48,6 +48,7 @@ export class TileProcessor {
   #waiting: Tensor[] = [];
   #tiles = 0;
   #produced = 0;
+  #outputFrames = 0;
   #finished = false;
   #disposed = false;
 
@@ -164,7 +165,10 @@ export class TileProcessor {
   #synthesise(frames: Tensor): Float32Array {
     return tidy(() => {
       if (frames.shape[1]! === 0) return new Float32Array(0);
-      this.options.onOutputFrames?.(frames);
+      // the last tile's padding past the input's end is not shown
+      const shown = Math.min(frames.shape[1]!, this.#analysis.frames - this.#outputFrames);
+      if (shown > 0) this.options.onOutputFrames?.(frames.slice(1, 0, shown));
+      this.#outputFrames += frames.shape[1]!;
       const phase = this.#usePhase ? this.#phases.take(frames.shape[1]!) : null;
       return this.#synthesis.push(frames, phase);
     });

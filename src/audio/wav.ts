@@ -8,6 +8,14 @@ import { dirname, basename, join } from 'node:path';
 
 export type WavFormat = 'pcm16' | 'float32';
 
+/** Writers not yet closed or aborted, so that an interrupted process can remove their temporary files. */
+const open = new Set<WavStreamWriter>();
+
+/** Aborts every WAV still being written (for SIGINT/SIGTERM handlers): no partial file stays behind. */
+export function abortOpenWavWriters(): void {
+  for (const writer of [...open]) writer.abort();
+}
+
 /** Writes a whole mono clip as a WAV file, atomically. */
 export function writeWav(path: string, samples: Float32Array, sampleRate: number, format: WavFormat = 'pcm16'): void {
   const writer = new WavStreamWriter(path, sampleRate, format);
@@ -36,6 +44,7 @@ export class WavStreamWriter {
     if (!(Number.isInteger(sampleRate) && sampleRate > 0)) throw new RangeError(`WavStreamWriter: Expected a positive integer for sampleRate but received ${sampleRate}`);
     this.#tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
     this.#fd = openSync(this.#tmp, 'w');
+    open.add(this);
     writeSync(this.#fd, this.#header());
   }
 
@@ -72,6 +81,7 @@ export class WavStreamWriter {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    open.delete(this);
     writeSync(this.#fd, this.#header(), 0, 44, 0);
     fsyncSync(this.#fd);
     closeSync(this.#fd);
@@ -82,6 +92,7 @@ export class WavStreamWriter {
   abort(): void {
     if (this.#closed) return;
     this.#closed = true;
+    open.delete(this);
     closeSync(this.#fd);
     rmSync(this.#tmp, { force: true });
   }

@@ -8,7 +8,7 @@ import cliProgress from 'cli-progress';
 import { trainJudge, saveJudge, loadJudge, type JudgeScore } from '../eval/train-judge.js';
 import { evaluate, type EvaluationReport } from '../eval/evaluate.js';
 import { BASELINES, modelSystem, type TransferSystem } from '../eval/baselines.js';
-import { loadModel } from '../model/load.js';
+import { loadLatentDiffusion } from '../model/load.js';
 import type { LatentDiffusion } from '../model/ldm.js';
 import { loadFeatureNet } from '../model/vggish.js';
 import { seedFigures } from '../eval/seed-figures.js';
@@ -145,7 +145,7 @@ async function runEvaluation(options: RunOptions) {
   const models = new Map<string, { model: LatentDiffusion; path: string }>();
   const systems: TransferSystem[] = options.model.split(',').map((name) => {
     if (name.endsWith('.safetensors')) {
-      const model = loadModel(name);
+      const model = loadLatentDiffusion(name);
       const system = modelSystem(basename(dirname(name)) || name, model, statSync(name).size);
       models.set(system.name, { model, path: name });
       return system;

@@ -9,6 +9,9 @@ import { resynthCommand } from './resynth.js';
 import { datasetCommand } from './dataset.js';
 import { evalCommand } from './eval.js';
 import { trainCommand } from './train.js';
+import { transferCommand, stylesCommand } from './transfer.js';
+import { streamCommand } from './stream.js';
+import { abortOpenWavWriters } from '../audio/wav.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
 
@@ -23,6 +26,17 @@ export async function run(argv: string[]): Promise<void> {
   program.addCommand(datasetCommand());
   program.addCommand(evalCommand());
   program.addCommand(trainCommand());
+  program.addCommand(transferCommand());
+  program.addCommand(stylesCommand());
+  program.addCommand(streamCommand());
+  // an interrupted command leaves no half-written output behind
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      abortOpenWavWriters();
+      console.error(`mst: interrupted (${signal}); no partial output was kept`);
+      process.exit(code);
+    });
+  }
   try {
     await program.parseAsync(argv);
   } catch (error) {

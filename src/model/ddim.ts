@@ -22,6 +22,13 @@ export interface DdimOptions {
 export type NoisePredictor = (z: Tensor, t: number) => Tensor;
 
 /**
+ * Standard normal noise shaped like the latents, for draw 0 (the start's noise) and draw i + 1
+ * (step i's, used only when η > 0). The default draws from the global generator; a caller
+ * can share noise between overlapping tiles instead (see transfer/noise.ts).
+ */
+export type NoiseSource = (draw: number, like: Tensor) => Tensor;
+
+/**
  * The descending time steps of a run: `steps` of them, evenly spaced, the first at
  * t_start = round(strength · T) − 1 and the last ⌊(t_start + 1)/steps⌋ − 1 … ≥ 0 (trailing spacing).
  */
@@ -37,13 +44,13 @@ export function ddimTimesteps(trainSteps: number, options: Pick<DdimOptions, 'st
 }
 
 /** Runs DDIM from the clean latent `start` [B, C, H, W], noised to `strength`; returns the sampled clean latent. */
-export function ddimSample(schedule: NoiseSchedule, predictNoise: NoisePredictor, start: Tensor, options: DdimOptions): Tensor {
+export function ddimSample(schedule: NoiseSchedule, predictNoise: NoisePredictor, start: Tensor, options: DdimOptions, noise: NoiseSource = (_, like) => randnLike(like)): Tensor {
   if (!(options.eta >= 0 && options.eta <= 1)) throw new RangeError(`ddim: Expected eta in [0, 1] but received ${options.eta}`);
   const timesteps = ddimTimesteps(schedule.steps, options);
   const abar = schedule.alphasCumprod;
   let z = tidy(() => {
     const t = tensor(new BigInt64Array(start.shape[0]!).fill(BigInt(timesteps[0]!)), { device: start.device });
-    return schedule.addNoise(start, randnLike(start), t);
+    return schedule.addNoise(start, noise(0, start), t);
   });
   timesteps.forEach((t, i) => {
     const previous = z;
@@ -54,7 +61,7 @@ export function ddimSample(schedule: NoiseSchedule, predictNoise: NoisePredictor
       const clean = previous.sub(eps.mul(Math.sqrt(1 - a))).div(Math.sqrt(a));
       const sigma = options.eta * Math.sqrt((1 - aPrev) / (1 - a)) * Math.sqrt(1 - a / aPrev);
       let next = clean.mul(Math.sqrt(aPrev)).add(eps.mul(Math.sqrt(Math.max(0, 1 - aPrev - sigma * sigma))));
-      if (sigma > 0) next = next.add(randnLike(previous).mul(sigma));
+      if (sigma > 0) next = next.add(noise(i + 1, previous).mul(sigma));
       return next;
     });
     previous.dispose();

@@ -8,4 +8,4 @@ export { NoiseSchedule } from './schedule.js';
 export { ddimSample, ddimTimesteps, type DdimOptions, type NoisePredictor } from './ddim.js';
 export { LatentDiffusion } from './ldm.js';
 export { VGGishFeatureNet, VGGISH_WIDTHS, PITCH_CLASSES, freeze, featureLoss, loadFeatureNet, type FeatureNetConfig, type FeatureNetOutput } from './vggish.js';
-export { loadModel, ModelLoadError } from './load.js';
+export { loadLatentDiffusion, ModelLoadError } from './load.js';

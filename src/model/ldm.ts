@@ -6,13 +6,24 @@
  *
  * Parameter names (safetensors keys): encoder.*, decoder.*, style_encoder.*, unet.*.
  */
-import { Tensor, nn, tensor, inferenceMode, noGrad, tidy } from '../engine/index.js';
+import { Tensor, nn, tensor, cat, inferenceMode, noGrad, tidy } from '../engine/index.js';
 import { checkModelConfig, type ModelConfig } from './config.js';
 import { SpectrogramEncoder, SpectrogramDecoder } from './autoencoder.js';
 import { StyleEncoder } from './style-encoder.js';
 import { UNet } from './unet.js';
 import { NoiseSchedule } from './schedule.js';
-import { ddimSample, type DdimOptions } from './ddim.js';
+import { ddimSample, type DdimOptions, type NoiseSource } from './ddim.js';
+
+export interface TransferOptions extends DdimOptions {
+  /**
+   * Style guidance g (default 1: none): ε = ε(own style) + g·(ε(style) − ε(own style)), where
+   * "own style" conditions on the content tile itself. g > 1 pushes further from the source
+   * timbre towards the reference's; it costs a second UNet pass per step.
+   */
+  guidance?: number;
+  /** Where the sampler's noise comes from (default: the global generator). */
+  noise?: NoiseSource;
+}
 
 export class LatentDiffusion extends nn.Module {
   readonly encoder: SpectrogramEncoder;
@@ -36,14 +47,22 @@ export class LatentDiffusion extends nn.Module {
    * [1, 1, 128, 128] for one style for all) → output tiles [B, 1, 128, 128] in (-1, 1).
    * Runs in inference mode with the modules in eval mode; the caller seeds the generator.
    */
-  transfer(content: Tensor, style: Tensor, options: DdimOptions): Tensor {
+  transfer(content: Tensor, style: Tensor, options: TransferOptions): Tensor {
     const batch = content.shape[0]!;
     if (style.shape[0] !== batch && style.shape[0] !== 1) throw new RangeError(`LatentDiffusion: Expected 1 or ${batch} style tiles but received ${style.shape[0]}`);
+    const guidance = options.guidance ?? 1;
+    if (!(Number.isFinite(guidance) && guidance >= 0)) throw new RangeError(`LatentDiffusion: Expected guidance ≥ 0 but received ${options.guidance}`);
     this.eval();
     const output = inferenceMode(() =>
       tidy(() => {
-        const styleMaps = this.styleEncoder.forward(style).map((m) => (m.shape[0] === batch ? m : m.expand([batch, ...m.shape.slice(1)])));
-        const latent = ddimSample(this.schedule, (z, t) => this.unet.forward(z, tensor(new BigInt64Array(batch).fill(BigInt(t)), { device: z.device }), styleMaps), this.encoder.forward(content), options);
+        const widen = (m: Tensor) => (m.shape[0] === batch ? m : m.expand([batch, ...m.shape.slice(1)]));
+        const target = this.styleEncoder.forward(style).map(widen);
+        const timesteps = (t: number, n: number, device: Tensor['device']) => tensor(new BigInt64Array(n).fill(BigInt(t)), { device });
+        const predict =
+          guidance === 1
+            ? (z: Tensor, t: number) => this.unet.forward(z, timesteps(t, batch, z.device), target)
+            : this.#guidedPredictor(target, this.styleEncoder.forward(content), guidance, timesteps);
+        const latent = ddimSample(this.schedule, predict, this.encoder.forward(content), options, options.noise);
         return this.decoder.forward(latent);
       }),
     );
@@ -51,5 +70,14 @@ export class LatentDiffusion extends nn.Module {
     const plain = noGrad(() => output.clone());
     output.dispose();
     return plain;
+  }
+
+  /** ε with style guidance: both conditions in one UNet pass of twice the batch. */
+  #guidedPredictor(target: Tensor[], own: Tensor[], guidance: number, timesteps: (t: number, n: number, device: Tensor['device']) => Tensor) {
+    const both = target.map((m, i) => cat([m, own[i]!], 0));
+    return (z: Tensor, t: number) => {
+      const [toTarget, toOwn] = this.unet.forward(cat([z, z], 0), timesteps(t, 2 * z.shape[0]!, z.device), both).chunk(2, 0) as [Tensor, Tensor];
+      return toOwn.add(toTarget.sub(toOwn).mul(guidance));
+    };
   }
 }

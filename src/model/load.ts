@@ -13,9 +13,9 @@ export class ModelLoadError extends Error {
 }
 
 /** The model in `path`, on `device`, in eval mode. */
-export function loadModel(path: string, device: 'cpu' | 'cuda' = 'cpu'): LatentDiffusion {
+export function loadLatentDiffusion(path: string, device: 'cpu' | 'cuda' = 'cpu'): LatentDiffusion {
   if (!existsSync(path)) throw new ModelLoadError(`${path}: no such model file; train one (mst train all) or give the path of a model.safetensors`);
-  if (statSync(path).isDirectory()) throw new ModelLoadError(`${path} is a folder; give the model.safetensors file inside it`);
+  if (statSync(path).isDirectory()) throw new ModelLoadError(`${path} is a folder; give the model.safetensors file inside it (or load the folder with mst's loadModel)`);
   let checkpoint;
   try {
     checkpoint = loadCheckpoint<ModelConfig>(path);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tensor, rand, randn, tidy, manualSeed, saveSafetensors, saveCheckpoint, noGrad, zeros, type Tensor } from '../engine/index.js';
 import { pythonWithTorch, repoRoot, assertAllClose } from '../testing/helpers.js';
-import { LatentDiffusion, VGGishFeatureNet, VGGISH_WIDTHS, NoiseSchedule, loadModel, ModelLoadError, ddimSample, ddimTimesteps, featureLoss, freeze, latentPenalty, modelConfig, checkModelConfig, timestepEmbedding } from './index.js';
+import { LatentDiffusion, VGGishFeatureNet, VGGISH_WIDTHS, NoiseSchedule, loadLatentDiffusion, ModelLoadError, ddimSample, ddimTimesteps, featureLoss, freeze, latentPenalty, modelConfig, checkModelConfig, timestepEmbedding } from './index.js';
 
 const INSTRUMENTS = ['piano', 'guitar', 'violin'];
 
@@ -164,7 +164,7 @@ test('a saved model loads back with the same outputs; files of another kind are 
   const model = new LatentDiffusion(modelConfig('seed'));
   const path = join(dir, 'model.safetensors');
   saveCheckpoint(path, model, model.config);
-  const loaded = loadModel(path);
+  const loaded = loadLatentDiffusion(path);
   tidy(() => {
     const content = rand([1, 1, 128, 128]);
     const run = (m: LatentDiffusion) => (manualSeed(2), m.transfer(content, content, { steps: 2, eta: 0, strength: 0.5 }).toFloat32Array());
@@ -172,10 +172,10 @@ test('a saved model loads back with the same outputs; files of another kind are 
   });
   const net = new VGGishFeatureNet({ instruments: INSTRUMENTS, widths: VGGISH_WIDTHS, hidden: 8, embedding: 8 });
   saveCheckpoint(join(dir, 'features.safetensors'), net, net.config);
-  assert.throws(() => loadModel(join(dir, 'features.safetensors')), (e: Error) => e instanceof ModelLoadError && /its config is not a model config/.test(e.message));
-  assert.throws(() => loadModel(join(dir, 'nothing.safetensors')), /no such model file; train one \(mst train all\)/);
-  assert.throws(() => loadModel(dir), /is a folder; give the model.safetensors file inside it/);
+  assert.throws(() => loadLatentDiffusion(join(dir, 'features.safetensors')), (e: Error) => e instanceof ModelLoadError && /its config is not a model config/.test(e.message));
+  assert.throws(() => loadLatentDiffusion(join(dir, 'nothing.safetensors')), /no such model file; train one \(mst train all\)/);
+  assert.throws(() => loadLatentDiffusion(dir), /is a folder; give the model.safetensors file inside it/);
   saveSafetensors(join(dir, 'bare.safetensors'), { x: tensor([1]) });
-  assert.throws(() => loadModel(join(dir, 'bare.safetensors')), /not a model checkpoint \(.*without an mst config/);
+  assert.throws(() => loadLatentDiffusion(join(dir, 'bare.safetensors')), /not a model checkpoint \(.*without an mst config/);
   for (const m of [model, loaded, net]) m.dispose();
 });

@@ -1,0 +1,148 @@
+/**
+ * `mst transfer <input…> --style <preset | reference> -o <out>`: recordings played by another
+ * instrument, and `mst styles`: the presets of a model. Several inputs, or a folder, are
+ * transferred one after another with the model loaded once; their outputs go into the folder -o.
+ */
+import { Command, Option } from 'commander';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { engineInfo } from '../engine/index.js';
+import { OutputPathError } from '../audio/paths.js';
+import { loadModel, DEFAULT_MODEL, type StyleTransferModel } from '../transfer/bundle.js';
+import { resolveStyle } from '../transfer/style.js';
+import { transfer, samplingOptions, type TransferResult } from '../transfer/transfer.js';
+import { progressBar } from './progress.js';
+import { numberIn } from './options.js';
+
+const AUDIO_EXTENSIONS = new Set(['.wav', '.flac', '.mp3', '.ogg', '.oga', '.opus', '.m4a', '.mp4', '.aac']);
+
+/** The sampling and model options `transfer` and `stream` share. */
+export interface SamplingFlags {
+  model: string;
+  style: string;
+  steps?: number;
+  strength?: number;
+  eta?: number;
+  guidance?: number;
+  seed: number;
+  device: 'cpu' | 'cuda';
+  iterations: number;
+}
+
+export function addSamplingOptions(command: Command): Command {
+  return command
+    .requiredOption('-s, --style <preset|file>', 'a preset (mst styles lists them) or a reference clip of the instrument to sound like')
+    .option('-m, --model <folder>', 'the model folder or model.safetensors', DEFAULT_MODEL)
+    .option('--steps <n>', 'DDIM steps (default: the model\'s, 10)', numberIn(1, 1000, true))
+    .option('--strength <s>', 'how far the content is noised before sampling, (0, 1] (default: the model\'s, 0.7)', numberIn(0.001, 1))
+    .option('--eta <e>', 'DDIM noise: 0 deterministic, 1 DDPM (default 0)', numberIn(0, 1))
+    .option('--guidance <g>', 'style guidance: 1 none, >1 further from the input\'s own timbre (default 1)', numberIn(0, 100))
+    .option('--seed <n>', 'seed of the sampling noise', numberIn(0, 2 ** 31 - 1, true), 0)
+    .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
+    .option('--iterations <n>', 'Griffin-Lim iterations of the vocoder', numberIn(1, 1000, true), 32);
+}
+
+/** Loads the model onto the device asked for, after checking that the device exists. */
+export function loadModelFor(flags: SamplingFlags): StyleTransferModel {
+  if (flags.device === 'cuda' && !engineInfo().cudaAvailable) {
+    throw new Error('--device cuda: libtorch sees no CUDA device here; build the engine against a CUDA libtorch (README) or use --device cpu');
+  }
+  const model = loadModel(flags.model, { device: flags.device });
+  samplingOptions(model, flags); // bad settings fail before any audio is read
+  return model;
+}
+
+/** The audio files of `inputs`: files as given, folders by their audio files (sorted). */
+function expandInputs(inputs: string[]): string[] {
+  return inputs.flatMap((input) => {
+    if (!existsSync(input) || !statSync(input).isDirectory()) return [input];
+    const files = readdirSync(input)
+      .filter((f) => AUDIO_EXTENSIONS.has(extname(f).toLowerCase()))
+      .sort()
+      .map((f) => join(input, f));
+    if (files.length === 0) throw new Error(`${input}: a folder without audio files (${[...AUDIO_EXTENSIONS].join(' ')})`);
+    return files;
+  });
+}
+
+interface TransferFlags extends SamplingFlags {
+  output: string;
+  spectrogram?: string | true;
+  batch: number;
+  float?: boolean;
+  json?: boolean;
+}
+
+export function transferCommand(): Command {
+  const command = new Command('transfer')
+    .description('play recordings with another instrument\'s timbre')
+    .argument('<input...>', 'audio files (WAV, FLAC, MP3, Ogg Vorbis, Opus, M4A) or folders of them')
+    .requiredOption('-o, --output <path>', 'the output WAV; with several inputs or a folder, the folder for the outputs');
+  return addSamplingOptions(command)
+    .option('--spectrogram [png]', 'also draw the input\'s and output\'s spectrograms (default: beside the output, .png)')
+    .option('--batch <n>', 'tiles sampled together (1 uses the least memory)', numberIn(1, 256, true), 8)
+    .option('--float', 'write 32-bit float samples instead of 16-bit PCM')
+    .option('--json', 'print one JSON line per file')
+    .action(async (inputs: string[], flags: TransferFlags) => {
+      const files = expandInputs(inputs);
+      const batchMode = files.length > 1 || inputs.some((i) => existsSync(i) && statSync(i).isDirectory());
+      if (batchMode) {
+        if (typeof flags.spectrogram === 'string') throw new OutputPathError(flags.spectrogram, 'with several inputs each picture goes beside its output; give --spectrogram without a path');
+        if (existsSync(flags.output) && !statSync(flags.output).isDirectory()) throw new OutputPathError(flags.output, 'with several inputs, -o names a folder for the outputs, and this is a file');
+      }
+      const model = loadModelFor(flags);
+      const style = await resolveStyle(flags.style, model.presets, model.analysis);
+      try {
+        if (batchMode) mkdirSync(flags.output, { recursive: true });
+        for (const file of files) {
+          const output = batchMode ? join(flags.output, `${basename(file, extname(file))}.wav`) : flags.output;
+          const spectrogram = flags.spectrogram === undefined ? undefined : typeof flags.spectrogram === 'string' ? flags.spectrogram : output.replace(/\.wav$/i, '') + '.png';
+          const bar = flags.json ? null : progressBar(basename(file), 's');
+          let result: TransferResult;
+          try {
+            result = await transfer(model, file, output, {
+              style,
+              ...(flags.steps !== undefined ? { steps: flags.steps } : {}),
+              ...(flags.strength !== undefined ? { strength: flags.strength } : {}),
+              ...(flags.eta !== undefined ? { eta: flags.eta } : {}),
+              ...(flags.guidance !== undefined ? { guidance: flags.guidance } : {}),
+              seed: flags.seed,
+              batchSize: flags.batch,
+              iterations: flags.iterations,
+              format: flags.float ? 'float32' : 'pcm16',
+              ...(spectrogram !== undefined ? { spectrogram } : {}),
+              onProgress: (seconds) => bar?.update(seconds),
+            });
+          } finally {
+            bar?.stop();
+          }
+          const figures = { ...result, seconds: Number(result.seconds.toFixed(3)), wallSeconds: Number(result.wallSeconds.toFixed(3)), realTimeFactor: Number(result.realTimeFactor.toFixed(1)), ...(spectrogram ? { spectrogram } : {}) };
+          if (flags.json) console.log(JSON.stringify(figures));
+          else console.log(`wrote ${output}: ${figures.seconds} s as ${basename(style.name)} in ${figures.wallSeconds} s (${figures.realTimeFactor}× real time)${spectrogram ? `; picture ${spectrogram}` : ''}`);
+        }
+      } finally {
+        style.tile.dispose();
+        model.dispose();
+      }
+    });
+}
+
+export function stylesCommand(): Command {
+  return new Command('styles')
+    .description('list the style presets of a model')
+    .option('-m, --model <folder>', 'the model folder', DEFAULT_MODEL)
+    .option('--json', 'print them as JSON')
+    .action((flags: { model: string; json?: boolean }) => {
+      const model = loadModel(flags.model);
+      try {
+        if (flags.json) console.log(JSON.stringify(model.presets));
+        else if (model.presets.length === 0) console.log(`${flags.model} has no presets; give --style a reference clip instead`);
+        else {
+          const width = Math.max(...model.presets.map((p) => p.name.length));
+          for (const p of model.presets) console.log(`${p.name.padEnd(width)}  ${p.description}`);
+        }
+      } finally {
+        model.dispose();
+      }
+    });
+}

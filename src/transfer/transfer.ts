@@ -1,0 +1,150 @@
+/**
+ * Style transfer of whole recordings: any length, in bounded memory. The input is cut into
+ * overlapping tiles; batches of tiles go through the model (img2img DDIM in the latent, the
+ * style read through cross-attention) with the same time steps for every tile and noise that
+ * overlapping tiles share (noise.ts); the output tiles are crossfaded and vocoded
+ * (Griffin-Lim) as a stream.
+ */
+import { basename } from 'node:path';
+import { Tensor } from '../engine/index.js';
+import { processFile } from '../audio/pipeline.js';
+import { TileProcessor, latencyBoundSamples, type TileTransform } from '../audio/processor.js';
+import { ColumnPool, renderSpectrograms } from '../audio/image.js';
+import { checkOutputPath } from '../audio/paths.js';
+import { writeFileAtomic } from '../engine/safetensors.js';
+import type { WavFormat } from '../audio/wav.js';
+import { ddimTimesteps } from '../model/ddim.js';
+import type { TransferOptions as SamplingOptions } from '../model/ldm.js';
+import type { StyleTransferModel } from './bundle.js';
+import { resolveStyle, type Style } from './style.js';
+import { tileNoise } from './noise.js';
+
+export interface TransferOptions {
+  /** A preset's name (see model.presets), a reference clip's path, or a style resolved once with resolveStyle. */
+  style: string | Style;
+  /** DDIM steps (default: the model's config, 10 for the seed model). */
+  steps?: number;
+  /** How far the content is noised, in (0, 1] (default: the model's, 0.7): more changes more. */
+  strength?: number;
+  /** 0 (default): deterministic DDIM; up to 1: DDPM's noise. */
+  eta?: number;
+  /** Style guidance ≥ 0 (default 1: none); see LatentDiffusion.transfer. */
+  guidance?: number;
+  /** Seed of the sampling noise (default 0): the same seed gives the same output. */
+  seed?: number;
+  /** Tiles sampled together (default 8; 1 for the least memory). */
+  batchSize?: number;
+  /** Griffin-Lim iterations of the vocoder (default 32). */
+  iterations?: number;
+  /** WAV sample format (default 16-bit PCM). */
+  format?: WavFormat;
+  /** Also draw the input's and the output's spectrograms into this PNG. */
+  spectrogram?: string;
+  /** Seconds of input done so far. */
+  onProgress?: (seconds: number) => void;
+}
+
+export interface TransferResult {
+  input: string;
+  output: string;
+  style: string;
+  seconds: number;
+  tiles: number;
+  wallSeconds: number;
+  /** Seconds of audio per second of wall time. */
+  realTimeFactor: number;
+}
+
+/** The sampler's settings: the model's defaults overridden by `options`, checked before any audio is read. */
+export function samplingOptions(model: StyleTransferModel, options: Pick<TransferOptions, 'steps' | 'strength' | 'eta' | 'guidance'>): Required<Omit<SamplingOptions, 'noise'>> {
+  const defaults = model.model.config.sampling;
+  const sampling = { steps: options.steps ?? defaults.steps, strength: options.strength ?? defaults.strength, eta: options.eta ?? defaults.eta, guidance: options.guidance ?? 1 };
+  if (!(sampling.eta >= 0 && sampling.eta <= 1)) throw new RangeError(`transfer: Expected eta in [0, 1] but received ${sampling.eta}`);
+  if (!(Number.isFinite(sampling.guidance) && sampling.guidance >= 0)) throw new RangeError(`transfer: Expected guidance ≥ 0 but received ${sampling.guidance}`);
+  ddimTimesteps(model.model.schedule.steps, sampling); // throws on steps or strength out of range
+  return sampling;
+}
+
+/** The tile transform that runs the model: tiles to the model's device and back, noise by tile position. */
+export function modelTransform(model: StyleTransferModel, style: Tensor, options: Pick<TransferOptions, 'steps' | 'strength' | 'eta' | 'guidance' | 'seed'>): TileTransform {
+  const sampling = samplingOptions(model, options);
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(seed)) throw new RangeError(`transfer: Expected an integer seed but received ${seed}`);
+  return (tiles, first) => {
+    const onDevice = model.device === 'cpu' ? tiles : tiles.to(model.device);
+    const styleOnDevice = model.device === 'cpu' ? style : style.to(model.device);
+    const out = model.model.transfer(onDevice, styleOnDevice, { ...sampling, noise: tileNoise(seed, first, model.analysis) });
+    return model.device === 'cpu' ? out : out.to('cpu');
+  };
+}
+
+async function styleOf(model: StyleTransferModel, style: string | Style): Promise<{ style: Style; owned: boolean }> {
+  if (typeof style !== 'string') return { style, owned: false };
+  return { style: await resolveStyle(style, model.presets, model.analysis), owned: true };
+}
+
+/** Transfers the audio file `input` to `style`, writing a WAV to `output` (atomically). */
+export async function transfer(model: StyleTransferModel, input: string, output: string, options: TransferOptions): Promise<TransferResult> {
+  samplingOptions(model, options); // bad settings fail before any audio is read
+  if (options.spectrogram !== undefined) checkOutputPath(options.spectrogram, [input, output]);
+  const { style, owned } = await styleOf(model, options.style);
+  try {
+    const pools = options.spectrogram !== undefined ? { input: new ColumnPool(model.analysis.nMels), output: new ColumnPool(model.analysis.nMels) } : null;
+    const result = await processFile(input, output, {
+      config: model.analysis,
+      transformTiles: modelTransform(model, style.tile, options),
+      batchSize: options.batchSize ?? 8,
+      iterations: options.iterations ?? 32,
+      format: options.format ?? 'pcm16',
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(pools
+        ? {
+            onInputFrames: (frames: Tensor) => pools.input.push(frames.toFloat32Array(), frames.shape[1]!),
+            onOutputFrames: (frames: Tensor) => pools.output.push(frames.toFloat32Array(), frames.shape[1]!),
+          }
+        : {}),
+    });
+    if (pools && options.spectrogram !== undefined) {
+      const styleName = basename(style.name);
+      const png = renderSpectrograms([{ title: `input: ${basename(input)}`, pool: pools.input }, { title: `output: ${basename(output)} (style: ${styleName})`, pool: pools.output }], model.analysis);
+      writeFileAtomic(options.spectrogram, [png]);
+    }
+    return {
+      input,
+      output,
+      style: style.name,
+      seconds: result.inputSeconds,
+      tiles: result.tiles,
+      wallSeconds: result.wallSeconds,
+      realTimeFactor: result.inputSeconds / result.wallSeconds,
+    };
+  } finally {
+    if (owned) style.tile.dispose();
+  }
+}
+
+/**
+ * Griffin-Lim segments for live streams: short, so that a sample waits for little more than its
+ * tile and the next. With these, the delay is at most latencyBoundSamples(analysis, STREAM_SYNTHESIS).
+ */
+export const STREAM_SYNTHESIS = Object.freeze({ segmentFrames: 16, contextFrames: 12, crossfadeFrames: 8 });
+
+/**
+ * A live transfer: push mono samples at the model's rate, get transferred samples back, one tile
+ * at a time; finish() flushes the rest. The caller disposes `style`'s tile when done.
+ */
+export function transferStream(model: StyleTransferModel, style: Style, options: Omit<TransferOptions, 'style' | 'batchSize' | 'spectrogram' | 'format' | 'onProgress'> = {}): TileProcessor {
+  return new TileProcessor({
+    config: model.analysis,
+    transformTiles: modelTransform(model, style.tile, options),
+    batchSize: 1,
+    iterations: options.iterations ?? 32,
+    ...STREAM_SYNTHESIS,
+    source: 'stdin',
+  });
+}
+
+/** The longest a streamed sample waits, in samples at the model's rate (without compute time). */
+export function streamLatencySamples(model: StyleTransferModel): number {
+  return latencyBoundSamples(model.analysis, STREAM_SYNTHESIS);
+}
