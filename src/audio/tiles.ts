@@ -83,9 +83,10 @@ export class TileStream {
     const out: Tensor[] = [];
     const step = this.config.tileFrames - this.config.tileOverlap;
     while (pending.shape[1]! >= this.config.tileFrames) {
-      out.push(keep(pending.slice(1, 0, this.config.tileFrames).unsqueeze(0).contiguous()));
+      const head = pending;
+      out.push(keep(tidy(() => head.slice(1, 0, this.config.tileFrames).unsqueeze(0).contiguous())));
       this.#emitted++;
-      const rest: Tensor = keep(pending.slice(1, step).contiguous());
+      const rest: Tensor = keep(tidy(() => head.slice(1, step).contiguous()));
       pending.dispose();
       pending = rest;
     }

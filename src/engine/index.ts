@@ -3,7 +3,7 @@
  *
  *   import { tensor, randn, nn, F, optim, tidy } from 'mst/engine';
  */
-export { Tensor, type TensorLike, type Device } from './tensor.js';
+export { Tensor, liveTensors, type TensorLike, type Device } from './tensor.js';
 export * from './creation.js';
 export * from './ops.js';
 export * as F from './functional.js';

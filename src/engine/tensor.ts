@@ -14,6 +14,14 @@ import { track, setScopedHooks, type Scoped } from './scope.js';
 export type Device = string;
 export type TensorLike = Tensor | number;
 
+/** Tensors made and not yet disposed (one left to the garbage collector counts until then). */
+let live = 0;
+
+/** How many tensors are alive: a number that grows with every call of a loop is a leak. */
+export function liveTensors(): number {
+  return live;
+}
+
 export class Tensor implements Scoped {
   #handle: NativeTensor;
   #shape: readonly number[] | undefined;
@@ -24,6 +32,7 @@ export class Tensor implements Scoped {
   /** @internal Wraps a native handle; use the creation functions instead. */
   constructor(handle: NativeTensor) {
     this.#handle = handle;
+    live++;
     track(this);
   }
 
@@ -87,6 +96,7 @@ export class Tensor implements Scoped {
     if (this.#disposed) return;
     native.dispose(this.#handle);
     this.#disposed = true;
+    live--;
     this.scope?.delete(this);
     this.scope = null;
   }
@@ -102,6 +112,7 @@ export class Tensor implements Scoped {
       handles.push(t.#handle);
       t.#disposed = true;
       t.scope = null;
+      live--;
     }
     if (handles.length > 0) native.disposeAll(handles);
   }
