@@ -92,14 +92,16 @@ export class TileProcessor {
     this.#finished = true;
     try {
       const parts = [this.#accept(this.#analysis.finish(), true)];
-      const rest = this.#joiner.finish();
+      const lastFrames = this.#joiner.finish();
       try {
-        parts.push(this.#synthesise(rest));
+        parts.push(this.#synthesise(lastFrames));
       } finally {
-        rest.dispose();
+        lastFrames.dispose();
       }
       parts.push(this.#synthesis.finish(this.#analysis.samples, this.#produced + parts.reduce((n, p) => n + p.length, 0)));
-      return this.#count(concatSamples(...parts));
+      // the last tile's padding may have been vocoded past the input's end: the output ends where the input did
+      const out = concatSamples(...parts);
+      return this.#count(out.subarray(0, Math.max(0, this.#analysis.samples - this.#produced)));
     } finally {
       this.dispose();
     }

@@ -1,0 +1,148 @@
+/**
+ * Transfer around the model: model folders, styles, shared noise, guidance, whole files in
+ * bounded memory, live streams and their latency, and the errors users meet. The model here is
+ * untrained (its output is noise); its quality is mst eval's business.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, mkdirSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tidy, rand, liveTensors, cat, manualSeed, noGrad } from '../engine/index.js';
+import { writeWav } from '../audio/wav.js';
+import { readAudio } from '../audio/decode.js';
+import { AudioError } from '../audio/errors.js';
+import { OutputPathError } from '../audio/paths.js';
+import { ModelLoadError } from '../model/load.js';
+import { DEFAULT_ANALYSIS } from '../audio/config.js';
+import { loadModel, tileNoise, transfer, transferStream, streamLatencySamples, modelTransform, resolveStyle, StyleError } from './index.js';
+import { untrainedModelFolder, FIXTURE_AUDIO } from '../testing/model-folder.js';
+import { assertAllClose } from '../testing/helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mst-transfer-'));
+const folder = untrainedModelFolder(dir);
+const model = loadModel(folder);
+const piano = join(FIXTURE_AUDIO, 'phrase-piano.flac'); // 4.5 s: 3 tiles
+
+test('a model folder loads with its analysis and presets, and a bad one is refused with what to do', () => {
+  assert.deepEqual(model.analysis, { ...DEFAULT_ANALYSIS });
+  assert.deepEqual(model.presets.map((p) => p.name), ['violin', 'piano']);
+  assert.equal(model.model.unet.parameters()[0]!.dtype, 'float32'); // stored as fp16, run in fp32
+  assert.throws(() => loadModel(join(dir, 'nowhere')), (e: Error) => e instanceof ModelLoadError && /no such model/.test(e.message));
+  const broken = join(dir, 'broken');
+  mkdirSync(broken);
+  assert.throws(() => loadModel(broken), /a folder without model.safetensors/);
+  copyFileSync(join(folder, 'model.safetensors'), join(broken, 'model.safetensors'));
+  writeFileSync(join(broken, 'analysis.json'), '{ "sampleRate": 16000,');
+  assert.throws(() => loadModel(broken), (e: Error) => e instanceof ModelLoadError && /analysis.json: not readable JSON/.test(e.message));
+  writeFileSync(join(broken, 'analysis.json'), JSON.stringify({ ...DEFAULT_ANALYSIS, hop: 2048 }));
+  assert.throws(() => loadModel(broken), /analysis.json: .*hop/);
+});
+
+test('overlapping tiles draw the same noise where they overlap, whatever batch they run in', () => {
+  tidy(() => {
+    const like = rand([3, 4, 16, 16]);
+    const together = tileNoise(7, 5, DEFAULT_ANALYSIS)(0, like); // tiles 5, 6, 7
+    const alone = tileNoise(7, 6, DEFAULT_ANALYSIS)(0, like.slice(0, 0, 1)); // tile 6 by itself
+    assertAllClose(alone.toFloat32Array(), together.slice(0, 1, 2).toFloat32Array(), { atol: 0, rtol: 0, what: 'tile 6' });
+    // tile step 96 frames = 12 latent columns: tile 5's columns 12–15 are tile 6's 0–3
+    const tail = together.select(0, 0).slice(2, 12, 16);
+    const head = together.select(0, 1).slice(2, 0, 4);
+    assertAllClose(head.toFloat32Array(), tail.toFloat32Array(), { atol: 0, rtol: 0, what: 'overlap' });
+    assert.ok(together.select(0, 0).slice(2, 0, 12).sub(together.select(0, 1).slice(2, 0, 12)).abs().amax().item() > 0.1, 'distinct columns differ');
+    const stats = tileNoise(1, 0, DEFAULT_ANALYSIS)(0, rand([64, 4, 16, 16]));
+    assert.ok(Math.abs(stats.mean().item()) < 0.02 && Math.abs(stats.std().item() - 1) < 0.02, 'standard normal');
+    assert.ok(tileNoise(1, 0, DEFAULT_ANALYSIS)(1, like).sub(tileNoise(1, 0, DEFAULT_ANALYSIS)(0, like)).abs().amax().item() > 0.1, 'each draw differs');
+  });
+});
+
+test('a batch of tiles comes out as each tile would alone, and seeds decide the output', async () => {
+  const style = await resolveStyle('violin', model.presets, model.analysis);
+  tidy(() => {
+    const tiles = rand([3, 1, 128, 128]).mul(2).sub(1);
+    const run = modelTransform(model, style.tile, { seed: 3 });
+    const batched = run(tiles, 10);
+    const single = cat([0, 1, 2].map((i) => run(tiles.slice(0, i, i + 1), 10 + i)), 0);
+    assertAllClose(single.toFloat32Array(), batched.toFloat32Array(), { atol: 1e-4, rtol: 1e-3, what: 'batched vs single' });
+    const otherSeed = modelTransform(model, style.tile, { seed: 4 })(tiles, 10);
+    assert.ok(otherSeed.sub(batched).abs().amax().item() > 1e-3, 'another seed, another output');
+  });
+  style.tile.dispose();
+});
+
+test('style guidance 0 conditions on the content itself, 1 is plain conditioning', async () => {
+  // untrained attention barely moves the output: scale its values up so that the style shows
+  const loud = loadModel(folder).model;
+  noGrad(() => {
+    for (const [name, p] of loud.unet.namedParameters()) if (/attn\.(v|out)\.weight$/.test(name)) p.mul_(30);
+  });
+  tidy(() => {
+    manualSeed(0);
+    const content = rand([2, 1, 128, 128]).mul(2).sub(1);
+    const style = rand([1, 1, 128, 128]).mul(2).sub(1);
+    const noise = tileNoise(0, 0, DEFAULT_ANALYSIS);
+    const sampling = { steps: 4, eta: 0, strength: 0.6, noise };
+    const own = loud.transfer(content, content, sampling);
+    const zero = loud.transfer(content, style, { ...sampling, guidance: 0 });
+    assertAllClose(zero.toFloat32Array(), own.toFloat32Array(), { atol: 1e-4, rtol: 1e-3, what: 'guidance 0' });
+    const plain = loud.transfer(content, style, sampling);
+    assert.ok(plain.sub(own).abs().amax().item() > 1e-2, 'the style matters');
+    const one = loud.transfer(content, style, { ...sampling, guidance: 1 });
+    assertAllClose(one.toFloat32Array(), plain.toFloat32Array(), { atol: 0, rtol: 0, what: 'guidance 1' });
+    const two = loud.transfer(content, style, { ...sampling, guidance: 2 });
+    assert.ok(two.sub(plain).abs().amax().item() > 1e-2, 'guidance 2 changes the output');
+  });
+  loud.dispose();
+});
+
+test('a file transfers to a WAV of its own length, reproducibly, with a picture, and leaks nothing', async () => {
+  const out = join(dir, 'piano-as-violin.wav');
+  const png = join(dir, 'piano-as-violin.png');
+  const first = await transfer(model, piano, out, { style: 'violin', spectrogram: png, steps: 4 });
+  assert.equal(first.tiles, 3);
+  assert.equal(first.style, 'violin');
+  const input = await readAudio(piano, { sampleRate: 16000 });
+  const output = await readAudio(out, { sampleRate: 16000 });
+  assert.equal(output.length, input.length);
+  assert.deepEqual([...readFileSync(png).subarray(1, 4)], [0x50, 0x4e, 0x47]);
+  const bytes = readFileSync(out);
+  const live = liveTensors();
+  for (let i = 0; i < 3; i++) await transfer(model, piano, out, { style: 'violin', steps: 4 });
+  assert.equal(liveTensors(), live, 'tensors alive after three more transfers');
+  assert.ok(readFileSync(out).equals(bytes), 'the same settings give the same bytes');
+  await transfer(model, piano, out, { style: 'violin', steps: 4, seed: 1 });
+  assert.ok(!readFileSync(out).equals(bytes), 'another seed gives another output');
+});
+
+test('bad styles, outputs and settings are refused before anything is written', async () => {
+  const out = join(dir, 'refused.wav');
+  await assert.rejects(transfer(model, piano, out, { style: 'kazoo' }), (e: Error) => e instanceof StyleError && /no style preset or file named "kazoo"; presets: violin, piano/.test(e.message));
+  const silent = join(dir, 'silent.wav');
+  writeWav(silent, new Float32Array(48000), 16000);
+  await assert.rejects(transfer(model, piano, out, { style: silent }), (e: Error) => e instanceof AudioError && e.code === 'SILENT');
+  await assert.rejects(transfer(model, piano, dir, { style: 'violin' }), (e: Error) => e instanceof OutputPathError && /is a directory/.test(e.message));
+  await assert.rejects(transfer(model, piano, piano, { style: 'violin' }), (e: Error) => e instanceof OutputPathError && /is also an input/.test(e.message));
+  await assert.rejects(transfer(model, piano, out, { style: 'violin', steps: 900 }), /Expected steps in \[1, 700\] \(strength 0.7 leaves 700/);
+  await assert.rejects(transfer(model, piano, out, { style: 'violin', eta: 2 }), /Expected eta in \[0, 1\]/);
+  await assert.rejects(transfer(model, join(dir, 'missing.wav'), out, { style: 'violin' }), (e: Error) => e instanceof AudioError && e.code === 'NOT_FOUND');
+  assert.equal(existsSync(out), false);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+});
+
+test('a live stream trails its input by at most one tile plus the vocoder look-ahead, and ends at its length', async () => {
+  const style = await resolveStyle('piano', model.presets, model.analysis);
+  const stream = transferStream(model, style, { steps: 2 });
+  const bound = streamLatencySamples(model);
+  assert.ok(bound <= (DEFAULT_ANALYSIS.tileFrames + DEFAULT_ANALYSIS.tileOverlap) * DEFAULT_ANALYSIS.hop, `bound ${bound} samples is within one tile plus overlap`);
+  const input = await readAudio(piano, { sampleRate: 16000 });
+  let worst = 0;
+  for (let at = 0; at < input.length; at += 700) {
+    stream.push(input.subarray(at, at + 700));
+    worst = Math.max(worst, stream.inputSamples - stream.outputSamples);
+  }
+  assert.ok(worst <= bound, `the output trailed by ${worst} samples, bound ${bound}`);
+  assert.ok(worst > bound - 3 * 700 - DEFAULT_ANALYSIS.hop * 16, `the bound is tight (trailed ${worst})`);
+  stream.finish();
+  assert.equal(stream.outputSamples, input.length);
+  style.tile.dispose();
+});
