@@ -3,17 +3,23 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, readdirSync, mkdirSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../testing/helpers.js';
+import { untrainedModelFolder } from '../testing/model-folder.js';
+import { writeWav } from '../audio/wav.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mst-cli-'));
 const fixtures = join(repoRoot, 'test', 'fixtures', 'audio');
 
 function mst(...args: string[]) {
-  const result = spawnSync(process.execPath, [join(repoRoot, 'bin', 'mst.js'), ...args], { encoding: 'utf8' });
+  return mstWithInput(undefined, ...args);
+}
+
+function mstWithInput(input: Buffer | undefined, ...args: string[]) {
+  const result = spawnSync(process.execPath, [join(repoRoot, 'bin', 'mst.js'), ...args], { encoding: 'utf8', ...(input ? { input } : {}) });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -53,7 +59,6 @@ test('bad input gets a clear message and exit code 1, and nothing is written', (
     [['resynth', join(fixtures, 'tone.flac'), '-o', join(fixtures, 'tone.flac')], /is also an input; mst never overwrites its inputs/],
     [['resynth', join(fixtures, 'tone.flac'), '-o', join(dir, 'z.wav'), '--iterations', '-3'], /--iterations: Expected an integer in \[0, 1000\] but received -3/],
     [['spectrogram', join(fixtures, 'tone.flac'), '-o', dir], /is a directory; give a file name/],
-    [['transfer'], /unknown command 'transfer'/],
   ];
   for (const [args, message] of cases) {
     const { code, stderr } = mst(...args);
@@ -61,4 +66,77 @@ test('bad input gets a clear message and exit code 1, and nothing is written', (
     assert.match(stderr, message);
   }
   assert.equal(existsSync(join(dir, 'x.wav')) || existsSync(join(dir, 'y.wav')) || existsSync(join(dir, 'z.wav')), false);
+});
+
+const model = untrainedModelFolder(dir);
+
+test('mst styles lists the presets of a model', () => {
+  const { code, stdout } = mst('styles', '--model', model, '--json');
+  assert.equal(code, 0);
+  assert.deepEqual((JSON.parse(stdout) as { name: string }[]).map((p) => p.name), ['violin', 'piano']);
+  assert.match(mst('styles', '--model', model).stdout, /^violin {2}violin phrase \(test fixture\)$/m);
+});
+
+test('mst transfer does one file, or a folder into a folder with the model loaded once', () => {
+  const out = join(dir, 'one.wav');
+  const single = mst('transfer', join(fixtures, 'phrase-piano.flac'), '-s', 'violin', '-m', model, '-o', out, '--steps', '2', '--spectrogram', '--json');
+  assert.equal(single.code, 0, single.stderr);
+  const figures = JSON.parse(single.stdout) as { seconds: number; tiles: number; style: string; spectrogram: string };
+  assert.deepEqual([figures.seconds, figures.tiles, figures.style, figures.spectrogram], [4.5, 3, 'violin', join(dir, 'one.png')]);
+  assert.equal(readFileSync(out).subarray(8, 12).toString('ascii'), 'WAVE');
+  const inputs = join(dir, 'inputs');
+  mkdirSync(inputs);
+  for (const f of ['phrase-piano.flac', 'tone.flac']) copyFileSync(join(fixtures, f), join(inputs, f));
+  const batch = mst('transfer', inputs, '-s', join(fixtures, 'phrase-violin.flac'), '-m', model, '-o', join(dir, 'outputs'), '--steps', '2', '--json');
+  assert.equal(batch.code, 0, batch.stderr);
+  assert.equal(batch.stdout.trim().split('\n').length, 2);
+  assert.deepEqual(readdirSync(join(dir, 'outputs')).sort(), ['phrase-piano.wav', 'tone.wav']);
+});
+
+test('mst transfer refuses what it cannot do, naming the way out', () => {
+  const cases: [string[], RegExp][] = [
+    [['transfer', join(fixtures, 'tone.flac'), '-s', 'kazoo', '-m', model, '-o', join(dir, 'a.wav')], /no style preset or file named "kazoo"; presets: violin, piano/],
+    [['transfer', join(fixtures, 'tone.flac'), '-s', 'violin', '-m', model, '-o', dir], /is a directory; give a file name/],
+    [['transfer', join(fixtures, 'tone.flac'), '-s', 'violin', '-m', model, '-o', join(fixtures, 'tone.flac')], /is also an input/],
+    [['transfer', join(fixtures, 'tone.flac'), '-s', 'violin', '-m', model, '-o', join(dir, 'b.wav'), '--strength', '1.5'], /--strength.*Expected a number in \[0.001, 1\] but received 1.5/],
+    [['transfer', join(fixtures, 'tone.flac'), '-s', 'violin', '-m', join(dir, 'nowhere'), '-o', join(dir, 'c.wav')], /nowhere: no such model/],
+    [['transfer', join(fixtures, 'tone.flac'), '-s', 'violin', '-m', model, '-o', join(dir, 'd.wav'), '--device', 'tpu'], /--device.*Allowed choices are cpu, cuda/],
+  ];
+  for (const [args, message] of cases) {
+    const { code, stderr } = mst(...args);
+    assert.equal(code, 1, args.join(' '));
+    assert.match(stderr, message);
+  }
+  assert.deepEqual(readdirSync(dir).filter((f) => /^[a-d]\.wav$|\.tmp$/.test(f)), []);
+});
+
+test('mst stream turns raw PCM on stdin into as much PCM on stdout', () => {
+  const samples = 3 * 16000 + 123;
+  const input = Buffer.alloc(2 * samples);
+  for (let i = 0; i < samples; i++) input.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 16000)), 2 * i);
+  const { code, stderr } = mstWithInput(input, 'stream', '-s', 'piano', '-m', model, '--steps', '2', '--verbose');
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /each sample waits at most 2\.\d+ s/);
+  const raw = spawnSync(process.execPath, [join(repoRoot, 'bin', 'mst.js'), 'stream', '-s', 'piano', '-m', model, '--steps', '2', '--rate', '44100', '--format', 'f32le'], { input: Buffer.alloc(4 * 44100) });
+  assert.equal(raw.status, 0, raw.stderr.toString());
+  assert.equal(raw.stdout.length, 4 * 44100);
+  const s16 = spawnSync(process.execPath, [join(repoRoot, 'bin', 'mst.js'), 'stream', '-s', 'piano', '-m', model, '--steps', '2'], { input });
+  assert.equal(s16.stdout.length, input.length);
+});
+
+test('an interrupted transfer leaves no file behind', async () => {
+  const long = join(dir, 'long.wav');
+  writeWav(long, Float32Array.from({ length: 16000 * 240 }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 330 * i) / 16000)), 16000);
+  const out = join(dir, 'interrupted.wav');
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'mst.js'), 'transfer', long, '-s', 'violin', '-m', model, '-o', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  // wait until the output is being written, then interrupt
+  for (let waited = 0; !readdirSync(dir).some((f) => f.startsWith('.interrupted.wav.')) && waited < 60000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /interrupted \(SIGINT\); no partial output was kept/);
+  assert.equal(existsSync(out), false);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.includes('interrupted.wav')), []);
 });

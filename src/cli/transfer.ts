@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { engineInfo } from '../engine/index.js';
 import { OutputPathError } from '../audio/paths.js';
-import { loadModel, DEFAULT_MODEL, type StyleTransferModel } from '../transfer/bundle.js';
+import { loadModel, stylePresets, DEFAULT_MODEL, type StyleTransferModel } from '../transfer/bundle.js';
 import { resolveStyle } from '../transfer/style.js';
 import { transfer, samplingOptions, type TransferResult } from '../transfer/transfer.js';
 import { progressBar } from './progress.js';
@@ -133,16 +133,13 @@ export function stylesCommand(): Command {
     .option('-m, --model <folder>', 'the model folder', DEFAULT_MODEL)
     .option('--json', 'print them as JSON')
     .action((flags: { model: string; json?: boolean }) => {
-      const model = loadModel(flags.model);
-      try {
-        if (flags.json) console.log(JSON.stringify(model.presets));
-        else if (model.presets.length === 0) console.log(`${flags.model} has no presets; give --style a reference clip instead`);
-        else {
-          const width = Math.max(...model.presets.map((p) => p.name.length));
-          for (const p of model.presets) console.log(`${p.name.padEnd(width)}  ${p.description}`);
-        }
-      } finally {
-        model.dispose();
+      if (!existsSync(flags.model) || !statSync(flags.model).isDirectory()) throw new Error(`${flags.model}: not a model folder; give one like models/default`);
+      const presets = stylePresets(flags.model);
+      if (flags.json) console.log(JSON.stringify(presets));
+      else if (presets.length === 0) console.log(`${flags.model} has no presets; give --style a reference clip instead`);
+      else {
+        const width = Math.max(...presets.map((p) => p.name.length));
+        for (const p of presets) console.log(`${p.name.padEnd(width)}  ${p.description}`);
       }
     });
 }

@@ -55,7 +55,8 @@ function readJson(path: string): unknown {
   }
 }
 
-function presetsOf(folder: string): StylePreset[] {
+/** The presets listed in a model folder's styles.json (none if it has none). */
+export function stylePresets(folder: string): StylePreset[] {
   const path = join(folder, 'styles.json');
   if (!existsSync(path)) return [];
   const list = readJson(path);
@@ -91,7 +92,7 @@ export function loadModel(path: string = DEFAULT_MODEL, options: { device?: 'cpu
       throw new ModelLoadError(`${analysisPath}: ${(error as Error).message}`);
     }
   }
-  const presets = isFolder ? presetsOf(path) : [];
+  const presets = isFolder ? stylePresets(path) : [];
   const model = loadLatentDiffusion(weights, device);
   return { path, model, analysis, presets, device, dispose: () => model.dispose() };
 }
