@@ -44,8 +44,8 @@ function packageRoot(): string {
   return dir;
 }
 
-/** The model shipped with mst. */
-export const DEFAULT_MODEL = join(packageRoot(), 'models', 'default');
+/** The model used when none is named: $MST_MODEL if set, else the one shipped with mst. */
+export const DEFAULT_MODEL = process.env.MST_MODEL || join(packageRoot(), 'models', 'default');
 
 function readJson(path: string): unknown {
   try {
@@ -76,7 +76,7 @@ export function stylePresets(folder: string): StylePreset[] {
 export function loadModel(path: string = DEFAULT_MODEL, options: { device?: 'cpu' | 'cuda' } = {}): StyleTransferModel {
   const device = options.device ?? 'cpu';
   if (!existsSync(path)) {
-    const hint = path === DEFAULT_MODEL ? 'the shipped model is missing from this checkout; restore models/default (git checkout models/default)' : 'give a model folder (like models/default) or a model.safetensors file';
+    const hint = path === DEFAULT_MODEL && !process.env.MST_MODEL ? 'the shipped model is missing from this checkout; restore models/default (git checkout models/default)' : 'give a model folder (like models/default) or a model.safetensors file';
     throw new ModelLoadError(`${path}: no such model; ${hint}`);
   }
   const isFolder = statSync(path).isDirectory();
