@@ -22,6 +22,7 @@ const CASES = {
   autoencoder_step: (b: SeedBench) => b.autoencoderStep(),
   diffusion_step: (b: SeedBench) => b.diffusionStep(),
   inference_10_steps: (b: SeedBench) => b.inference10Steps(),
+  sampling_8_tiles: (b: SeedBench) => b.sampling8Tiles(),
   phase1_step: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step(1),
   phase2_step: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step(2),
 } as const;

@@ -4,7 +4,9 @@
  * against each other.
  */
 import { Tensor, F, optim, tidy, noGrad, inferenceMode, tensor, rand, randn, randnLike, randint, manualSeed, type Device } from '../src/engine/index.js';
-import { SpectrogramEncoder, SpectrogramDecoder, StyleEncoder, UNet, NoiseSchedule, latentPenalty, modelConfig } from '../src/model/index.js';
+import { SpectrogramEncoder, SpectrogramDecoder, StyleEncoder, UNet, NoiseSchedule, LatentDiffusion, latentPenalty, modelConfig } from '../src/model/index.js';
+import { tileNoise } from '../src/transfer/noise.js';
+import { DEFAULT_ANALYSIS } from '../src/audio/config.js';
 
 const SEED = modelConfig('seed');
 
@@ -65,6 +67,18 @@ export class SeedBench {
       return loss.item();
     });
   }
+
+  /** mst transfer's own path (LatentDiffusion.transfer with tile noise) on 8 tiles at its defaults. */
+  sampling8Tiles(): number {
+    this.#ldm ??= new LatentDiffusion(SEED).to(this.device);
+    const ldm = this.#ldm;
+    return tidy(() => {
+      const out = ldm.transfer(this.x.slice(0, 0, 8), this.styleX.slice(0, 0, 1), { ...SEED.sampling, noise: tileNoise(0, 0, DEFAULT_ANALYSIS) });
+      return out.mean().item();
+    });
+  }
+
+  #ldm: LatentDiffusion | null = null;
 
   inference10Steps(): number {
     this.encoder.eval();

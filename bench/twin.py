@@ -291,6 +291,27 @@ class Bench:
             return float(self.decoder(z).mean())
 
 
+    def sampling_8_tiles(self):
+        """What mst transfer does to a batch of 8 tiles at its defaults: encode, noise to strength
+        0.7, 10 DDIM steps (eta 0, trailing spacing: t = 699, 629, …, 69) with one style for all,
+        decode."""
+        self.encoder.eval()
+        self.decoder.eval()
+        with torch.inference_mode():
+            content, style_x = self.x[:8], self.style_x[:1]
+            style = [m.expand(8, *m.shape[1:]) for m in self.style(style_x)]
+            timesteps = [round(700 - i * 70) - 1 for i in range(10)]
+            ab0 = self.abar[timesteps[0]]
+            z = ab0.sqrt() * self.encoder(content) + (1 - ab0).sqrt() * torch.randn(8, 4, 16, 16, device=DEVICE)
+            for i, t in enumerate(timesteps):
+                ab = self.abar[t]
+                ab_prev = self.abar[timesteps[i + 1]] if i + 1 < len(timesteps) else torch.tensor(1.0, device=DEVICE)
+                eps = self.unet(z, torch.full((8,), t, dtype=torch.long, device=DEVICE), style)
+                x0 = (z - (1 - ab).sqrt() * eps) / ab.sqrt()
+                z = ab_prev.sqrt() * x0 + (1 - ab_prev).sqrt() * eps
+            return float(self.decoder(z).mean())
+
+
 if __name__ == "__main__":
     bench = Bench()
-    serve({name: getattr(bench, name) for name in ("autoencoder_step", "diffusion_step", "inference_10_steps", "phase1_step", "phase2_step")})
+    serve({name: getattr(bench, name) for name in ("autoencoder_step", "diffusion_step", "inference_10_steps", "sampling_8_tiles", "phase1_step", "phase2_step")})

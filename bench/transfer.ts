@@ -1,0 +1,76 @@
+/**
+ * `npm run bench:transfer`: mst transfer as users run it.
+ *   transfer_60s         a 60 s, 44.1 kHz WAV of real music (a test-split piece rendered by the
+ *                        project) transferred with the default settings, vocoding included, as ×
+ *                        real time; next to it the same path with the model left out (the audio
+ *                        path alone), so that the model's share shows
+ *   transfer_10min_memory  peak resident memory of a 10-minute transfer, in a fresh process
+ * The per-tile sampling time against the PyTorch twin is bench/run.ts's sampling_8_tiles.
+ * The model is models/default (or $MST_MODEL); without one, an untrained model of the same
+ * config (speed does not depend on the weights), and the output says which.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { engineInfo } from '../src/engine/index.js';
+import { findPiece, renderClip } from '../src/data/clips.js';
+import { WavStreamWriter, writeWav } from '../src/audio/wav.js';
+import { processFile } from '../src/audio/pipeline.js';
+import { loadModel, transfer, DEFAULT_MODEL } from '../src/transfer/index.js';
+import { untrainedModelFolder } from '../src/testing/model-folder.js';
+import { median, option } from './peer.js';
+
+const self = fileURLToPath(import.meta.url);
+const PIECE = 'freedoom/freedoom1-D_E1M8'; // test split, BSD-3-Clause
+
+if (process.argv[2] === '--child') {
+  // one 10-minute transfer in a fresh process, then its peak RSS
+  const [modelPath, input, output] = process.argv.slice(3) as [string, string, string];
+  const model = loadModel(modelPath);
+  const result = await transfer(model, input, output, { style: 'violin' });
+  console.log(JSON.stringify({ seconds: result.seconds, wall_s: Number(result.wallSeconds.toFixed(2)), peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024) }));
+} else {
+  const rounds = Number(option('rounds', '5'));
+  const dir = mkdtempSync(join(tmpdir(), 'mst-bench-transfer-'));
+  const weights = existsSync(DEFAULT_MODEL) ? DEFAULT_MODEL : untrainedModelFolder(dir);
+  const which = weights === DEFAULT_MODEL ? weights : 'untrained (no model folder found)';
+  const model = loadModel(weights);
+  const style = model.presets.find((p) => p.name === 'violin') ? 'violin' : model.presets[0]!.name;
+  const clip = await renderClip(findPiece(PIECE), 'piano', { seconds: 60, sampleRate: 44100 });
+  const input = join(dir, 'in.wav');
+  writeWav(input, clip, 44100);
+  const output = join(dir, 'out.wav');
+  await transfer(model, input, output, { style }); // warm-up
+  const walls: number[] = [];
+  const audioOnly: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    walls.push((await transfer(model, input, output, { style })).wallSeconds);
+    audioOnly.push((await processFile(input, output, { batchSize: 8, iterations: 32 })).wallSeconds);
+  }
+  const info = engineInfo();
+  console.log(JSON.stringify({
+    case: 'transfer_60s',
+    input: `${PIECE} on piano, 60 s, 44.1 kHz WAV`,
+    model: which,
+    settings: { ...model.model.config.sampling, batch: 8, griffinLimIterations: 32 },
+    wall_median_s: Number(median(walls).toFixed(3)),
+    real_time_factor: Number((60 / median(walls)).toFixed(1)),
+    audio_path_median_s: Number(median(audioOnly).toFixed(3)),
+    model_share: Number((1 - median(audioOnly) / median(walls)).toFixed(2)),
+    rounds,
+    threads: info.threads,
+  }));
+  model.dispose();
+
+  const long = join(dir, 'in-10min.wav');
+  const writer = new WavStreamWriter(long, 44100);
+  for (let written = 0; written < 10 * 60 * 44100; written += clip.length) writer.write(clip);
+  writer.close();
+  const child = spawnSync(process.execPath, [self, '--child', weights, long, join(dir, 'out-10min.wav')], { encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(child.stderr);
+  const figures = JSON.parse(child.stdout) as { seconds: number; wall_s: number; peak_rss_mib: number };
+  console.log(JSON.stringify({ case: 'transfer_10min_memory', model: which, ...figures, real_time_factor: Number((figures.seconds / figures.wall_s).toFixed(1)) }));
+  rmSync(dir, { recursive: true, force: true });
+}
