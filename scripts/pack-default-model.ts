@@ -1,0 +1,36 @@
+/**
+ * Packs a trained model into models/default (or the folder given): fp16 weights, the analysis
+ * configuration, and a style preset for every instrument the dataset has: four seconds of the
+ * melody of Freedoom's "D_INTRO" (BSD-3-Clause, a test-split piece) played by that instrument
+ * with FluidR3_GM, moved by octaves into its range. The model card (README.md there) is written
+ * by hand from the training run and mst eval.
+ * Run: npm run build && node dist/scripts/pack-default-model.js [runs/seed/model.safetensors] [models/default]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findPiece, renderClip } from '../src/data/clips.js';
+import { INSTRUMENTS } from '../src/data/instruments.js';
+import { DATASET_CONFIGS } from '../src/data/config.js';
+import { writeWav } from '../src/audio/wav.js';
+import { packModel } from '../src/transfer/pack.js';
+import { repoRoot } from '../src/testing/helpers.js';
+
+const PRESET_PIECE = 'freedoom/freedoom1-D_INTRO#melody';
+const weights = process.argv[2] ?? join(repoRoot, 'runs', 'seed', 'model.safetensors');
+const out = process.argv[3] ?? join(repoRoot, 'models', 'default');
+const dataset = DATASET_CONFIGS.full;
+const piece = findPiece(PRESET_PIECE);
+const scratch = mkdtempSync(join(tmpdir(), 'mst-presets-'));
+try {
+  const styles = [];
+  for (const instrument of INSTRUMENTS.filter((i) => dataset.instruments.includes(i.name))) {
+    const file = join(scratch, `${instrument.name}.wav`);
+    writeWav(file, await renderClip(piece, instrument.name, { seconds: 4 }), dataset.analysis.sampleRate);
+    styles.push({ name: instrument.name, file, description: `${instrument.name} (GM program ${instrument.program}, FluidR3_GM), 4 s of ${PRESET_PIECE}` });
+  }
+  packModel({ weights, out, analysis: dataset.analysis, styles });
+  console.log(`packed ${weights} into ${out} with presets ${styles.map((s) => s.name).join(', ')}`);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
