@@ -4,6 +4,9 @@
  *                        project) transferred with the default settings, vocoding included, as ×
  *                        real time; next to it the same path with the model left out (the audio
  *                        path alone), so that the model's share shows
+ *   stream_60s           the same clip through mst stream's path in 20 ms chunks, as fast as it
+ *                        goes: × real time, the longest single push (a stall a live input would
+ *                        have to buffer) and the most the output trailed the input
  *   transfer_10min_memory  peak resident memory of a 10-minute transfer, in a fresh process
  * The per-tile sampling time against the PyTorch twin is bench/run.ts's sampling_8_tiles.
  * The model is models/default (or $MST_MODEL); without one, an untrained model of the same
@@ -18,7 +21,8 @@ import { engineInfo } from '../src/engine/index.js';
 import { findPiece, renderClip } from '../src/data/clips.js';
 import { WavStreamWriter, writeWav } from '../src/audio/wav.js';
 import { processFile } from '../src/audio/pipeline.js';
-import { loadModel, transfer, DEFAULT_MODEL } from '../src/transfer/index.js';
+import { loadModel, transfer, transferStream, resolveStyle, streamLatencySamples, DEFAULT_MODEL } from '../src/transfer/index.js';
+import { readAudio } from '../src/audio/decode.js';
 import { untrainedModelFolder } from '../src/testing/model-folder.js';
 import { median, option } from './peer.js';
 
@@ -61,6 +65,38 @@ if (process.argv[2] === '--child') {
     model_share: Number((1 - median(audioOnly) / median(walls)).toFixed(2)),
     rounds,
     threads: info.threads,
+  }));
+
+  const resolved = await resolveStyle(style, model.presets, model.analysis);
+  const chunk = model.analysis.sampleRate / 50;
+  const pcm = await readAudio(input, { sampleRate: model.analysis.sampleRate });
+  const streamed: { wall: number; maxPushMs: number; maxLag: number }[] = [];
+  for (let r = 0; r < Math.max(1, Math.floor(rounds / 2)); r++) {
+    const stream = transferStream(model, resolved);
+    let maxPushMs = 0;
+    let maxLag = 0;
+    const started = performance.now();
+    for (let at = 0; at < pcm.length; at += chunk) {
+      const t0 = performance.now();
+      stream.push(pcm.subarray(at, at + chunk));
+      maxPushMs = Math.max(maxPushMs, performance.now() - t0);
+      maxLag = Math.max(maxLag, stream.inputSamples - stream.outputSamples);
+      if (at % (50 * chunk) === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    stream.finish();
+    streamed.push({ wall: (performance.now() - started) / 1000, maxPushMs, maxLag });
+  }
+  resolved.tile.dispose();
+  const worst = streamed.reduce((a, b) => (a.wall > b.wall ? a : b));
+  console.log(JSON.stringify({
+    case: 'stream_60s',
+    model: which,
+    chunk_ms: 20,
+    real_time_factor: Number((60 / median(streamed.map((s) => s.wall))).toFixed(1)),
+    max_push_ms: Number(worst.maxPushMs.toFixed(1)),
+    max_output_lag_s: Number((Math.max(...streamed.map((s) => s.maxLag)) / model.analysis.sampleRate).toFixed(3)),
+    lag_bound_s: Number((streamLatencySamples(model) / model.analysis.sampleRate).toFixed(3)),
+    rounds: streamed.length,
   }));
   model.dispose();
 
