@@ -112,7 +112,7 @@ interface RunOptions {
 
 function withRunOptions(command: Command): Command {
   return command
-    .option('--model <names>', `systems to score, comma-separated: ${Object.keys(BASELINES).join(', ')}, or model .safetensors files (mst train)`, Object.keys(BASELINES).join(','))
+    .option('--model <names>', `systems to score, comma-separated: ${Object.keys(BASELINES).join(', ')}, or model .safetensors files (mst train) or folders (models/default)`, Object.keys(BASELINES).join(','))
     .option('--data <dir>', 'a built dataset', join('data', 'full'))
     .option('--judge <file>', 'the instrument judge (mst eval train-judge)', join('models', 'judge', 'judge.safetensors'))
     .option('--split <name>', 'validation or test', 'test')
@@ -144,14 +144,16 @@ async function runEvaluation(options: RunOptions) {
   if (options.split !== 'validation' && options.split !== 'test') throw new RangeError(`--split: Expected validation or test but received ${options.split}`);
   const models = new Map<string, { model: LatentDiffusion; path: string }>();
   const systems: TransferSystem[] = options.model.split(',').map((name) => {
-    if (name.endsWith('.safetensors')) {
-      const model = loadLatentDiffusion(name);
-      const system = modelSystem(basename(dirname(name)) || name, model, statSync(name).size);
-      models.set(system.name, { model, path: name });
+    const folderWeights = join(name, 'model.safetensors');
+    if (name.endsWith('.safetensors') || existsSync(folderWeights)) {
+      const file = name.endsWith('.safetensors') ? name : folderWeights; // a model file or a model folder (models/default)
+      const model = loadLatentDiffusion(file);
+      const system = modelSystem(basename(dirname(file)) || file, model, statSync(file).size);
+      models.set(system.name, { model, path: file });
       return system;
     }
     const system = BASELINES[name];
-    if (!system) throw new RangeError(`--model: Expected one of ${Object.keys(BASELINES).join(', ')} or a model .safetensors file but received ${name}`);
+    if (!system) throw new RangeError(`--model: Expected one of ${Object.keys(BASELINES).join(', ')} or a model .safetensors file or folder but received ${name}`);
     return system;
   });
   const { data, judge: judgePath } = options.small ? await smallSetup() : { data: options.data, judge: options.judge };
