@@ -4,6 +4,9 @@
  *                        project) transferred with the default settings, vocoding included, as ×
  *                        real time; next to it the same path with the model left out (the audio
  *                        path alone), so that the model's share shows
+ *                        and the seam ratio: spectral flux (mean |Δ log-mel| between frames) in
+ *                        the tiles' crossfade zones over flux elsewhere, for the output and for
+ *                        the input (where the tile grid means nothing); seams would raise the first
  *   stream_60s           the same clip through mst stream's path in 20 ms chunks, as fast as it
  *                        goes: × real time, the longest single push (a stall a live input would
  *                        have to buffer) and the most the output trailed the input
@@ -17,7 +20,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { engineInfo } from '../src/engine/index.js';
+import { engineInfo, tensor, tidy } from '../src/engine/index.js';
+import { MelFrontEnd } from '../src/audio/mel.js';
+import type { AnalysisConfig } from '../src/audio/config.js';
 import { findPiece, renderClip } from '../src/data/clips.js';
 import { WavStreamWriter, writeWav } from '../src/audio/wav.js';
 import { processFile } from '../src/audio/pipeline.js';
@@ -27,6 +32,27 @@ import { untrainedModelFolder } from '../src/testing/model-folder.js';
 import { median, option } from './peer.js';
 
 const self = fileURLToPath(import.meta.url);
+
+/** Mean spectral flux in the tiles' crossfade zones (frames [k·step, k·step + overlap), k ≥ 1) over the mean elsewhere. */
+async function seamRatio(file: string, config: AnalysisConfig): Promise<number> {
+  const samples = await readAudio(file, { sampleRate: config.sampleRate });
+  const frontEnd = new MelFrontEnd(config);
+  const flux = tidy(() => {
+    const mel = frontEnd.logMel(tensor(samples)); // [nMels, frames]
+    const frames = mel.shape[1]!;
+    return mel.slice(1, 1, frames).sub(mel.slice(1, 0, frames - 1)).abs().mean([0]).toFloat32Array(); // flux[t] between frames t and t + 1
+  });
+  frontEnd.dispose();
+  const step = config.tileFrames - config.tileOverlap;
+  const zones = { seam: { sum: 0, count: 0 }, body: { sum: 0, count: 0 } };
+  flux.forEach((value, t) => {
+    const frame = t + 1;
+    const zone = frame >= step && frame % step < config.tileOverlap ? zones.seam : zones.body;
+    zone.sum += value;
+    zone.count++;
+  });
+  return zones.seam.sum / zones.seam.count / (zones.body.sum / zones.body.count);
+}
 const PIECE = 'freedoom/freedoom1-D_E1M8'; // test split, BSD-3-Clause
 
 if (process.argv[2] === '--child') {
@@ -54,6 +80,7 @@ if (process.argv[2] === '--child') {
     audioOnly.push((await processFile(input, output, { batchSize: 8, iterations: 32 })).wallSeconds);
   }
   const info = engineInfo();
+  const seams = { output: await seamRatio(output, model.analysis), input: await seamRatio(input, model.analysis) };
   console.log(JSON.stringify({
     case: 'transfer_60s',
     input: `${PIECE} on piano, 60 s, 44.1 kHz WAV`,
@@ -63,6 +90,8 @@ if (process.argv[2] === '--child') {
     real_time_factor: Number((60 / median(walls)).toFixed(1)),
     audio_path_median_s: Number(median(audioOnly).toFixed(3)),
     model_share: Number((1 - median(audioOnly) / median(walls)).toFixed(2)),
+    seam_ratio_output: Number(seams.output.toFixed(3)),
+    seam_ratio_input: Number(seams.input.toFixed(3)),
     rounds,
     threads: info.threads,
   }));
