@@ -71,6 +71,7 @@ export function streamCommand(): Command {
           process.stdout.write(encode(outward.push(samples), flags.format), (error) => (error ? reject(error) : resolve()));
         });
       try {
+        process.stdout.on('error', () => {}); // a reader that went away (EPIPE) ends the stream below, quietly
         for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
           await write(stream.push(inward.push(decoder.push(chunk))));
         }
@@ -78,6 +79,8 @@ export function streamCommand(): Command {
         await write(rest);
         const tail = outward.finish();
         if (tail.length) await new Promise<void>((resolve, reject) => process.stdout.write(encode(tail, flags.format), (e) => (e ? reject(e) : resolve())));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error; // the reader closed: nothing more to do
       } finally {
         stream.dispose();
         style.tile.dispose();
