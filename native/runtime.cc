@@ -1,4 +1,5 @@
 // Runtime facts and global state: version, threads, seeds, RNG state, devices, autocast.
+#include <ATen/Context.h>
 #include <ATen/Version.h>
 #include <ATen/autocast_mode.h>
 #include <torch/cuda.h>
@@ -24,14 +25,21 @@ MST_FN(ManualSeed) {
   torch::manual_seed(static_cast<uint64_t>(Int(ARG(0))));
   return info.Env().Undefined();
 }
-// The CPU generator's state as a uint8 tensor, and back.
+// A device's default generator: "cpu", or "cuda" (the current CUDA device's; libtorch throws
+// when it has no CUDA).
+at::Generator DefaultGenerator(const std::string& device) {
+  if (device == "cpu") return at::detail::getDefaultCPUGenerator();
+  if (device == "cuda") return at::globalContext().defaultGenerator(at::Device(at::kCUDA));
+  throw ArgError("random generators are on cpu and cuda, got " + device);
+}
+// A generator's state as a uint8 tensor, and back: (device) and (state, device).
 MST_FN(GetRngState) {
-  auto generator = at::detail::getDefaultCPUGenerator();
+  auto generator = DefaultGenerator(String(ARG(0)));
   std::lock_guard<std::mutex> lock(generator.mutex());
   return Wrap(info.Env(), generator.get_state());
 }
 MST_FN(SetRngState) {
-  auto generator = at::detail::getDefaultCPUGenerator();
+  auto generator = DefaultGenerator(String(ARG(1)));
   std::lock_guard<std::mutex> lock(generator.mutex());
   generator.set_state(Unwrap(ARG(0)));
   return info.Env().Undefined();

@@ -80,6 +80,7 @@ test('the generator state restores a random sequence', () => {
     setRngState(state);
     assert.deepEqual(randn([5]).toArray(), first);
   });
+  assert.throws(() => getRngState('tpu' as 'cpu'), (e: Error) => e instanceof TypeError && /device/.test(e.message));
 });
 
 test('default initialisation of Linear, Conv1d, Conv2d and ConvTranspose2d equals torch.nn', () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { assertAllClose } from '../testing/helpers.js';
 import {
   engineInfo, randn, zeros, manualSeed, tidy, F, nn, optim, autocast, stft, istft, hannWindow,
-  saveSafetensors, loadSafetensors, synchronize, type Tensor,
+  saveSafetensors, loadSafetensors, synchronize, getRngState, setRngState, type Tensor,
 } from './index.js';
 
 const skip = engineInfo().cudaAvailable ? false : 'libtorch sees no CUDA device';
@@ -121,4 +121,15 @@ test('a checkpoint saved from the GPU loads on the CPU with the same values', { 
   }
   const back = loadSafetensors(path, 'cuda');
   assert.equal(back.tensors.get('0.weight')!.device, 'cuda:0');
+});
+
+test('the GPU generator state restores a random sequence on the GPU', { skip }, () => {
+  tidy(() => {
+    manualSeed(3);
+    const state = getRngState('cuda');
+    const first = randn([5], { device: 'cuda' }).toArray();
+    randn([7], { device: 'cuda' });
+    setRngState(state, 'cuda');
+    assert.deepEqual(randn([5], { device: 'cuda' }).toArray(), first);
+  });
 });

@@ -180,8 +180,8 @@ export interface NativeAddon {
   getNumThreads(): number;
   setNumThreads(n: number): void;
   manualSeed(seed: number): void;
-  getRngState(): T;
-  setRngState(state: T): void;
+  getRngState(device: string): T;
+  setRngState(state: T, device: string): void;
   cudaIsAvailable(): boolean;
   cudaDeviceCount(): number;
   cudaSynchronize(): void;

@@ -2,7 +2,7 @@
  * The global random generator: seeding and its state (for exact resume of training).
  */
 import { native } from './native.js';
-import { rangeError, isInteger } from './errors.js';
+import { rangeError, typeError, isInteger } from './errors.js';
 import { Tensor, wrap, asHandle } from './tensor.js';
 
 /** Seeds libtorch's generators (CPU and, when present, CUDA). */
@@ -11,12 +11,17 @@ export function manualSeed(seed: number): void {
   native.manualSeed(seed);
 }
 
-/** The CPU generator's state as a uint8 tensor. */
-export function getRngState(): Tensor {
-  return wrap(native.getRngState());
+/** The default generator of 'cpu' (default) or 'cuda' (the current CUDA device), as a uint8 tensor. */
+export function getRngState(device: 'cpu' | 'cuda' = 'cpu'): Tensor {
+  return wrap(native.getRngState(checkDevice('getRngState', device)));
 }
 
-/** Restores a state from getRngState. */
-export function setRngState(state: Tensor): void {
-  native.setRngState(asHandle('setRngState', 'state', state));
+/** Restores a state from getRngState(device). */
+export function setRngState(state: Tensor, device: 'cpu' | 'cuda' = 'cpu'): void {
+  native.setRngState(asHandle('setRngState', 'state', state), checkDevice('setRngState', device));
+}
+
+function checkDevice(op: string, device: string): string {
+  if (device !== 'cpu' && device !== 'cuda') throw typeError(op, 'device', "'cpu' or 'cuda'", device);
+  return device;
 }

@@ -108,6 +108,7 @@ export async function train(task: TrainingTask, config: TrainConfig, data: Train
   /** Validation on the same batches each time; the generator's stream is left as it was. */
   const validate = async (): Promise<Record<string, number>> => {
     const rng = getRngState();
+    const cudaRng = config.device === 'cuda' ? getRngState('cuda') : null;
     const sums: Record<string, number> = {};
     let batches = 0;
     let samples: Uint8Array | null = null;
@@ -131,6 +132,10 @@ export async function train(task: TrainingTask, config: TrainConfig, data: Train
     }
     setRngState(rng);
     rng.dispose();
+    if (cudaRng) {
+      setRngState(cudaRng, 'cuda');
+      cudaRng.dispose();
+    }
     const figures = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / batches]));
     if (samples) {
       const folder = join(config.run, `${config.phase}-samples`);

@@ -1,7 +1,8 @@
 /**
  * A training run's whole state in one safetensors file, written atomically, so that a killed run
  * resumes exactly where it stopped: the weights (model.*), their moving averages (ema.*), the
- * optimizer's per-parameter tensors (optim.<index>.<name>), the random generator (rng), and in
+ * optimizer's per-parameter tensors (optim.<index>.<name>), the random generators (rng, and rng.cuda
+ * when training on a GPU), and in
  * the metadata the step, the epoch and the batches of it already served, the config, and the
  * optimizer's per-parameter step counts.
  */
@@ -35,11 +36,15 @@ export function saveTrainingState(path: string, parts: { module: nn.Module; opti
   });
   const rng = getRngState();
   tensors.set('rng', rng);
+  const onCuda = parts.module.parameters()[0]?.device.startsWith('cuda') ?? false;
+  const cudaRng = onCuda ? getRngState('cuda') : null; // the GPU's generator too, so that a GPU run resumes exactly
+  if (cudaRng) tensors.set('rng.cuda', cudaRng);
   const metadata: StateMetadata = { ...parts.position, config: parts.config, optimizerSteps: optimizerState.map((e) => (e ? e.step : null)) };
   try {
     saveSafetensors(path, tensors, { [STATE_KEY]: JSON.stringify(metadata) });
   } finally {
     rng.dispose();
+    cudaRng?.dispose();
     for (const entry of optimizerState) if (entry) for (const t of Object.values(entry.tensors)) t.dispose();
   }
 }
@@ -67,6 +72,8 @@ export function loadTrainingState(path: string, parts: { module: nn.Module; opti
     parts.optimizer.loadState(saved.optimizerSteps.map((step, i) => (step === null ? null : { step, tensors: onDevice(prefixed(`optim.${i}.`)) })));
     for (const t of moved) t.dispose(); // loadState copied them
     setRngState(tensors.get('rng')!);
+    const cudaRng = tensors.get('rng.cuda');
+    if (cudaRng && device.startsWith('cuda')) setRngState(cudaRng, 'cuda');
     return { step: saved.step, epoch: saved.epoch, batchInEpoch: saved.batchInEpoch };
   } finally {
     for (const t of tensors.values()) t.dispose();
