@@ -56,11 +56,12 @@ export interface TransferResult {
 }
 
 /** The sampler's settings: the model's defaults overridden by `options`, checked before any audio is read. */
-export function samplingOptions(model: StyleTransferModel, options: Pick<TransferOptions, 'steps' | 'strength' | 'eta' | 'guidance'>): Required<Omit<SamplingOptions, 'noise'>> {
+export function samplingOptions(model: StyleTransferModel, options: Pick<TransferOptions, 'steps' | 'strength' | 'eta' | 'guidance' | 'seed'>): Required<Omit<SamplingOptions, 'noise'>> {
   const defaults = model.model.config.sampling;
   const sampling = { steps: options.steps ?? defaults.steps, strength: options.strength ?? defaults.strength, eta: options.eta ?? defaults.eta, guidance: options.guidance ?? 1 };
   if (!(sampling.eta >= 0 && sampling.eta <= 1)) throw new RangeError(`transfer: Expected eta in [0, 1] but received ${sampling.eta}`);
   if (!(Number.isFinite(sampling.guidance) && sampling.guidance >= 0)) throw new RangeError(`transfer: Expected guidance ≥ 0 but received ${sampling.guidance}`);
+  if (options.seed !== undefined && !(Number.isInteger(options.seed) && options.seed >= 0)) throw new RangeError(`transfer: Expected a non-negative integer seed but received ${options.seed}`);
   ddimTimesteps(model.model.schedule.steps, sampling); // throws on steps or strength out of range
   return sampling;
 }
@@ -69,7 +70,6 @@ export function samplingOptions(model: StyleTransferModel, options: Pick<Transfe
 export function modelTransform(model: StyleTransferModel, style: Tensor, options: Pick<TransferOptions, 'steps' | 'strength' | 'eta' | 'guidance' | 'seed'>): TileTransform {
   const sampling = samplingOptions(model, options);
   const seed = options.seed ?? 0;
-  if (!Number.isInteger(seed)) throw new RangeError(`transfer: Expected an integer seed but received ${seed}`);
   return (tiles, first) => {
     const onDevice = model.device === 'cpu' ? tiles : tiles.to(model.device);
     const styleOnDevice = model.device === 'cpu' ? style : style.to(model.device);
