@@ -90,12 +90,15 @@ export function transferCommand(): Command {
         if (typeof flags.spectrogram === 'string') throw new OutputPathError(flags.spectrogram, 'with several inputs each picture goes beside its output; give --spectrogram without a path');
         if (existsSync(flags.output) && !statSync(flags.output).isDirectory()) throw new OutputPathError(flags.output, 'with several inputs, -o names a folder for the outputs, and this is a file');
       }
+      const outputs = files.map((file) => (batchMode ? join(flags.output, `${basename(file, extname(file))}.wav`) : flags.output));
+      const clash = outputs.find((o, i) => outputs.indexOf(o) !== i);
+      if (clash !== undefined) throw new OutputPathError(clash, `two inputs would both be written here (${files.filter((_, i) => outputs[i] === clash).join(', ')}); transfer them in separate runs or rename one`);
       const model = loadModelFor(flags);
       const style = await resolveStyle(flags.style, model.presets, model.analysis);
       try {
         if (batchMode) mkdirSync(flags.output, { recursive: true });
-        for (const file of files) {
-          const output = batchMode ? join(flags.output, `${basename(file, extname(file))}.wav`) : flags.output;
+        for (const [i, file] of files.entries()) {
+          const output = outputs[i]!;
           const spectrogram = flags.spectrogram === undefined ? undefined : typeof flags.spectrogram === 'string' ? flags.spectrogram : output.replace(/\.wav$/i, '') + '.png';
           const bar = flags.json ? null : progressBar(basename(file), 's');
           let result: TransferResult;
