@@ -9,8 +9,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tensor, rand, randn, tidy, manualSeed, saveSafetensors, saveCheckpoint, noGrad, zeros, type Tensor } from '../engine/index.js';
+import { tensor, arange, rand, randn, tidy, manualSeed, saveSafetensors, saveCheckpoint, noGrad, zeros, type Tensor } from '../engine/index.js';
 import { pythonWithTorch, repoRoot, assertAllClose } from '../testing/helpers.js';
+import { spreadSubset } from './vggish.js';
 import { LatentDiffusion, VGGishFeatureNet, VGGISH_WIDTHS, NoiseSchedule, loadLatentDiffusion, ModelLoadError, ddimSample, ddimTimesteps, featureLoss, freeze, latentPenalty, modelConfig, checkModelConfig, timestepEmbedding } from './index.js';
 
 const INSTRUMENTS = ['piano', 'guitar', 'violin'];
@@ -147,6 +148,16 @@ test("the seed's latent penalty is ½·E[z² − 1 − log(z² + ε)], smallest 
     const value = latentPenalty(tensor([2, 0.5])).item();
     const expected = 0.5 * ((4 - 1 - Math.log(4)) + (0.25 - 1 - Math.log(0.25))) / 2;
     assert.ok(Math.abs(value - expected) < 1e-5, `${value} vs ${expected}`);
+  });
+});
+
+test('the feature loss reads an evenly spread subset of the batch', () => {
+  tidy(() => {
+    const rows = arange(0, 32).reshape(32, 1);
+    assert.deepEqual(spreadSubset(rows, 8).flatten().toArray(), [0, 4, 8, 12, 16, 20, 24, 28]);
+    assert.deepEqual(spreadSubset(rows, 5).flatten().toArray(), [0, 6, 12, 18, 24]);
+    assert.equal(spreadSubset(rows, 0).shape[0], 32);
+    assert.equal(spreadSubset(rows, 40).shape[0], 32);
   });
 });
 

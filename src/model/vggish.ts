@@ -87,6 +87,17 @@ export function freeze<M extends nn.Module>(net: M): M {
 }
 
 /**
+ * `items` rows of a batch [B, …], evenly spaced (every ⌊B/items⌋-th from the first); all of it
+ * when items is 0 or ≥ B. The feature loss reads such a subset to save most of its cost.
+ */
+export function spreadSubset(x: Tensor, items: number): Tensor {
+  const batch = x.shape[0]!;
+  if (items === 0 || items >= batch) return x;
+  const stride = Math.floor(batch / items);
+  return x.slice(0, 0, stride * items, stride);
+}
+
+/**
  * The seed's feature loss (eq. 2's perceptual term and eq. 4's style loss) over the four blocks,
  * (1/L) Σ_l MSE(φ_l(x), φ_l(y)) / mean(φ_l(y)²), a scalar; `y`'s features carry no gradient.
  * The seed divides by nothing; each layer's error is taken here relative to the reference's

@@ -8,28 +8,30 @@ import { cat, F, type Tensor } from '../engine/index.js';
 import type { PairBatch } from '../data/loader.js';
 import { latentPenalty } from '../model/autoencoder.js';
 import type { LatentDiffusion } from '../model/ldm.js';
-import { featureLoss, type VGGishFeatureNet } from '../model/vggish.js';
+import { featureLoss, spreadSubset, type VGGishFeatureNet } from '../model/vggish.js';
 import { tileGrid } from '../audio/image.js';
 import type { TrainConfig } from './config.js';
 import type { TrainingTask } from './loop.js';
 
 export function autoencoderTask(model: LatentDiffusion, featureNet: VGGishFeatureNet, config: TrainConfig): TrainingTask {
   const tilesOf = (batch: PairBatch): Tensor => cat([batch.content, batch.target], 0).to(config.device);
-  const terms = (x: Tensor) => {
+  /** The loss terms; the perceptual one on `featureItems` tiles spread through the batch (0: all). */
+  const terms = (x: Tensor, featureItems: number) => {
     const z = model.encoder.forward(x);
-    const reconstruction = model.decoder.forward(z);
-    return { z, reconstruction, mse: F.mseLoss(reconstruction.float(), x), perceptual: featureLoss(featureNet, reconstruction.float(), x), kl: latentPenalty(z.float()) };
+    const reconstruction = model.decoder.forward(z).float();
+    const perceptual = featureLoss(featureNet, spreadSubset(reconstruction, featureItems), spreadSubset(x, featureItems));
+    return { z, reconstruction, mse: F.mseLoss(reconstruction, x), perceptual, kl: latentPenalty(z.float()) };
   };
   return {
     module: model,
     parameters: [...model.encoder.parameters(), ...model.decoder.parameters()],
     trainModules: [model.encoder, model.decoder],
     loss(batch) {
-      const { mse, perceptual, kl } = terms(tilesOf(batch));
+      const { mse, perceptual, kl } = terms(tilesOf(batch), config.featureLossItems);
       return { loss: mse.add(perceptual.mul(config.perceptualWeight)).add(kl.mul(config.klWeight)), parts: { mse, perceptual, kl } };
     },
     validate(batch) {
-      const { mse, perceptual, kl } = terms(tilesOf(batch));
+      const { mse, perceptual, kl } = terms(tilesOf(batch), 0); // validation reads every tile
       return { mse: mse.item(), perceptual: perceptual.item(), kl: kl.item() };
     },
     drawSamples(batch) {

@@ -15,7 +15,7 @@
 import { randint, randnLike, noGrad, F, manualSeed, type Tensor } from '../engine/index.js';
 import type { PairBatch } from '../data/loader.js';
 import type { LatentDiffusion } from '../model/ldm.js';
-import { featureLoss, type VGGishFeatureNet } from '../model/vggish.js';
+import { featureLoss, spreadSubset, type VGGishFeatureNet } from '../model/vggish.js';
 import { tileGrid } from '../audio/image.js';
 import type { TrainConfig } from './config.js';
 import type { TrainingTask } from './loop.js';
@@ -26,7 +26,8 @@ function weightedMse(a: Tensor, b: Tensor, weights: Tensor): Tensor {
 }
 
 export function diffusionTask(model: LatentDiffusion, featureNet: VGGishFeatureNet, config: TrainConfig): TrainingTask {
-  const terms = (batch: PairBatch) => {
+  /** The loss terms; L_style on `featureItems` items spread through the batch (0: all). */
+  const terms = (batch: PairBatch, featureItems: number) => {
     const target = batch.target.to(config.device);
     const style = batch.style.to(config.device);
     const z0 = noGrad(() => model.encoder.forward(target)).float();
@@ -40,7 +41,8 @@ export function diffusionTask(model: LatentDiffusion, featureNet: VGGishFeatureN
     const weights = model.schedule.alphaBar(t).flatten(); // [B]
     const diffusion = F.mseLoss(predicted, noise);
     const reconstruction = weightedMse(decoded, target, weights);
-    const styleLoss = featureLoss(featureNet, decoded, target).mul(weights.mean());
+    const [subDecoded, subTarget, subWeights] = [decoded, target, weights].map((x) => spreadSubset(x, featureItems)) as [Tensor, Tensor, Tensor];
+    const styleLoss = featureLoss(featureNet, subDecoded, subTarget).mul(subWeights.mean());
     return { diffusion, reconstruction, style: styleLoss };
   };
   return {
@@ -49,12 +51,12 @@ export function diffusionTask(model: LatentDiffusion, featureNet: VGGishFeatureN
     emaModule: model,
     trainModules: [model.styleEncoder, model.unet, model.decoder],
     loss(batch) {
-      const { diffusion, reconstruction, style } = terms(batch);
+      const { diffusion, reconstruction, style } = terms(batch, config.featureLossItems);
       const loss = reconstruction.mul(config.reconstructionWeight).add(style.mul(config.styleWeight)).add(diffusion.mul(config.diffusionWeight));
       return { loss, parts: { reconstruction, style, diffusion } };
     },
     validate(batch) {
-      const figures = Object.fromEntries(Object.entries(terms(batch)).map(([k, v]) => [k, v.item()]));
+      const figures = Object.fromEntries(Object.entries(terms(batch, 0)).map(([k, v]) => [k, v.item()]));
       manualSeed(config.seed); // the same sampling noise at every validation
       const transferred = model.transfer(batch.content.to(config.device), batch.style.to(config.device), model.config.sampling);
       return { ...figures, transferMse: F.mseLoss(transferred, batch.target.to(config.device)).item() };
