@@ -1,6 +1,6 @@
 /**
  * The spectrogram autoencoder (seed §2.1.1): a log-mel tile 1×128×128 in [-1, 1] ⇄ a latent
- * C×16×16 (64:1 for C = 4). The decoder is exactly the seed's: ConvTranspose2d–BatchNorm–ReLU
+ * C×16×16 (16:1 for C = 4: 16,384 values to 1,024). The decoder is exactly the seed's: ConvTranspose2d–BatchNorm–ReLU
  * twice, then ConvTranspose2d and Tanh. The seed shows no encoder code and says the decoder
  * mirrors it, so the encoder is that mirror: Conv2d–BatchNorm–ReLU twice, then a Conv2d to the
  * latent, each 3×3 with stride 2.
