@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, readdirSync, mkdirSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, mkdirSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../testing/helpers.js';
@@ -91,6 +91,12 @@ test('mst transfer does one file, or a folder into a folder with the model loade
   assert.equal(batch.code, 0, batch.stderr);
   assert.equal(batch.stdout.trim().split('\n').length, 2);
   assert.deepEqual(readdirSync(join(dir, 'outputs')).sort(), ['phrase-piano.wav', 'tone.wav']);
+  // one bad file in a batch is reported and the others are still written
+  writeFileSync(join(inputs, 'broken.wav'), 'not audio at all');
+  const partly = mst('transfer', inputs, '-s', 'violin', '-m', model, '-o', join(dir, 'outputs2'), '--steps', '2', '--json');
+  assert.equal(partly.code, 1);
+  assert.match(partly.stderr, /broken\.wav: this is not audio mst can read[\s\S]*1 of 3 inputs failed/);
+  assert.deepEqual(readdirSync(join(dir, 'outputs2')).sort(), ['phrase-piano.wav', 'tone.wav']);
 });
 
 test('mst transfer refuses what it cannot do, naming the way out', () => {

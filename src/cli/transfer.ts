@@ -95,6 +95,7 @@ export function transferCommand(): Command {
       if (clash !== undefined) throw new OutputPathError(clash, `two inputs would both be written here (${files.filter((_, i) => outputs[i] === clash).join(', ')}); transfer them in separate runs or rename one`);
       const model = loadModelFor(flags);
       const style = await resolveStyle(flags.style, model.presets, model.analysis);
+      const failed: string[] = [];
       try {
         if (batchMode) mkdirSync(flags.output, { recursive: true });
         for (const [i, file] of files.entries()) {
@@ -105,17 +106,22 @@ export function transferCommand(): Command {
           try {
             result = await transfer(model, file, output, {
               style,
-              ...(flags.steps !== undefined ? { steps: flags.steps } : {}),
-              ...(flags.strength !== undefined ? { strength: flags.strength } : {}),
-              ...(flags.eta !== undefined ? { eta: flags.eta } : {}),
-              ...(flags.guidance !== undefined ? { guidance: flags.guidance } : {}),
+              steps: flags.steps,
+              strength: flags.strength,
+              eta: flags.eta,
+              guidance: flags.guidance,
               seed: flags.seed,
               batchSize: flags.batch,
               iterations: flags.iterations,
               format: flags.float ? 'float32' : 'pcm16',
-              ...(spectrogram !== undefined ? { spectrogram } : {}),
+              spectrogram,
               onProgress: (seconds) => bar?.update(seconds),
             });
+          } catch (error) {
+            if (!batchMode) throw error;
+            console.error(`mst: ${(error as Error).message}`); // one bad file does not stop the others
+            failed.push(file);
+            continue;
           } finally {
             bar?.stop();
           }
@@ -123,6 +129,7 @@ export function transferCommand(): Command {
           if (flags.json) console.log(JSON.stringify(figures));
           else console.log(`wrote ${output}: ${figures.seconds} s as ${basename(style.name)} in ${figures.wallSeconds} s (${figures.realTimeFactor}× real time)${spectrogram ? `; picture ${spectrogram}` : ''}`);
         }
+        if (failed.length > 0) throw new Error(`${failed.length} of ${files.length} inputs failed (${failed.join(', ')}); the others were written`);
       } finally {
         style.tile.dispose();
         model.dispose();
