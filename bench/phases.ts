@@ -29,15 +29,16 @@ export class PhaseBench {
     const tiles = () => rand([PHASE_BATCH, 1, 128, 128]).mul(2).sub(1).to(device);
     const names = Array(PHASE_BATCH).fill('piano') as string[];
     this.batch = { content: tiles(), target: tiles(), style: tiles(), contentInstrument: names, targetInstrument: names, pitchRanges: [], source: [], styleSource: [] };
-    this.phases = (['autoencoder', 'diffusion'] as const).map((phase) => {
-      const config = { ...PHASE_DEFAULTS[phase], device, bf16: false }; // float32, as the twin runs
+    // phase 1, phase 2, and phase 1 with the feature loss on every tile (what featureLossItems saves)
+    this.phases = ([['autoencoder', {}], ['diffusion', {}], ['autoencoder', { featureLossItems: 0 }]] as const).map(([phase, extra]) => {
+      const config = { ...PHASE_DEFAULTS[phase], ...extra, device, bf16: false }; // float32, as the twin runs
       const task = (phase === 'autoencoder' ? autoencoderTask : diffusionTask)(this.model, this.net, config);
       return { task, optimizer: new optim.AdamW(task.parameters, { lr: config.learningRate, weightDecay: config.weightDecay }), config };
     });
   }
 
-  /** One optimizer step of phase 1 (autoencoder) or 2 (diffusion); returns the loss. */
-  step(phase: 1 | 2): number {
+  /** One optimizer step of phase 1 (autoencoder), 2 (diffusion) or 3 (phase 1, feature loss on every tile); returns the loss. */
+  step(phase: 1 | 2 | 3): number {
     const { task, optimizer, config } = this.phases[phase - 1]!;
     this.model.eval();
     for (const m of task.trainModules) m.train();

@@ -25,6 +25,7 @@ const CASES = {
   sampling_8_tiles: (b: SeedBench) => b.sampling8Tiles(),
   phase1_step: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step(1),
   phase2_step: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step(2),
+  phase1_step_all_items: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step(3),
 } as const;
 type CaseName = keyof typeof CASES;
 

@@ -203,7 +203,7 @@ class Bench:
             self.phase1_opt = torch.optim.AdamW(self.phase1_params, lr=1e-3, weight_decay=0.01)
             self.phase2_opt = torch.optim.AdamW(self.phase2_params, lr=2e-4, weight_decay=0.01)
 
-    def phase1_step(self):
+    def phase1_step(self, feature_stride=2):
         self.phases()
         content, target, _ = self.batch
         self.encoder.train()
@@ -214,11 +214,15 @@ class Bench:
         rec = self.decoder(z)
         kl = 0.5 * (z.square() - 1 - torch.log(z.square() + 1e-8)).mean()
         # the perceptual term reads 8 tiles spread through the batch, as mst train's featureLossItems
-        loss = F.mse_loss(rec, x) + 0.1 * feature_loss(self.net, rec[::2], x[::2]) + 1e-4 * kl
+        loss = F.mse_loss(rec, x) + 0.1 * feature_loss(self.net, rec[::feature_stride], x[::feature_stride]) + 1e-4 * kl
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.phase1_params, 1.0)
         self.phase1_opt.step()
         return loss.item()
+
+    def phase1_step_all_items(self):
+        """Phase 1 with the perceptual term on all 16 tiles (featureLossItems 0)."""
+        return self.phase1_step(feature_stride=1)
 
     def phase2_step(self):
         self.phases()
@@ -315,4 +319,4 @@ class Bench:
 
 if __name__ == "__main__":
     bench = Bench()
-    serve({name: getattr(bench, name) for name in ("autoencoder_step", "diffusion_step", "inference_10_steps", "sampling_8_tiles", "phase1_step", "phase2_step")})
+    serve({name: getattr(bench, name) for name in ("autoencoder_step", "diffusion_step", "inference_10_steps", "sampling_8_tiles", "phase1_step", "phase2_step", "phase1_step_all_items")})

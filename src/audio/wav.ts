@@ -8,6 +8,19 @@ import { dirname, basename, join } from 'node:path';
 
 export type WavFormat = 'pcm16' | 'float32';
 
+/**
+ * Samples as 16-bit integers: clipped to [-1, 1] and scaled asymmetrically (×32768 below zero,
+ * ×32767 above), which maps [-1, 1] onto the whole int16 range as readers invert it.
+ */
+export function toInt16(samples: Float32Array): Int16Array {
+  const ints = new Int16Array(samples.length);
+  for (let i = 0; i < samples.length; i++) {
+    const v = Math.max(-1, Math.min(1, samples[i]!));
+    ints[i] = Math.round(v < 0 ? v * 32768 : v * 32767);
+  }
+  return ints;
+}
+
 /** Writers not yet closed or aborted, so that an interrupted process can remove their temporary files. */
 const open = new Set<WavStreamWriter>();
 
@@ -60,13 +73,7 @@ export class WavStreamWriter {
     if (this.format === 'float32') {
       bytes = new Uint8Array(samples.buffer.slice(samples.byteOffset, samples.byteOffset + samples.byteLength));
     } else {
-      const ints = new Int16Array(samples.length);
-      // asymmetric scaling maps [-1, 1] onto the whole int16 range, as readers invert it
-      for (let i = 0; i < samples.length; i++) {
-        const v = Math.max(-1, Math.min(1, samples[i]!));
-        ints[i] = Math.round(v < 0 ? v * 32768 : v * 32767);
-      }
-      bytes = new Uint8Array(ints.buffer);
+      bytes = new Uint8Array(toInt16(samples).buffer);
     }
     writeSync(this.#fd, bytes);
     this.#dataBytes += bytes.byteLength;

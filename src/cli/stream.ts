@@ -8,6 +8,7 @@
 import { Command, Option } from 'commander';
 import { StreamResampler } from '../audio/resample.js';
 import { concatSamples } from '../audio/samples.js';
+import { toInt16 } from '../audio/wav.js';
 import { resolveStyle } from '../transfer/style.js';
 import { transferStream, streamLatencySamples } from '../transfer/transfer.js';
 import { addSamplingOptions, loadModelFor, type SamplingFlags } from './transfer.js';
@@ -31,14 +32,10 @@ class PcmDecoder {
   }
 }
 
+/** Samples → raw little-endian PCM bytes (this machine's order, as the WAV writer assumes too). */
 function encode(samples: Float32Array, format: SampleFormat): Buffer {
-  const out = Buffer.alloc(samples.length * (format === 's16le' ? 2 : 4));
-  for (let i = 0; i < samples.length; i++) {
-    const v = Math.max(-1, Math.min(1, samples[i]!));
-    if (format === 's16le') out.writeInt16LE(Math.round(v < 0 ? v * 32768 : v * 32767), 2 * i);
-    else out.writeFloatLE(samples[i]!, 4 * i);
-  }
-  return out;
+  const data = format === 's16le' ? toInt16(samples) : samples;
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
 interface StreamFlags extends SamplingFlags {

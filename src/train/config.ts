@@ -43,8 +43,9 @@ export interface TrainConfig {
   /**
    * Batch items the feature loss (phase 1's perceptual term, phase 2's L_style) reads, evenly
    * spaced through the batch; 0: all of them. The frozen feature network is most of a step's
-   * cost (phase 1 at 32 tiles, PyTorch twin: 1.8 s with it on all, 0.65 s on 8, 0.36 s without),
-   * and a spread subset estimates the same term.
+   * cost (npm run bench:engine, phase1_step vs phase1_step_all_items: 0.78 s vs 1.39 s at 16
+   * tiles in float32; a bf16 training step at 32 tiles here: 0.56 s vs 1.55 s), and a spread
+   * subset estimates the same term.
    */
   featureLossItems: number;
   /** λ_perceptual and λ_kl of the phase-1 loss (the seed gives no values). */
