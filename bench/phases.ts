@@ -29,16 +29,21 @@ export class PhaseBench {
     const tiles = () => rand([PHASE_BATCH, 1, 128, 128]).mul(2).sub(1).to(device);
     const names = Array(PHASE_BATCH).fill('piano') as string[];
     this.batch = { content: tiles(), target: tiles(), style: tiles(), contentInstrument: names, targetInstrument: names, pitchRanges: [], source: [], styleSource: [] };
-    // phase 1, phase 2, and phase 1 with the feature loss on every tile (what featureLossItems saves)
-    this.phases = ([['autoencoder', {}], ['diffusion', {}], ['autoencoder', { featureLossItems: 0 }]] as const).map(([phase, extra]) => {
+    // phase 1, phase 2, phase 1 with the feature loss on every tile (what featureLossItems
+    // saves), and that again with the feature network recomputed in the backward pass
+    const variants = [['autoencoder', {}], ['diffusion', {}], ['autoencoder', { featureLossItems: 0 }], ['autoencoder', { featureLossItems: 0, gradientCheckpointing: true }]] as const;
+    this.phases = variants.map(([phase, extra]) => {
       const config = { ...PHASE_DEFAULTS[phase], ...extra, device, bf16: false }; // float32, as the twin runs
       const task = (phase === 'autoencoder' ? autoencoderTask : diffusionTask)(this.model, this.net, config);
       return { task, optimizer: new optim.AdamW(task.parameters, { lr: config.learningRate, weightDecay: config.weightDecay }), config };
     });
   }
 
-  /** One optimizer step of phase 1 (autoencoder), 2 (diffusion) or 3 (phase 1, feature loss on every tile); returns the loss. */
-  step(phase: 1 | 2 | 3): number {
+  /**
+   * One optimizer step of phase 1 (autoencoder), 2 (diffusion), 3 (phase 1, feature loss on
+   * every tile) or 4 (3 with gradient checkpointing); returns the loss.
+   */
+  step(phase: 1 | 2 | 3 | 4): number {
     const { task, optimizer, config } = this.phases[phase - 1]!;
     this.model.eval();
     for (const m of task.trainModules) m.train();

@@ -26,6 +26,7 @@ const CASES = {
   phase1_step: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step(1),
   phase2_step: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step(2),
   phase1_step_all_items: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step(3),
+  phase1_step_checkpointed: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step(4),
 } as const;
 type CaseName = keyof typeof CASES;
 

@@ -19,6 +19,7 @@ import os
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import torch.utils.checkpoint
 
 from peer_protocol import serve
 
@@ -163,10 +164,16 @@ class VGGishFeatureNet(nn.Module):
         return features, self.instrument_head(e), self.lowest_head(e), self.highest_head(e)
 
 
-def feature_loss(net, x, y):
-    fx = net.features(x)
+def feature_loss(net, x, y, recompute=False):
     with torch.no_grad():
         fy = net.features(y)
+    if recompute:  # gradient checkpointing, block by block, as mst train's gradientCheckpointing
+        fx, h = [], x
+        for block in net.blocks:
+            h = torch.utils.checkpoint.checkpoint(block, h, use_reentrant=False)
+            fx.append(h)
+    else:
+        fx = net.features(x)
     return sum(F.mse_loss(a, b) / (b.square().mean() + 1e-8) for a, b in zip(fx, fy)) / len(fx)
 
 
@@ -203,7 +210,7 @@ class Bench:
             self.phase1_opt = torch.optim.AdamW(self.phase1_params, lr=1e-3, weight_decay=0.01)
             self.phase2_opt = torch.optim.AdamW(self.phase2_params, lr=2e-4, weight_decay=0.01)
 
-    def phase1_step(self, feature_stride=2):
+    def phase1_step(self, feature_stride=2, recompute=False):
         self.phases()
         content, target, _ = self.batch
         self.encoder.train()
@@ -214,7 +221,7 @@ class Bench:
         rec = self.decoder(z)
         kl = 0.5 * (z.square() - 1 - torch.log(z.square() + 1e-8)).mean()
         # the perceptual term reads 8 tiles spread through the batch, as mst train's featureLossItems
-        loss = F.mse_loss(rec, x) + 0.1 * feature_loss(self.net, rec[::feature_stride], x[::feature_stride]) + 1e-4 * kl
+        loss = F.mse_loss(rec, x) + 0.1 * feature_loss(self.net, rec[::feature_stride], x[::feature_stride], recompute) + 1e-4 * kl
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.phase1_params, 1.0)
         self.phase1_opt.step()
@@ -223,6 +230,10 @@ class Bench:
     def phase1_step_all_items(self):
         """Phase 1 with the perceptual term on all 16 tiles (featureLossItems 0)."""
         return self.phase1_step(feature_stride=1)
+
+    def phase1_step_checkpointed(self):
+        """phase1_step_all_items with the feature network's blocks recomputed in the backward pass."""
+        return self.phase1_step(feature_stride=1, recompute=True)
 
     def phase2_step(self):
         self.phases()
@@ -319,4 +330,4 @@ class Bench:
 
 if __name__ == "__main__":
     bench = Bench()
-    serve({name: getattr(bench, name) for name in ("autoencoder_step", "diffusion_step", "inference_10_steps", "sampling_8_tiles", "phase1_step", "phase2_step", "phase1_step_all_items")})
+    serve({name: getattr(bench, name) for name in ("autoencoder_step", "diffusion_step", "inference_10_steps", "sampling_8_tiles", "phase1_step", "phase2_step", "phase1_step_all_items", "phase1_step_checkpointed")})

@@ -10,6 +10,7 @@ export * as F from './functional.js';
 export * from './spectral.js';
 export { tidy, keep, scopeDepth } from './scope.js';
 export { noGrad, enableGrad, inferenceMode, isGradEnabled } from './autograd.js';
+export { recomputedLoss, type Segment } from './recompute.js';
 export { autocast, type AutocastOptions } from './autocast.js';
 export { manualSeed, getRngState, setRngState } from './random.js';
 export { engineInfo, setNumThreads, getNumThreads, synchronize, type EngineInfo } from './runtime.js';

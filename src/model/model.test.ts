@@ -76,6 +76,12 @@ test('the same weights give the same outputs as the PyTorch twin, the feature lo
       assertAllClose(value.toFloat32Array(), expected[name]!, { atol: 1e-5, rtol: 1e-3, what: name });
     }
     assert.ok(ours.feature_loss.item() > 0);
+    // Gradient checkpointing (the blocks recomputed in the backward pass) changes neither.
+    const x2 = inputs.x!.clone().requiresGrad_(true);
+    const recomputed = featureLoss(net, x2, inputs.target!, { recompute: true });
+    recomputed.backward();
+    assertAllClose(recomputed.detach().toFloat32Array(), expected.feature_loss!, { atol: 1e-5, rtol: 1e-3, what: 'recomputed feature_loss' });
+    assertAllClose(x2.grad!.toFloat32Array(), expected.feature_grad!, { atol: 1e-5, rtol: 1e-3, what: 'recomputed feature_grad' });
     model.dispose();
     net.dispose();
   });

@@ -11,7 +11,7 @@
  * are narrowed: 32768→`hidden`→`hidden`→`embedding`, then one linear head per label.
  * The loss reads the four pooled block outputs (64@64², 128@32², 256@16², 512@8²).
  */
-import { Tensor, nn, F, noGrad, loadCheckpoint } from '../engine/index.js';
+import { Tensor, nn, F, noGrad, loadCheckpoint, recomputedLoss } from '../engine/index.js';
 
 export interface FeatureNetConfig {
   /** Instruments it names, in logit order. */
@@ -104,11 +104,21 @@ export function spreadSubset(x: Tensor, items: number): Tensor {
  * energy at that layer, because the scale a trained feature net's activations settle at is
  * arbitrary (the plain MSE ran from 0.04 to 80 across two trainings of the same net), and the
  * seed adds this loss to others with weight 1.
+ *
+ * `recompute` (gradient checkpointing): the blocks' activations for `x` are not kept for the
+ * backward pass but computed again block by block (recomputedLoss), so only one block's are
+ * held at a time; the same value and gradient for one more forward pass of the network.
  */
-export function featureLoss(net: VGGishFeatureNet, x: Tensor, y: Tensor): Tensor {
-  const fx = net.features(x);
+export function featureLoss(net: VGGishFeatureNet, x: Tensor, y: Tensor, { recompute = false } = {}): Tensor {
   const fy = noGrad(() => net.features(y));
-  return fx.map((f, l) => F.mseLoss(f, fy[l]!).div(fy[l]!.square().mean().add(1e-8))).reduce((a, b) => a.add(b)).div(fx.length);
+  const layerError = (f: Tensor, l: number) => F.mseLoss(f, fy[l]!).div(fy[l]!.square().mean().add(1e-8));
+  if (recompute) {
+    return recomputedLoss(x, net.blocks.map((block, l) => (h: Tensor) => {
+      const output = block.forward(h);
+      return { output, loss: layerError(output, l).div(fy.length) };
+    }));
+  }
+  return net.features(x).map(layerError).reduce((a, b) => a.add(b)).div(fy.length);
 }
 
 /** A trained feature network (mst train features), frozen. */

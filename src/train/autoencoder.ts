@@ -15,11 +15,14 @@ import type { TrainingTask } from './loop.js';
 
 export function autoencoderTask(model: LatentDiffusion, featureNet: VGGishFeatureNet, config: TrainConfig): TrainingTask {
   const tilesOf = (batch: PairBatch): Tensor => cat([batch.content, batch.target], 0).to(config.device);
-  /** The loss terms; the perceptual one on `featureItems` tiles spread through the batch (0: all). */
-  const terms = (x: Tensor, featureItems: number) => {
+  /**
+   * The loss terms; the perceptual one on `featureItems` tiles spread through the batch (0: all),
+   * its feature network recomputed in the backward pass when `recompute`.
+   */
+  const terms = (x: Tensor, featureItems: number, recompute = false) => {
     const z = model.encoder.forward(x);
     const reconstruction = model.decoder.forward(z).float();
-    const perceptual = featureLoss(featureNet, spreadSubset(reconstruction, featureItems), spreadSubset(x, featureItems));
+    const perceptual = featureLoss(featureNet, spreadSubset(reconstruction, featureItems), spreadSubset(x, featureItems), { recompute });
     return { z, reconstruction, mse: F.mseLoss(reconstruction, x), perceptual, kl: latentPenalty(z.float()) };
   };
   return {
@@ -27,7 +30,7 @@ export function autoencoderTask(model: LatentDiffusion, featureNet: VGGishFeatur
     parameters: [...model.encoder.parameters(), ...model.decoder.parameters()],
     trainModules: [model.encoder, model.decoder],
     loss(batch) {
-      const { mse, perceptual, kl } = terms(tilesOf(batch), config.featureLossItems);
+      const { mse, perceptual, kl } = terms(tilesOf(batch), config.featureLossItems, config.gradientCheckpointing);
       return { loss: mse.add(perceptual.mul(config.perceptualWeight)).add(kl.mul(config.klWeight)), parts: { mse, perceptual, kl } };
     },
     validate(batch) {

@@ -48,6 +48,16 @@ export interface TrainConfig {
    * subset estimates the same term.
    */
   featureLossItems: number;
+  /**
+   * Gradient checkpointing of the frozen feature network inside the feature loss: its blocks'
+   * activations are computed again in the backward pass, one block at a time, instead of kept
+   * (src/engine/recompute.ts). Same gradients, one more forward pass of the network. It pays
+   * little on the seed's network, whose first block (64 channels at 128×128), recomputed whole,
+   * holds most of the activations: `npm run bench:memory`, case
+   * phase1_gradient_checkpointing, measured a peak of 1840 MiB against 1805 MiB without it,
+   * at 1.34× the step time (16 tiles, float32, while a training run shared the CPU).
+   */
+  gradientCheckpointing: boolean;
   /** λ_perceptual and λ_kl of the phase-1 loss (the seed gives no values). */
   perceptualWeight: number;
   klWeight: number;
@@ -75,6 +85,7 @@ const COMMON: Omit<TrainConfig, 'phase' | 'steps' | 'learningRate'> = {
   validationBatches: 16,
   seed: 0,
   featureLossItems: 8,
+  gradientCheckpointing: false,
   perceptualWeight: 0.1,
   klWeight: 1e-4,
   reconstructionWeight: 1,

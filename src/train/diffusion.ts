@@ -26,8 +26,11 @@ function weightedMse(a: Tensor, b: Tensor, weights: Tensor): Tensor {
 }
 
 export function diffusionTask(model: LatentDiffusion, featureNet: VGGishFeatureNet, config: TrainConfig): TrainingTask {
-  /** The loss terms; L_style on `featureItems` items spread through the batch (0: all). */
-  const terms = (batch: PairBatch, featureItems: number) => {
+  /**
+   * The loss terms; L_style on `featureItems` items spread through the batch (0: all), its
+   * feature network recomputed in the backward pass when `recompute`.
+   */
+  const terms = (batch: PairBatch, featureItems: number, recompute = false) => {
     const target = batch.target.to(config.device);
     const style = batch.style.to(config.device);
     const z0 = noGrad(() => model.encoder.forward(target)).float();
@@ -42,7 +45,7 @@ export function diffusionTask(model: LatentDiffusion, featureNet: VGGishFeatureN
     const diffusion = F.mseLoss(predicted, noise);
     const reconstruction = weightedMse(decoded, target, weights);
     const [subDecoded, subTarget, subWeights] = [decoded, target, weights].map((x) => spreadSubset(x, featureItems)) as [Tensor, Tensor, Tensor];
-    const styleLoss = featureLoss(featureNet, subDecoded, subTarget).mul(subWeights.mean());
+    const styleLoss = featureLoss(featureNet, subDecoded, subTarget, { recompute }).mul(subWeights.mean());
     return { diffusion, reconstruction, style: styleLoss };
   };
   return {
@@ -51,7 +54,7 @@ export function diffusionTask(model: LatentDiffusion, featureNet: VGGishFeatureN
     emaModule: model,
     trainModules: [model.styleEncoder, model.unet, model.decoder],
     loss(batch) {
-      const { diffusion, reconstruction, style } = terms(batch, config.featureLossItems);
+      const { diffusion, reconstruction, style } = terms(batch, config.featureLossItems, config.gradientCheckpointing);
       const loss = reconstruction.mul(config.reconstructionWeight).add(style.mul(config.styleWeight)).add(diffusion.mul(config.diffusionWeight));
       return { loss, parts: { reconstruction, style, diffusion } };
     },
