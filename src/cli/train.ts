@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { PHASES, PHASE_DEFAULTS, checkTrainConfig, type Phase, type TrainConfig } from '../train/config.js';
 import { runPhase } from '../train/run.js';
+import { summarizeRun } from '../train/summary.js';
 import { applyOverrides } from './overrides.js';
 
 /** The phase's defaults, then a JSON file of settings, then --key=value overrides. */
@@ -57,16 +58,34 @@ async function trainPhase(config: TrainConfig): Promise<void> {
   console.log(JSON.stringify({ phase: config.phase, steps: result.position.step, seconds: Number(result.seconds.toFixed(1)), validation: result.validation, output: result.output }));
 }
 
+/** `mst train summary [--run=dir] [--json]`: each phase's steps, step time and validations. */
+function printSummary(args: string[]): void {
+  const unknown = args.filter((a) => !a.startsWith('--run=') && a !== '--json');
+  if (unknown.length > 0) throw new RangeError(`train summary: unknown option ${unknown[0]}; options: --run=dir, --json`);
+  const run = args.find((a) => a.startsWith('--run='))?.slice('--run='.length) ?? PHASE_DEFAULTS.features.run;
+  const summaries = summarizeRun(run);
+  if (args.includes('--json')) {
+    console.log(JSON.stringify(summaries));
+    return;
+  }
+  const figures = (f: Record<string, number>) => Object.entries(f).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(', ');
+  for (const s of summaries) {
+    console.log(`${s.phase}: ${s.steps} steps, ${(s.stepSeconds / 3600).toFixed(2)} h of steps (median ${s.medianStepSeconds.toFixed(3)} s per step)`);
+    for (const v of s.validations) console.log(`  validation at step ${v.step}: ${figures(v.figures)}`);
+  }
+}
+
 export function trainCommand(): Command {
   return new Command('train')
     .description('train the loss network, the autoencoder (phase 1) or the diffusion model (phase 2); run again to resume')
-    .argument('<phase>', `${PHASES.join(', ')} or all (in that order)`)
+    .argument('<phase>', `${PHASES.join(', ')} or all (in that order); summary: what a run's metrics say (--run=dir)`)
     .argument('[overrides...]', 'settings as --key=value, e.g. --steps=5000 --bf16=true')
     .option('--config <file>', 'a JSON file of settings (on top of the phase defaults)')
     .allowUnknownOption()
     .action(async (phase: string, _overrides: string[], options: { config?: string }, command: Command) => {
-      if (phase !== 'all' && !(PHASES as readonly string[]).includes(phase)) throw new RangeError(`train: Expected ${PHASES.join(', ')} or all for the phase but received ${phase}`);
       const extra = command.args.filter((a) => a.startsWith('--'));
+      if (phase === 'summary') return printSummary(extra);
+      if (phase !== 'all' && !(PHASES as readonly string[]).includes(phase)) throw new RangeError(`train: Expected ${PHASES.join(', ')}, all or summary for the phase but received ${phase}`);
       const phases = phase === 'all' ? [...PHASES] : [phase as Phase];
       const configs = phases.map((p) => resolveTrainConfig(p, options.config, extra)); // every config checked before any training
       for (const config of configs) await trainPhase(config);

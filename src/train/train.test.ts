@@ -18,6 +18,7 @@ import { VGGishFeatureNet } from '../model/vggish.js';
 import { featureNetConfig } from './features.js';
 import { PHASE_DEFAULTS, type TrainConfig } from './config.js';
 import { runPhase } from './run.js';
+import { summarizeRun } from './summary.js';
 import { learningRateAt } from './schedule.js';
 import { resolveTrainConfig } from '../cli/train.js';
 import { writeWav } from '../audio/wav.js';
@@ -66,6 +67,12 @@ test('a killed diffusion run resumes onto the uninterrupted loss curve and weigh
   assert.deepEqual(b, a, 'the same metrics, line for line');
   const [wa, wb] = [loadSafetensors(join(whole, 'model.safetensors')).tensors, loadSafetensors(join(killed, 'model.safetensors')).tensors];
   for (const [name, t] of wa) assert.deepEqual(wb.get(name)!.toFloat32Array(), t.toFloat32Array(), `${name} differs`);
+
+  // mst train summary reads the resumed run's curve as one: five steps, three validations
+  const [summary] = summarizeRun(killed);
+  assert.deepEqual([summary!.phase, summary!.steps, summary!.validations.map((v) => v.step)], ['diffusion', 5, [2, 4, 5]]);
+  assert.ok(summary!.stepSeconds > 0 && summary!.medianStepSeconds > 0);
+  assert.equal(summary!.validations[2]!.figures.transferMse, (b.at(-1)!.validation as Record<string, number>).transferMse);
 });
 
 test('the learning rate warms up linearly and follows a cosine to its floor', () => {
