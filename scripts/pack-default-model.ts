@@ -4,7 +4,8 @@
  * melody of Freedoom's "D_INTRO" (BSD-3-Clause, a test-split piece) played by that instrument
  * with FluidR3_GM, moved by octaves into its range. The model card (README.md there) is written
  * by hand from the training run and mst eval.
- * Run: npm run build && node dist/scripts/pack-default-model.js [runs/seed/model.safetensors] [models/default]
+ * Run: npm run build && node dist/scripts/pack-default-model.js [runs/seed/model.safetensors] [models/default] [--strength=s]
+ * (--strength: the default sampling strength to store, when it was chosen after training).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,8 +18,11 @@ import { packModel } from '../src/transfer/pack.js';
 import { repoRoot } from '../src/testing/helpers.js';
 
 const PRESET_PIECE = 'freedoom/freedoom1-D_INTRO#melody';
-const weights = process.argv[2] ?? join(repoRoot, 'runs', 'seed', 'model.safetensors');
-const out = process.argv[3] ?? join(repoRoot, 'models', 'default');
+const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
+const [weights = join(repoRoot, 'runs', 'seed', 'model.safetensors'), out = join(repoRoot, 'models', 'default')] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const strength = flags.find((f) => f.startsWith('--strength='))?.slice('--strength='.length);
+const unknown = flags.filter((f) => !f.startsWith('--strength='));
+if (unknown.length > 0) throw new RangeError(`pack-default-model: unknown option ${unknown[0]}; options: --strength=s`);
 const dataset = DATASET_CONFIGS.full;
 const piece = findPiece(PRESET_PIECE);
 const scratch = mkdtempSync(join(tmpdir(), 'mst-presets-'));
@@ -29,7 +33,7 @@ try {
     writeWav(file, await renderClip(piece, instrument.name, { seconds: 4 }), dataset.analysis.sampleRate);
     styles.push({ name: instrument.name, file, description: `${instrument.name} (GM program ${instrument.program}, FluidR3_GM), 4 s of ${PRESET_PIECE}` });
   }
-  packModel({ weights, out, analysis: dataset.analysis, styles });
+  packModel({ weights, out, analysis: dataset.analysis, styles, ...(strength !== undefined ? { sampling: { strength: Number(strength) } } : {}) });
   console.log(`packed ${weights} into ${out} with presets ${styles.map((s) => s.name).join(', ')}`);
 } finally {
   rmSync(scratch, { recursive: true, force: true });

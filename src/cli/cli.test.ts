@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../testing/helpers.js';
 import { untrainedModelFolder } from '../testing/model-folder.js';
+import { evaluationSystems } from './eval.js';
 import { writeWav } from '../audio/wav.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mst-cli-'));
@@ -115,6 +116,17 @@ test('mst transfer refuses what it cannot do, naming the way out', () => {
     assert.match(stderr, message);
   }
   assert.deepEqual(readdirSync(dir).filter((f) => /^[a-e](\.wav)?$|\.tmp$/.test(f)), []);
+});
+
+test('mst eval scores a trained model at its own strength, or once per --strength value', () => {
+  const own = evaluationSystems(`${model},identity`);
+  assert.deepEqual(own.systems.map((s) => s.name), ['model', 'identity']);
+  assert.equal(own.models.get('model')!.sampling.strength, 0.7, "the seed config's default");
+  const swept = evaluationSystems(model, { strength: [0.3, 0.5], steps: 4 });
+  assert.deepEqual(swept.systems.map((s) => s.name), ['model@0.3', 'model@0.5']);
+  assert.deepEqual([...swept.models.values()].map((m) => [m.sampling.strength, m.sampling.steps]), [[0.3, 4], [0.5, 4]]);
+  assert.throws(() => evaluationSystems('identity,nonsense'), (e: Error) => e instanceof RangeError && /Expected one of identity, oracle, envelope or a model .safetensors file or folder but received nonsense/.test(e.message));
+  for (const m of [...own.models.values(), ...swept.models.values()]) m.model.dispose();
 });
 
 test('mst stream turns raw PCM on stdin into as much PCM on stdout', () => {

@@ -10,6 +10,7 @@ import { evaluate, type EvaluationReport } from '../eval/evaluate.js';
 import { BASELINES, modelSystem, type TransferSystem } from '../eval/baselines.js';
 import { loadLatentDiffusion } from '../model/load.js';
 import type { LatentDiffusion } from '../model/ldm.js';
+import type { DdimOptions } from '../model/ddim.js';
 import { loadFeatureNet } from '../model/vggish.js';
 import { seedFigures } from '../eval/seed-figures.js';
 import { transferExamples, writeReport, markdownTable, seedTable, DEFAULT_EXAMPLES } from '../eval/report.js';
@@ -108,6 +109,8 @@ interface RunOptions {
   targetFont?: string;
   anyRange?: boolean;
   small?: boolean;
+  strength?: number[];
+  steps?: number;
 }
 
 function withRunOptions(command: Command): Command {
@@ -121,7 +124,17 @@ function withRunOptions(command: Command): Command {
     .option('--seed <n>', 'seed of the pair draw', Number, 0)
     .option('--target-font <name>', "SoundFont of the style references and targets: the held-out one (e.g. timgm6mb) for sounds the model never heard")
     .option('--any-range', 'draw instrument pairs regardless of whether their ranges hold the notes')
-    .option('--small', 'a quick check: the small dataset (built if missing), a briefly trained judge, 16 pairs');
+    .option('--small', 'a quick check: the small dataset (built if missing), a briefly trained judge, 16 pairs')
+    .option('--strength <values>', "the trained models' sampling strength, comma-separated for one system per value (name@strength); default: each model's own", strengthList)
+    .option('--steps <n>', "the trained models' DDIM steps; default: each model's own", positiveInteger('steps'));
+}
+
+/** `--strength 0.3,0.5`: values in (0, 1]. */
+function strengthList(value: string): number[] {
+  const values = value.split(',').map(Number);
+  const bad = values.find((v) => !(v > 0 && v <= 1));
+  if (bad !== undefined) throw new RangeError(`--strength: Expected values in (0, 1], comma-separated, but received ${value}`);
+  return values;
 }
 
 /** Builds the small dataset and a briefly trained judge for --small, when they are missing. */
@@ -140,22 +153,43 @@ async function smallSetup(): Promise<{ data: string; judge: string }> {
   return { data, judge };
 }
 
-async function runEvaluation(options: RunOptions) {
-  if (options.split !== 'validation' && options.split !== 'test') throw new RangeError(`--split: Expected validation or test but received ${options.split}`);
-  const models = new Map<string, { model: LatentDiffusion; path: string }>();
-  const systems: TransferSystem[] = options.model.split(',').map((name) => {
+/** A trained model among the systems: its weights file and the sampling it is scored at. */
+export interface TrainedSystem {
+  model: LatentDiffusion;
+  path: string;
+  sampling: DdimOptions;
+}
+
+/**
+ * The systems `--model` names, comma-separated: baselines by name, and trained models (a
+ * .safetensors file or a model folder) at their own sampling settings, or once per `strength`
+ * (named name@strength when there are several) and at `steps` when given.
+ */
+export function evaluationSystems(names: string, { strength, steps }: { strength?: number[]; steps?: number } = {}): { systems: TransferSystem[]; models: Map<string, TrainedSystem> } {
+  const models = new Map<string, TrainedSystem>();
+  const systems = names.split(',').flatMap((name): TransferSystem[] => {
     const folderWeights = join(name, 'model.safetensors');
     if (name.endsWith('.safetensors') || existsSync(folderWeights)) {
       const file = name.endsWith('.safetensors') ? name : folderWeights; // a model file or a model folder (models/default)
       const model = loadLatentDiffusion(file);
-      const system = modelSystem(basename(dirname(file)) || file, model, statSync(file).size);
-      models.set(system.name, { model, path: file });
-      return system;
+      const systemName = basename(dirname(file)) || file;
+      return (strength ?? [model.config.sampling.strength]).map((s) => {
+        const sampling = { ...model.config.sampling, strength: s, ...(steps ? { steps } : {}) };
+        const system = modelSystem(strength && strength.length > 1 ? `${systemName}@${s}` : systemName, model, statSync(file).size, sampling);
+        models.set(system.name, { model, path: file, sampling });
+        return system;
+      });
     }
     const system = BASELINES[name];
     if (!system) throw new RangeError(`--model: Expected one of ${Object.keys(BASELINES).join(', ')} or a model .safetensors file or folder but received ${name}`);
-    return system;
+    return [system];
   });
+  return { systems, models };
+}
+
+async function runEvaluation(options: RunOptions) {
+  if (options.split !== 'validation' && options.split !== 'test') throw new RangeError(`--split: Expected validation or test but received ${options.split}`);
+  const { systems, models } = evaluationSystems(options.model, options);
   const { data, judge: judgePath } = options.small ? await smallSetup() : { data: options.data, judge: options.judge };
   if (!existsSync(join(data, 'manifest.json'))) throw new Error(`no dataset at ${data}: build one with mst dataset build --out ${data}`);
   if (!existsSync(judgePath)) throw new Error(`no judge at ${judgePath}: train one with mst eval train-judge --data ${data} --out ${judgePath}`);
@@ -180,7 +214,7 @@ async function runEvaluation(options: RunOptions) {
     system.seed = [];
     for (const split of ['validation', 'test'] as const) {
       console.error(`${system.name}: the seed's figures on the ${split} split`);
-      system.seed.push(await seedFigures(trained.model, net, data, split, options.small ? 16 : options.groups, options.seed));
+      system.seed.push(await seedFigures(trained.model, net, data, split, options.small ? 16 : options.groups, options.seed, trained.sampling));
     }
     net.dispose();
   }

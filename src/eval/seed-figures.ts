@@ -9,6 +9,7 @@ import { tidy, noGrad, cat, F, manualSeed } from '../engine/index.js';
 import { PairLoader, disposeBatch } from '../data/loader.js';
 import type { Split } from '../data/build.js';
 import type { LatentDiffusion } from '../model/ldm.js';
+import type { DdimOptions } from '../model/ddim.js';
 import { featureLoss, type VGGishFeatureNet } from '../model/vggish.js';
 import { latentPenalty } from '../model/autoencoder.js';
 
@@ -19,12 +20,12 @@ export interface SeedFigures {
   reconstructionMse: number;
   perceptual: number;
   kl: number;
-  /** Feature loss between the transfer (the model's sampling defaults) and the true target. */
+  /** Feature loss between the transfer (at `sampling`, by default the model's) and the true target. */
   styleLoss: number;
 }
 
 /** Means over up to `groups` tile groups of `split` (each gives 2 reconstructed tiles and 1 transfer). */
-export async function seedFigures(model: LatentDiffusion, featureNet: VGGishFeatureNet, datasetDir: string, split: Split, groups = 256, seed = 0): Promise<SeedFigures> {
+export async function seedFigures(model: LatentDiffusion, featureNet: VGGishFeatureNet, datasetDir: string, split: Split, groups = 256, seed = 0, sampling: DdimOptions = model.config.sampling): Promise<SeedFigures> {
   const loader = new PairLoader(datasetDir, { split, batchSize: 16, seed, keepLast: true });
   model.eval();
   const sums = { reconstructionMse: 0, perceptual: 0, kl: 0, styleLoss: 0 };
@@ -39,7 +40,7 @@ export async function seedFigures(model: LatentDiffusion, featureNet: VGGishFeat
       sums.perceptual += featureLoss(featureNet, reconstruction, tiles).item() * n;
       sums.kl += latentPenalty(z).item() * n;
       manualSeed(seed);
-      const transferred = model.transfer(batch.content, batch.style, model.config.sampling);
+      const transferred = model.transfer(batch.content, batch.style, sampling);
       sums.styleLoss += featureLoss(featureNet, transferred, batch.target).item() * n;
     }));
     disposeBatch(batch);

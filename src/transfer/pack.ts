@@ -10,6 +10,9 @@ import { loadSafetensors, saveSafetensors, writeFileAtomic } from '../engine/saf
 import { DEFAULT_ANALYSIS, checkAnalysisConfig, type AnalysisConfig } from '../audio/config.js';
 import { probeAudio } from '../audio/decode.js';
 import { loadLatentDiffusion } from '../model/load.js';
+import { ddimTimesteps } from '../model/ddim.js';
+import type { ModelConfig } from '../model/config.js';
+import { CONFIG_KEY } from '../engine/checkpoint.js';
 
 export interface PackOptions {
   /** The trained model.safetensors (mst train diffusion writes it). */
@@ -23,6 +26,12 @@ export interface PackOptions {
   half?: boolean;
   /** The model card (Markdown), written as README.md. */
   card?: string;
+  /**
+   * Sampling defaults to store in the packed model's config instead of the trained one's
+   * (e.g. a strength chosen on the validation split after training); `mst transfer` starts
+   * from them.
+   */
+  sampling?: Partial<ModelConfig['sampling']>;
 }
 
 const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
@@ -34,7 +43,10 @@ export function packModel(options: PackOptions): void {
   const { tensors, metadata } = loadSafetensors(options.weights);
   try {
     const stored = new Map([...tensors].map(([name, t]) => [name, options.half !== false && t.dtype === 'float32' ? t.to('float16') : t]));
-    saveSafetensors(join(options.out, 'model.safetensors'), stored, metadata); // atomic
+    const config = { ...(JSON.parse(metadata[CONFIG_KEY]!) as ModelConfig) };
+    config.sampling = { ...config.sampling, ...options.sampling };
+    ddimTimesteps(config.schedule.steps, config.sampling); // refuses steps or a strength out of range
+    saveSafetensors(join(options.out, 'model.safetensors'), stored, { ...metadata, [CONFIG_KEY]: JSON.stringify(config) }); // atomic
     for (const [name, t] of stored) if (t !== tensors.get(name)) t.dispose();
   } finally {
     for (const t of tensors.values()) t.dispose();

@@ -16,6 +16,7 @@ import { OutputPathError } from '../audio/paths.js';
 import { ModelLoadError } from '../model/load.js';
 import { DEFAULT_ANALYSIS } from '../audio/config.js';
 import { loadModel, tileNoise, transfer, transferStream, streamLatencySamples, modelTransform, resolveStyle, StyleError } from './index.js';
+import { packModel } from './pack.js';
 import { untrainedModelFolder, FIXTURE_AUDIO } from '../testing/model-folder.js';
 import { assertAllClose } from '../testing/helpers.js';
 
@@ -145,4 +146,14 @@ test('a live stream trails its input by at most one tile plus the vocoder look-a
   stream.finish();
   assert.equal(stream.outputSamples, input.length);
   style.tile.dispose();
+});
+
+test('a packed model can carry sampling defaults chosen after training; out-of-range ones are refused', () => {
+  const weights = join(dir, 'untrained.safetensors'); // what untrainedModelFolder packed
+  const out = join(dir, 'strength-0.4');
+  packModel({ weights, out, sampling: { strength: 0.4 } });
+  const packed = loadModel(out);
+  assert.deepEqual(packed.model.config.sampling, { ...model.model.config.sampling, strength: 0.4 });
+  packed.model.dispose();
+  assert.throws(() => packModel({ weights, out: join(dir, 'strength-2'), sampling: { strength: 2 } }), (e: Error) => e instanceof RangeError && /strength in \(0, 1\] but received 2/.test(e.message));
 });
