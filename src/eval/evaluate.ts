@@ -189,11 +189,18 @@ interface HeldBatch extends TransferBatch {
   source: { file: string; group: number }[];
 }
 
+/**
+ * The loader's window for evaluation: every shard of the split at once (about 1 GB for the full
+ * dataset's test split), so that the first `groups` pairs are drawn from every piece rather than
+ * from the few shards a training-sized window holds.
+ */
+export const EVERY_SHARD = Number.MAX_SAFE_INTEGER;
+
 export async function evaluate(systems: TransferSystem[], options: EvaluationOptions): Promise<EvaluationReport> {
   const { datasetDir, split = 'test', judge, groups = 256, audioGroups = 48, batchSize = 16, seed = 0, iterations = 32 } = options;
   const say = options.onProgress ?? (() => {});
   const inRange = options.inRange ?? true;
-  const loader = new PairLoader(datasetDir, { split, batchSize, seed, keepLast: true, inRange: inRange ? 'strict' : false, ...(options.targetFont ? { targetFont: options.targetFont } : {}) });
+  const loader = new PairLoader(datasetDir, { split, batchSize, seed, keepLast: true, window: EVERY_SHARD, inRange: inRange ? 'strict' : false, ...(options.targetFont ? { targetFont: options.targetFont } : {}) });
   const config = loader.manifest.config.analysis;
   const frontEnd = new MelFrontEnd(config);
   const instruments = judge.config.instruments;

@@ -12,6 +12,7 @@ import type { LatentDiffusion } from '../model/ldm.js';
 import type { DdimOptions } from '../model/ddim.js';
 import { featureLoss, type VGGishFeatureNet } from '../model/vggish.js';
 import { latentPenalty } from '../model/autoencoder.js';
+import { EVERY_SHARD } from './evaluate.js';
 
 export interface SeedFigures {
   split: Split;
@@ -26,7 +27,7 @@ export interface SeedFigures {
 
 /** Means over up to `groups` tile groups of `split` (each gives 2 reconstructed tiles and 1 transfer). */
 export async function seedFigures(model: LatentDiffusion, featureNet: VGGishFeatureNet, datasetDir: string, split: Split, groups = 256, seed = 0, sampling: DdimOptions = model.config.sampling): Promise<SeedFigures> {
-  const loader = new PairLoader(datasetDir, { split, batchSize: 16, seed, keepLast: true });
+  const loader = new PairLoader(datasetDir, { split, batchSize: 16, seed, keepLast: true, window: EVERY_SHARD });
   model.eval();
   const sums = { reconstructionMse: 0, perceptual: 0, kl: 0, styleLoss: 0 };
   let seen = 0;
