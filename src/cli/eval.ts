@@ -172,10 +172,10 @@ export function evaluationSystems(names: string, { strength, steps }: { strength
     if (name.endsWith('.safetensors') || existsSync(folderWeights)) {
       const file = name.endsWith('.safetensors') ? name : folderWeights; // a model file or a model folder (models/default)
       const model = loadLatentDiffusion(file);
-      const systemName = basename(dirname(file)) || file;
+      const [systemName, bytes] = [basename(dirname(file)) || file, statSync(file).size];
       return (strength ?? [model.config.sampling.strength]).map((s) => {
         const sampling = { ...model.config.sampling, strength: s, ...(steps ? { steps } : {}) };
-        const system = modelSystem(strength && strength.length > 1 ? `${systemName}@${s}` : systemName, model, statSync(file).size, sampling);
+        const system = modelSystem(strength && strength.length > 1 ? `${systemName}@${s}` : systemName, model, bytes, sampling);
         models.set(system.name, { model, path: file, sampling });
         return system;
       });

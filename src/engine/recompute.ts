@@ -27,20 +27,16 @@ export type Segment = (input: Tensor) => { output: Tensor; loss?: Tensor };
  */
 export function recomputedLoss(input: Tensor, segments: Segment[]): Tensor {
   if (segments.length === 0) throw new RangeError('recomputedLoss: the chain needs at least one segment');
-  // Forward without a graph: the segments' inputs and the loss value.
+  // Forward without a graph: each segment's input (the last segment's output is needed by none).
   const inputs: Tensor[] = [keep(input.detach())];
-  let value = 0;
   noGrad(() => {
-    for (const segment of segments) {
-      tidy(() => {
-        const { output, loss } = segment(inputs[inputs.length - 1]!);
-        if (loss !== undefined) value += loss.item();
-        inputs.push(keep(output.detach()));
-      });
+    for (const segment of segments.slice(0, -1)) {
+      tidy(() => inputs.push(keep(segment(inputs[inputs.length - 1]!).output.detach())));
     }
   });
-  inputs.pop()!.dispose(); // the last output is needed by no segment
-  // Backward, segment by segment: d loss / d hᵢ₋₁ from segment i run again with a graph.
+  // Backward, segment by segment: d loss / d hᵢ₋₁ from segment i run again with a graph, which
+  // also gives the segment's share of the loss value.
+  let value = 0;
   let gradient: Tensor | null = null;
   enableGrad(() => {
     for (let i = segments.length - 1; i >= 0; i--) {
@@ -49,7 +45,10 @@ export function recomputedLoss(input: Tensor, segments: Segment[]): Tensor {
         const leaf = inputs[i]!.requiresGrad_();
         const { output, loss } = segments[i]!(leaf);
         const parts: Tensor[] = [];
-        if (loss !== undefined) parts.push(loss);
+        if (loss !== undefined) {
+          value += loss.item();
+          parts.push(loss);
+        }
         if (previous !== null) parts.push(output.mul(previous).sum());
         if (parts.length === 0) return null; // nothing downstream depends on this segment yet
         parts.reduce((a, b) => a.add(b)).backward();

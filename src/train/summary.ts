@@ -1,7 +1,7 @@
 /**
  * What a run folder's metrics.jsonl says about each phase: the steps of its loss curve, the time
  * those steps took (a resumed run's file holds exactly the curve: lines after the state it
- * resumed from are dropped), and its first and last validation. The figures a model card quotes.
+ * resumed from are dropped), and its validations. The figures a model card quotes.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,13 +30,13 @@ export function summarizeRun(run: string): PhaseSummary[] {
   const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as MetricsLine);
   return PHASES.flatMap((phase): PhaseSummary[] => {
     const mine = lines.filter((l) => l.phase === phase);
-    const steps = mine.filter((l) => l.seconds !== undefined).map((l) => l.seconds!);
     if (mine.length === 0) return [];
-    const sorted = [...steps].sort((a, b) => a - b);
+    const stepTimes = mine.filter((l) => l.seconds !== undefined).map((l) => l.seconds!);
+    const sorted = [...stepTimes].sort((a, b) => a - b);
     return [{
       phase,
       steps: mine.reduce((most, l) => Math.max(most, l.step), 0),
-      stepSeconds: steps.reduce((a, b) => a + b, 0),
+      stepSeconds: stepTimes.reduce((a, b) => a + b, 0),
       medianStepSeconds: sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)]!,
       validations: mine.filter((l) => l.validation !== undefined).map((l) => ({ step: l.step, figures: l.validation! })),
     }];
