@@ -142,6 +142,13 @@ test('a whole evaluation and its report on the small dataset: identity keeps the
   }
   assert.equal(written.ofTile('no such shard', 0), null);
 
+  // pairs come from every shard of the split, not from the few a training loader's window holds
+  assert.equal(report.shards, 2, 'both test shards');
+  const validation = readManifest(dir).shards.filter((s) => s.split === 'validation').length;
+  assert.ok(validation > 4, 'more validation shards than the training window of 4');
+  const spread = await evaluate([BASELINES.identity!], { datasetDir: dir, judge, split: 'validation', groups: 12, audioGroups: 1 });
+  assert.equal(spread.shards, validation, 'the first 12 validation pairs span every shard');
+
   // transfer to a sound never heard: references and targets in the held-out font
   const unseen = await evaluate([BASELINES.oracle!], { datasetDir: dir, judge, groups: 4, audioGroups: 1, targetFont: 'timgm6mb' });
   assert.deepEqual([unseen.font, unseen.targetFont], ['fluidr3', 'timgm6mb']);

@@ -104,6 +104,8 @@ export interface EvaluationReport {
   inRange: boolean;
   tileSeconds: number;
   groups: number;
+  /** Dataset shards (a piece at one transposition) the content tiles came from: the spread of the pairs. */
+  shards: number;
   audioGroups: number;
   judge: { instruments: string[] };
   systems: SystemReport[];
@@ -224,7 +226,8 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
     disposeBatch(batch);
     if (held >= groups) break; // the loader frees the shards it still holds
   }
-  say(`${held} ${split} pairs from ${datasetDir}`);
+  const shards = new Set(batches.flatMap((b) => b.source.map((s) => s.file))).size;
+  say(`${held} ${split} pairs from ${shards} shards of ${datasetDir}`);
 
   const resynthesise = (tile: Tensor) => synthesise(frontEnd, tile.reshape(config.nMels, config.tileFrames), { iterations });
   // the reference side, once: content audio and its notes; judge embeddings of real target-instrument renders
@@ -316,6 +319,7 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
     inRange,
     tileSeconds: tileSeconds(config),
     groups: held,
+    shards,
     audioGroups: contentAudio.length,
     judge: { instruments },
     systems: reports,

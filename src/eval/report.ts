@@ -203,7 +203,7 @@ export function writeReport(outDir: string, report: EvaluationReport, examples: 
   const md = [
     `# Evaluation: ${report.split} split of ${report.dataset}`,
     '',
-    `Made by \`${context.command}\`. ${report.groups} test pairs (content instrument, a different target instrument, ` +
+    `Made by \`${context.command}\`. ${report.groups} ${report.split} pairs from ${report.shards} shards (content instrument, a different target instrument, ` +
       `a style reference clip of the target from another piece${report.inRange ? '; both instruments able to play the notes' : ''}), content rendered with ${report.font}, references and targets with ${report.targetFont}; ${report.audioGroups} of them ` +
       `resynthesised (Griffin-Lim) and transcribed by basic-pitch. Instrument judge: \`${context.judge}\`. ` +
       `Tiles are ${report.tileSeconds.toFixed(2)} s. Peak resident memory of the run: ${(report.peakRssBytes / 2 ** 20).toFixed(0)} MiB.`,
@@ -246,7 +246,7 @@ export function writeReport(outDir: string, report: EvaluationReport, examples: 
 <style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{text-align:left}img{max-width:100%}figure{display:inline-block;margin:0 1em 1em 0}</style>
 </head><body>
 <h1>Evaluation: ${escapeHtml(report.split)} split of ${escapeHtml(report.dataset)}</h1>
-<p>Made by <code>${escapeHtml(context.command)}</code>. ${report.groups} test pairs, content rendered with ${escapeHtml(report.font)}, references and targets with ${escapeHtml(report.targetFont)}; ${report.audioGroups} resynthesised and transcribed. Judge: <code>${escapeHtml(context.judge)}</code>.</p>
+<p>Made by <code>${escapeHtml(context.command)}</code>. ${report.groups} ${escapeHtml(report.split)} pairs from ${report.shards} shards, content rendered with ${escapeHtml(report.font)}, references and targets with ${escapeHtml(report.targetFont)}; ${report.audioGroups} resynthesised and transcribed. Judge: <code>${escapeHtml(context.judge)}</code>.</p>
 ${markdownTableHtml(markdownTable(report))}
 ${seed ? `<h2>The seed's own figures</h2>\n${markdownTableHtml(seed)}` : ''}
 <h2>By texture of the content</h2>

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { tensor, arange, rand, randn, tidy, manualSeed, saveSafetensors, saveCheckpoint, noGrad, zeros, type Tensor } from '../engine/index.js';
 import { pythonWithTorch, repoRoot, assertAllClose } from '../testing/helpers.js';
 import { spreadSubset } from './vggish.js';
-import { LatentDiffusion, VGGishFeatureNet, VGGISH_WIDTHS, NoiseSchedule, loadLatentDiffusion, ModelLoadError, ddimSample, ddimTimesteps, featureLoss, freeze, latentPenalty, modelConfig, checkModelConfig, timestepEmbedding } from './index.js';
+import { LatentDiffusion, VGGishFeatureNet, VGGISH_WIDTHS, NoiseSchedule, loadLatentDiffusion, ModelLoadError, ddimSample, ddimTimesteps, featureLoss, freeze, latentPenalty, modelConfig, checkModelConfig, MODEL_CONFIGS, timestepEmbedding } from './index.js';
 
 const INSTRUMENTS = ['piano', 'guitar', 'violin'];
 
@@ -169,10 +169,25 @@ test('the feature loss reads an evenly spread subset of the batch', () => {
 
 test('configs are found by name and checked', () => {
   assert.equal(modelConfig('seed').unetFilters, 64);
-  assert.throws(() => modelConfig('huge'), /Expected one of seed for a model config but received huge/);
+  assert.throws(() => modelConfig('huge'), /Expected one of seed, wide for a model config but received huge/);
   assert.throws(() => checkModelConfig({ ...modelConfig('seed'), timeDim: 64 }), /timeDim must be 128, not 64/);
   assert.throws(() => checkModelConfig({ ...modelConfig('seed'), styleFilters: 32 }), /styleFilters \(32\) must equal unetFilters \(64\)/);
   assert.throws(() => checkModelConfig({ ...modelConfig('seed'), schedule: { steps: 1000, betaStart: 0.02, betaEnd: 1e-4, kind: 'linear' } }), /betaStart < schedule.betaEnd/);
+});
+
+test('every named config passes its checks and builds a model whose latent has its channels', () => {
+  for (const name of Object.keys(MODEL_CONFIGS)) {
+    const config = checkModelConfig(modelConfig(name));
+    tidy(() => {
+      const model = new LatentDiffusion(config);
+      const x = rand([1, 1, 128, 128]).mul(2).sub(1);
+      const z = model.encoder.forward(x);
+      assert.deepEqual(z.shape, [1, config.latentChannels, 16, 16], name);
+      assert.deepEqual(model.decoder.forward(z).shape, [1, 1, 128, 128], name);
+      assert.deepEqual(model.unet.forward(z, tensor(new BigInt64Array([500n])), model.styleEncoder.forward(x)).shape, z.shape, name);
+      model.dispose();
+    });
+  }
 });
 
 test('a saved model loads back with the same outputs; files of another kind are refused with what to give instead', () => {
