@@ -5,9 +5,11 @@
  * The target tile's latent z_0 is noised to a random step t; the UNet, reading the style
  * reference (another clip of the target instrument) through cross-attention, predicts the noise:
  * L_diffusion = MSE(ε̂, ε) (eq. 3). The clean latent it implies, ẑ_0 = (z_t − √(1−ᾱ_t)·ε̂)/√ᾱ_t,
- * is decoded to x̂ and compared with the true target: L_rec = MSE(x̂, x) and L_style = the feature
- * loss (eq. 4). Dividing by √ᾱ_t magnifies ẑ_0's error up to 150× at the last steps, so both terms
- * weigh each item by ᾱ_t (the seed does not say how it tamed this).
+ * is decoded to x̂ and compared with the true target by L_style, the feature loss (eq. 4).
+ * Dividing by √ᾱ_t magnifies ẑ_0's error up to 150× at the last steps, so L_style weighs each
+ * item by ᾱ_t (the seed does not say how it tamed this). L_rec is eq. 2 on the target decoded from
+ * its own latent, keeping the trainable decoder a good decoder (`reconstructionFrom: 'encoding'`),
+ * or, as runs/seed was trained, the ᾱ_t-weighted MSE of x̂ (`'prediction'`).
  *
  * Validation also runs the real thing: DDIM from the content tile's latent with the model's
  * sampling defaults, and the MSE of the transfer to the true target.
@@ -43,10 +45,18 @@ export function diffusionTask(model: LatentDiffusion, featureNet: VGGishFeatureN
     const decoded = model.decoder.forward(clean).float();
     const weights = model.schedule.alphaBar(t).flatten(); // [B]
     const diffusion = F.mseLoss(predicted, noise);
-    const reconstruction = weightedMse(decoded, target, weights);
     const [subDecoded, subTarget, subWeights] = [decoded, target, weights].map((x) => spreadSubset(x, featureItems)) as [Tensor, Tensor, Tensor];
     const styleLoss = featureLoss(featureNet, subDecoded, subTarget, { recompute }).mul(subWeights.mean());
-    return { diffusion, reconstruction, style: styleLoss };
+    return { diffusion, reconstruction: reconstructionLoss(z0, target, decoded, weights, featureItems, recompute), style: styleLoss };
+  };
+  /** L_rec: eq. 2 on the target's own latent z_0 [B, C, 16, 16], or the ᾱ-weighted MSE of the decoded prediction [B, 1, 128, 128]. */
+  const reconstructionLoss = (z0: Tensor, target: Tensor, decodedPrediction: Tensor, weights: Tensor, featureItems: number, recompute: boolean): Tensor => {
+    if (config.reconstructionFrom === 'prediction') return weightedMse(decodedPrediction, target, weights);
+    const reconstruction = model.decoder.forward(z0).float();
+    const mse = F.mseLoss(reconstruction, target);
+    if (config.perceptualWeight === 0) return mse;
+    const perceptual = featureLoss(featureNet, spreadSubset(reconstruction, featureItems), spreadSubset(target, featureItems), { recompute });
+    return mse.add(perceptual.mul(config.perceptualWeight));
   };
   return {
     module: model,

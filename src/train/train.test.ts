@@ -9,12 +9,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { saveCheckpoint, loadSafetensors, manualSeed } from '../engine/index.js';
+import { saveCheckpoint, loadSafetensors, manualSeed, rand, tidy, noGrad, F } from '../engine/index.js';
 import { buildDataset } from '../data/build.js';
 import { DATASET_CONFIGS } from '../data/config.js';
 import { LatentDiffusion } from '../model/ldm.js';
 import { modelConfig } from '../model/config.js';
-import { VGGishFeatureNet } from '../model/vggish.js';
+import { VGGishFeatureNet, featureLoss, freeze } from '../model/vggish.js';
+import { diffusionTask } from './diffusion.js';
 import { featureNetConfig } from './features.js';
 import { PHASE_DEFAULTS, type TrainConfig } from './config.js';
 import { runPhase } from './run.js';
@@ -75,6 +76,30 @@ test('a killed diffusion run resumes onto the uninterrupted loss curve and weigh
   assert.equal(summary!.validations[2]!.figures.transferMse, (b.at(-1)!.validation as Record<string, number>).transferMse);
 });
 
+test("phase 2's L_rec is eq. 2 on the target's own latent, or the ᾱ-weighted error of the decoded prediction", () => {
+  manualSeed(8);
+  tidy(() => {
+    const model = new LatentDiffusion(modelConfig('seed'));
+    model.eval(); // BatchNorm on running statistics, so that the same input decodes the same twice
+    const net = freeze(new VGGishFeatureNet(featureNetConfig(['piano', 'violin'])));
+    const tile = () => rand([2, 1, 128, 128]).mul(2).sub(1);
+    const target = tile();
+    const batch = { content: tile(), style: tile(), target, contentInstrument: ['piano', 'piano'], targetInstrument: ['violin', 'violin'], pitchRanges: [], source: [], styleSource: [] };
+    const settings = { ...PHASE_DEFAULTS.diffusion, bf16: false, featureLossItems: 0 };
+    const reconstruction = (config: TrainConfig) => diffusionTask(model, net, config).loss(batch).parts.reconstruction!;
+    const decoded = noGrad(() => model.decoder.forward(model.encoder.forward(target)));
+    const expected = F.mseLoss(decoded, target).item() + 0.1 * featureLoss(net, decoded, target).item();
+    const fromEncoding = reconstruction({ ...settings, reconstructionFrom: 'encoding', perceptualWeight: 0.1 });
+    assert.ok(Math.abs(fromEncoding.item() - expected) < 1e-5, `${fromEncoding.item()} against ${expected}`);
+    fromEncoding.backward();
+    assert.ok(model.decoder.parameters().every((p) => p.grad !== null), 'the decoder learns from it');
+    const fromPrediction = reconstruction({ ...settings, reconstructionFrom: 'prediction' }).item();
+    assert.ok(Number.isFinite(fromPrediction) && Math.abs(fromPrediction - expected) > 1e-4, 'the prediction is another latent');
+    model.dispose();
+    net.dispose();
+  });
+});
+
 test('the learning rate warms up linearly and follows a cosine to its floor', () => {
   const s = { learningRate: 1, warmupSteps: 4, steps: 104, minLearningRate: 0.1 };
   assert.deepEqual([0, 1, 2, 3].map((i) => learningRateAt(i, s)), [0.25, 0.5, 0.75, 1]);
@@ -87,6 +112,7 @@ test('settings are refused by name: unknown keys, wrong types, out of range; a m
   assert.throws(() => resolveTrainConfig('autoencoder', undefined, ['--stepz=7']), /unknown training setting stepz; settings: .*steps/);
   assert.throws(() => resolveTrainConfig('autoencoder', undefined, ['--steps=many']), /--steps: Expected a value of type number but received many of type string/);
   assert.throws(() => resolveTrainConfig('diffusion', undefined, ['--emaDecay=1']), /Expected emaDecay in \[0, 1\) but received 1/);
+  assert.throws(() => resolveTrainConfig('diffusion', undefined, ['--reconstructionFrom=noise']), /Expected reconstructionFrom encoding or prediction but received noise/);
   assert.throws(() => resolveTrainConfig('features', undefined, ['--device=tpu']), /Expected device cpu or cuda but received tpu/);
   const run = join(root, 'empty');
   await assert.rejects(runPhase({ ...PHASE_DEFAULTS.autoencoder, data, run }), /features.safetensors does not exist: the autoencoder phase needs the features phase's output; run mst train features --run=/);
