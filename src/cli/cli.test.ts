@@ -127,6 +127,12 @@ test('mst eval scores a trained model at its own strength, or once per --strengt
   assert.deepEqual([...swept.models.values()].map((m) => [m.sampling.strength, m.sampling.steps]), [[0.3, 4], [0.5, 4]]);
   assert.throws(() => evaluationSystems('identity,nonsense'), (e: Error) => e instanceof RangeError && /Expected one of identity, oracle, envelope or a model .safetensors file or folder but received nonsense/.test(e.message));
   for (const m of [...own.models.values(), ...swept.models.values()]) m.model.dispose();
+  const lonely = mst('eval', 'reconstruction', '--model', join(dir, 'untrained.safetensors'));
+  assert.equal(lonely.code, 1);
+  assert.match(lonely.stderr, /no loss network beside .*untrained\.safetensors: expected .*features\.safetensors \(mst train features\)/);
+  const badSplit = mst('eval', 'reconstruction', '--split', 'train');
+  assert.equal(badSplit.code, 1);
+  assert.match(badSplit.stderr, /--split: Expected validation or test but received train/);
 });
 
 test('mst stream turns raw PCM on stdin into as much PCM on stdout', () => {

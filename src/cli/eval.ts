@@ -12,7 +12,7 @@ import { loadLatentDiffusion } from '../model/load.js';
 import type { LatentDiffusion } from '../model/ldm.js';
 import type { DdimOptions } from '../model/ddim.js';
 import { loadFeatureNet } from '../model/vggish.js';
-import { seedFigures } from '../eval/seed-figures.js';
+import { seedFigures, type SeedFigures } from '../eval/seed-figures.js';
 import { transferExamples, writeReport, markdownTable, seedTable, DEFAULT_EXAMPLES } from '../eval/report.js';
 import { buildDataset } from '../data/build.js';
 import { DATASET_CONFIGS } from '../data/config.js';
@@ -75,6 +75,29 @@ export function evalCommand(): Command {
         console.log(`\n${score.font} ${score.split}: accuracy ${score.accuracy.toFixed(3)} on ${score.tiles} tiles`);
         console.log(confusionTable(report.instruments, score));
       }
+    });
+  evaluation
+    .command('reconstruction')
+    .description("the autoencoder's figures alone (reconstruction MSE, perceptual, latent penalty) of trained models, with the loss network beside each")
+    .option('--model <files>', 'model .safetensors files from mst train (autoencoder.safetensors or model.safetensors), comma-separated', join('runs', 'seed', 'model.safetensors'))
+    .option('--data <dir>', 'a built dataset', join('data', 'full'))
+    .option('--split <name>', 'validation or test', 'test')
+    .option('--groups <n>', 'tile groups (2 tiles each)', positiveInteger('groups'), 256)
+    .option('--json', 'print the figures as JSON')
+    .action(async (options: { model: string; data: string; split: string; groups: number; json?: boolean }) => {
+      if (options.split !== 'validation' && options.split !== 'test') throw new RangeError(`--split: Expected validation or test but received ${options.split}`);
+      const rows: { model: string; figures: SeedFigures }[] = [];
+      for (const file of options.model.split(',')) {
+        const features = join(dirname(file), 'features.safetensors');
+        if (!existsSync(features)) throw new Error(`no loss network beside ${file}: expected ${features} (mst train features)`);
+        const [model, net] = [loadLatentDiffusion(file), loadFeatureNet(features)];
+        rows.push({ model: file, figures: await seedFigures(model, net, options.data, options.split, options.groups, 0, null) });
+        model.dispose();
+        net.dispose();
+      }
+      if (options.json) return console.log(JSON.stringify(rows));
+      console.log(['| model | split | groups (2 tiles each) | reconstruction MSE | perceptual | latent penalty |', '|---|---|---:|---:|---:|---:|',
+        ...rows.map(({ model, figures: f }) => `| ${model} | ${f.split} | ${f.tiles} | ${f.reconstructionMse.toFixed(5)} | ${f.perceptual.toFixed(4)} | ${f.kl.toFixed(3)} |`)].join('\n'));
     });
   withRunOptions(evaluation.command('run'))
     .description('score systems on the test pairs: ground truth, judged style, transcribed content, cost')

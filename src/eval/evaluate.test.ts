@@ -19,6 +19,9 @@ import { trainJudge, saveJudge, loadJudge, augment } from './train-judge.js';
 import { transferExamples, writeReport } from './report.js';
 import { WrittenNotes } from './written.js';
 import { readManifest } from '../data/loader.js';
+import { LatentDiffusion, VGGishFeatureNet, freeze, modelConfig } from '../model/index.js';
+import { featureNetConfig } from '../train/features.js';
+import { seedFigures } from './seed-figures.js';
 
 test('tile distances: 0 for identical tiles; a uniform offset of d gives MSE d² and LSD 50·d dB', () => {
   tidy(() => {
@@ -148,6 +151,19 @@ test('a whole evaluation and its report on the small dataset: identity keeps the
   assert.ok(validation > 4, 'more validation shards than the training window of 4');
   const spread = await evaluate([BASELINES.identity!], { datasetDir: dir, judge, split: 'validation', groups: 12, audioGroups: 1 });
   assert.equal(spread.shards, validation, 'the first 12 validation pairs span every shard');
+
+  // the seed's figures: without sampling, the same reconstruction figures and no style loss
+  manualSeed(2);
+  const model = new LatentDiffusion(modelConfig('seed'));
+  const net = freeze(new VGGishFeatureNet(featureNetConfig(judge.config.instruments)));
+  const withTransfer = await seedFigures(model, net, dir, 'test', 8, 0, { ...model.config.sampling, steps: 2 });
+  const alone = await seedFigures(model, net, dir, 'test', 8, 0, null);
+  assert.equal(alone.styleLoss, null);
+  assert.ok(withTransfer.styleLoss! > 0);
+  assert.deepEqual({ ...alone, styleLoss: 0 }, { ...withTransfer, styleLoss: 0 });
+  assert.ok(alone.reconstructionMse > 0.01, 'an untrained autoencoder reconstructs poorly');
+  model.dispose();
+  net.dispose();
 
   // transfer to a sound never heard: references and targets in the held-out font
   const unseen = await evaluate([BASELINES.oracle!], { datasetDir: dir, judge, groups: 4, audioGroups: 1, targetFont: 'timgm6mb' });

@@ -138,7 +138,7 @@ export function markdownTable(report: EvaluationReport): string {
 
 /** The seed's own figures of the trained models (empty when none has them), next to the seed's claim. */
 export function seedTable(report: EvaluationReport): string {
-  const rows = report.systems.flatMap((s) => (s.seed ?? []).map((f) => `| ${s.name} | ${f.split} | ${f.tiles} | ${f.reconstructionMse.toFixed(4)} | ${f.perceptual.toFixed(4)} | ${f.kl.toFixed(4)} | ${f.styleLoss.toFixed(4)} |`));
+  const rows = report.systems.flatMap((s) => (s.seed ?? []).map((f) => `| ${s.name} | ${f.split} | ${f.tiles} | ${f.reconstructionMse.toFixed(4)} | ${f.perceptual.toFixed(4)} | ${f.kl.toFixed(4)} | ${f.styleLoss?.toFixed(4) ?? '–'} |`));
   if (rows.length === 0) return '';
   return [
     "The seed's own figures, with the model's loss network (the seed reports a validation MSE of 0.009):",

@@ -21,12 +21,15 @@ export interface SeedFigures {
   reconstructionMse: number;
   perceptual: number;
   kl: number;
-  /** Feature loss between the transfer (at `sampling`, by default the model's) and the true target. */
-  styleLoss: number;
+  /** Feature loss between the transfer (at `sampling`, by default the model's) and the true target; null when `sampling` is null. */
+  styleLoss: number | null;
 }
 
-/** Means over up to `groups` tile groups of `split` (each gives 2 reconstructed tiles and 1 transfer). */
-export async function seedFigures(model: LatentDiffusion, featureNet: VGGishFeatureNet, datasetDir: string, split: Split, groups = 256, seed = 0, sampling: DdimOptions = model.config.sampling): Promise<SeedFigures> {
+/**
+ * Means over up to `groups` tile groups of `split` (each gives 2 reconstructed tiles and 1
+ * transfer); `sampling` null skips the transfer, for the autoencoder's figures alone.
+ */
+export async function seedFigures(model: LatentDiffusion, featureNet: VGGishFeatureNet, datasetDir: string, split: Split, groups = 256, seed = 0, sampling: DdimOptions | null = model.config.sampling): Promise<SeedFigures> {
   const loader = new PairLoader(datasetDir, { split, batchSize: 16, seed, keepLast: true, window: EVERY_SHARD });
   model.eval();
   const sums = { reconstructionMse: 0, perceptual: 0, kl: 0, styleLoss: 0 };
@@ -40,6 +43,7 @@ export async function seedFigures(model: LatentDiffusion, featureNet: VGGishFeat
       sums.reconstructionMse += F.mseLoss(reconstruction, tiles).item() * n;
       sums.perceptual += featureLoss(featureNet, reconstruction, tiles).item() * n;
       sums.kl += latentPenalty(z).item() * n;
+      if (sampling === null) return;
       manualSeed(seed);
       const transferred = model.transfer(batch.content, batch.style, sampling);
       sums.styleLoss += featureLoss(featureNet, transferred, batch.target).item() * n;
@@ -49,5 +53,6 @@ export async function seedFigures(model: LatentDiffusion, featureNet: VGGishFeat
     if (seen >= groups) break;
   }
   if (seen === 0) throw new RangeError(`seedFigures: the ${split} split of ${datasetDir} has no tiles`);
-  return { split, tiles: seen, ...Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen])) } as SeedFigures;
+  const means = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen])) as Omit<SeedFigures, 'split' | 'tiles'>;
+  return { split, tiles: seen, ...means, styleLoss: sampling === null ? null : means.styleLoss };
 }
