@@ -32,35 +32,28 @@ export interface ModelConfig {
   sampling: { steps: number; eta: number; strength: number };
 }
 
+/** The seed document's model as it gives it. */
+const SEED: ModelConfig = {
+  name: 'seed',
+  latentChannels: 4,
+  autoencoderWidths: [64, 128],
+  styleFilters: 64,
+  unetFilters: 64,
+  timeDim: 128,
+  attentionHeads: 4,
+  schedule: { steps: 1000, betaStart: 1e-4, betaEnd: 0.02, kind: 'linear' },
+  sampling: { steps: 10, eta: 0, strength: 0.7 },
+};
+
 export const MODEL_CONFIGS: Record<string, ModelConfig> = {
-  seed: {
-    name: 'seed',
-    latentChannels: 4,
-    autoencoderWidths: [64, 128],
-    styleFilters: 64,
-    unetFilters: 64,
-    timeDim: 128,
-    attentionHeads: 4,
-    schedule: { steps: 1000, betaStart: 1e-4, betaEnd: 0.02, kind: 'linear' },
-    sampling: { steps: 10, eta: 0, strength: 0.7 },
-  },
+  seed: SEED,
   /**
    * The seed's layers with a roomier autoencoder: an 8-channel latent (8:1, 2,048 values per
    * tile) and twice the hidden widths. The seed's 16:1 latent behind a three-layer decoder
    * levels off at a validation MSE of about 0.009 (runs/seed, `mst train summary`); this one is
    * for reconstruction below 0.005. Everything after the latent is the seed's.
    */
-  wide: {
-    name: 'wide',
-    latentChannels: 8,
-    autoencoderWidths: [128, 256],
-    styleFilters: 64,
-    unetFilters: 64,
-    timeDim: 128,
-    attentionHeads: 4,
-    schedule: { steps: 1000, betaStart: 1e-4, betaEnd: 0.02, kind: 'linear' },
-    sampling: { steps: 10, eta: 0, strength: 0.2 },
-  },
+  wide: { ...SEED, name: 'wide', latentChannels: 8, autoencoderWidths: [128, 256], sampling: { ...SEED.sampling, strength: 0.2 } },
 };
 
 /** The named configuration, or a RangeError listing the names there are. */
