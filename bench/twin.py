@@ -239,7 +239,8 @@ class Bench:
         self.phases()
         _, target, style = self.batch
         self.encoder.eval()
-        for module in (self.style, self.unet, self.decoder):
+        self.decoder.eval()  # learns on phase 1's BatchNorm statistics
+        for module in (self.style, self.unet):
             module.train()
         self.phase2_opt.zero_grad(set_to_none=True)
         with torch.no_grad():

@@ -76,7 +76,12 @@ async function runWith(config: TrainConfig, data: TrainingData, hooks: TrainingH
   const model = new LatentDiffusion(modelSettings);
   if (config.phase === 'diffusion') loadInto(required(config, 'autoencoder'), model, modelSettings, 'model');
   model.to(config.device);
-  if (config.phase === 'diffusion') model.encoder.eval(); // frozen: its BatchNorm statistics stay
+  // Phase 2: the encoder is frozen; the decoder learns with phase 1's BatchNorm statistics, which
+  // decoding the UNet's predicted latents (far wider than true ones) in train mode would spoil.
+  if (config.phase === 'diffusion') {
+    model.encoder.eval();
+    model.decoder.eval();
+  }
   const task = config.phase === 'autoencoder' ? autoencoderTask(model, featureNet, config) : diffusionTask(model, featureNet, config);
   const result = await train(task, config, data, hooks);
   result.ema?.swap(); // export the averaged weights

@@ -69,6 +69,16 @@ test('a killed diffusion run resumes onto the uninterrupted loss curve and weigh
   const [wa, wb] = [loadSafetensors(join(whole, 'model.safetensors')).tensors, loadSafetensors(join(killed, 'model.safetensors')).tensors];
   for (const [name, t] of wa) assert.deepEqual(wb.get(name)!.toFloat32Array(), t.toFloat32Array(), `${name} differs`);
 
+  // the decoder learns in phase 2, but on phase 1's BatchNorm statistics
+  const phase1 = loadSafetensors(join(whole, 'autoencoder.safetensors')).tensors;
+  const statistics = [...wa.keys()].filter((name) => name.startsWith('decoder.') && /running_(mean|var)$/.test(name));
+  assert.ok(statistics.length > 0);
+  for (const name of statistics) {
+    const [before, after] = [phase1.get(name)!.toFloat32Array(), wa.get(name)!.toFloat32Array()];
+    assert.ok(after.every((v, i) => Math.abs(v - before[i]!) <= 1e-6 * Math.max(1, Math.abs(before[i]!))), `${name} moved in phase 2`);
+  }
+  assert.notDeepEqual(wa.get('decoder.net.0.weight')!.toFloat32Array(), phase1.get('decoder.net.0.weight')!.toFloat32Array(), 'the decoder learns');
+
   // mst train summary reads the resumed run's curve as one: five steps, three validations
   const [summary] = summarizeRun(killed);
   assert.deepEqual([summary!.phase, summary!.steps, summary!.validations.map((v) => v.step)], ['diffusion', 5, [2, 4, 5]]);
