@@ -76,8 +76,7 @@ async function runWith(config: TrainConfig, data: TrainingData, hooks: TrainingH
   const model = new LatentDiffusion(modelSettings);
   if (config.phase === 'diffusion') loadInto(required(config, 'autoencoder'), model, modelSettings, 'model');
   model.to(config.device);
-  // Phase 2: the encoder is frozen; the decoder learns with phase 1's BatchNorm statistics, which
-  // decoding the UNet's predicted latents (far wider than true ones) in train mode would spoil.
+  // phase 2: the encoder frozen, the decoder learning on phase 1's BatchNorm statistics (diffusion.ts says why)
   if (config.phase === 'diffusion') {
     model.encoder.eval();
     model.decoder.eval();
