@@ -11,7 +11,7 @@
  * its own latent, keeping the trainable decoder a good decoder (`reconstructionFrom: 'encoding'`),
  * or, as runs/seed was trained, the ᾱ_t-weighted MSE of x̂ (`'prediction'`). The decoder's BatchNorm
  * layers keep phase 1's statistics: in train mode, decoding ẑ_0 (whose spread at small ᾱ_t is many
- * times a true latent's) moved their running variance 15× and spoiled the decoder for true latents.
+ * times a true latent's) moved their running variance far from a true latent's and spoiled the decoder.
  *
  * Validation also runs the real thing: DDIM from the content tile's latent with the model's
  * sampling defaults, and the MSE of the transfer to the true target.
@@ -64,7 +64,7 @@ export function diffusionTask(model: LatentDiffusion, featureNet: VGGishFeatureN
     module: model,
     parameters: [...model.styleEncoder.parameters(), ...model.unet.parameters(), ...model.decoder.parameters()],
     emaModule: model,
-    trainModules: [model.styleEncoder, model.unet], // the decoder learns in eval mode: its BatchNorm statistics stay phase 1's
+    trainModules: [model.styleEncoder, model.unet], // the decoder learns in eval mode, on phase 1's BatchNorm statistics
     loss(batch) {
       const { diffusion, reconstruction, style } = terms(batch, config.featureLossItems, config.gradientCheckpointing);
       const loss = reconstruction.mul(config.reconstructionWeight).add(style.mul(config.styleWeight)).add(diffusion.mul(config.diffusionWeight));

@@ -147,6 +147,7 @@ export async function train(task: TrainingTask, config: TrainConfig, data: Train
     return figures;
   };
 
+  task.module.eval(); // what trainModules leaves out (a frozen encoder, phase 2's decoder) stays in eval mode
   const started = performance.now();
   let validation: Record<string, number> | null = null;
   try {

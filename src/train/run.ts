@@ -76,11 +76,6 @@ async function runWith(config: TrainConfig, data: TrainingData, hooks: TrainingH
   const model = new LatentDiffusion(modelSettings);
   if (config.phase === 'diffusion') loadInto(required(config, 'autoencoder'), model, modelSettings, 'model');
   model.to(config.device);
-  // phase 2: the encoder frozen, the decoder learning on phase 1's BatchNorm statistics (diffusion.ts says why)
-  if (config.phase === 'diffusion') {
-    model.encoder.eval();
-    model.decoder.eval();
-  }
   const task = config.phase === 'autoencoder' ? autoencoderTask(model, featureNet, config) : diffusionTask(model, featureNet, config);
   const result = await train(task, config, data, hooks);
   result.ema?.swap(); // export the averaged weights
