@@ -2,6 +2,7 @@
 #include <ATen/Context.h>
 #include <ATen/Version.h>
 #include <ATen/autocast_mode.h>
+#include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
 
@@ -46,6 +47,17 @@ MST_FN(SetRngState) {
 }
 MST_FN(CudaIsAvailable) { return Napi::Boolean::New(info.Env(), torch::cuda::is_available()); }
 MST_FN(CudaDeviceCount) { return Napi::Number::New(info.Env(), static_cast<double>(torch::cuda::device_count())); }
+// What reduced precision can run on natively: {mkldnn, cudaBf16}. mkldnn: libtorch was built with
+// oneDNN, which runs CPU bf16 convolutions and matmuls (without it they fall to slow generic
+// kernels). cudaBf16: the current CUDA device runs bf16 convolutions in cuDNN (compute
+// capability 8.0 or later); false without CUDA.
+MST_FN(PrecisionSupport) {
+  auto out = Napi::Object::New(info.Env());
+  out.Set("mkldnn", Napi::Boolean::New(info.Env(), at::hasMKLDNN()));
+  bool cudaBf16 = torch::cuda::is_available() && at::detail::getCUDAHooks().supportsBFloat16ConvolutionWithCuDNNv8();
+  out.Set("cudaBf16", Napi::Boolean::New(info.Env(), cudaBf16));
+  return out;
+}
 MST_FN(CudaSynchronize) {
   if (torch::cuda::is_available()) torch::cuda::synchronize();
   return info.Env().Undefined();
@@ -129,6 +141,7 @@ void RegisterRuntime(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "cudaIsAvailable", CudaIsAvailable);
   Export(env, exports, "cudaDeviceCount", CudaDeviceCount);
   Export(env, exports, "cudaSynchronize", CudaSynchronize);
+  Export(env, exports, "precisionSupport", PrecisionSupport);
   Export(env, exports, "configureAllocator", ConfigureAllocator);
   Export(env, exports, "autocastEnter", AutocastEnter);
   Export(env, exports, "autocastExit", AutocastExit);

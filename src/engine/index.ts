@@ -14,6 +14,7 @@ export { recomputedLoss, type Segment } from './recompute.js';
 export { autocast, type AutocastOptions } from './autocast.js';
 export { manualSeed, getRngState, setRngState } from './random.js';
 export { engineInfo, setNumThreads, getNumThreads, synchronize, type EngineInfo } from './runtime.js';
+export { processorInfo, describeProcessor, bf16Support, bf16Native, type ProcessorInfo, type Bf16Support, type Bf16Facts } from './processor.js';
 export { type DType, DTYPES, isFloating } from './dtype.js';
 export { DisposedError, StateDictError } from './errors.js';
 export * as nn from './nn/index.js';

@@ -185,6 +185,7 @@ export interface NativeAddon {
   cudaIsAvailable(): boolean;
   cudaDeviceCount(): number;
   cudaSynchronize(): void;
+  precisionSupport(): { mkldnn: boolean; cudaBf16: boolean };
   configureAllocator(mmapThresholdBytes: number, trimThresholdBytes: number): boolean;
   autocastEnter(device: 'cpu' | 'cuda', dtype: Num): [boolean, number];
   autocastExit(device: 'cpu' | 'cuda', wasEnabled: boolean, previousDtype: number): void;
@@ -223,4 +224,6 @@ native.setNumThreads(Number(process.env.MST_NUM_THREADS) || availableParallelism
 // running the same libtorch does not), so every step pays for freshly zeroed pages (bench/audio.ts,
 // mel_60s, shows the difference with MST_MALLOC=default). Blocks up to 32 MiB come from the heap and freed heap
 // memory up to 1 GiB stays mapped. MST_MALLOC=default leaves glibc's settings alone.
-if (process.env.MST_MALLOC !== 'default') native.configureAllocator(32 << 20, 1 << 30);
+export const MALLOC_MMAP_THRESHOLD = 32 << 20;
+export const MALLOC_TRIM_THRESHOLD = 1 << 30;
+if (process.env.MST_MALLOC !== 'default') native.configureAllocator(MALLOC_MMAP_THRESHOLD, MALLOC_TRIM_THRESHOLD);
