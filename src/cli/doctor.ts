@@ -1,9 +1,12 @@
 /**
- * `mst doctor`: prints what the engine runs on — libtorch version, threads, BLAS, devices —
- * and checks that a small computation gives the right answer.
+ * `mst doctor`: prints what the engine runs on — processor, libtorch version, threads, BLAS,
+ * devices, whether bf16 is native and so which precision training uses — and checks that a small
+ * computation gives the right answer.
  */
 import { Command } from 'commander';
 import { engineInfo } from '../engine/runtime.js';
+import { bf16Support, describeProcessor } from '../engine/processor.js';
+import { trainingPrecision, precisionName } from '../train/precision.js';
 import { tensor } from '../engine/creation.js';
 import { tidy } from '../engine/scope.js';
 
@@ -19,12 +22,19 @@ export function doctorCommand(): Command {
         return a.matmul(a).toArray();
       });
       const selfTest = product.join(',') === '7,10,15,22' ? 'ok' : `wrong result ${product.join(',')}`;
+      const cpuBf16 = bf16Support('cpu');
+      const training = { cpu: trainingPrecision({ bf16: 'auto', device: 'cpu' }), ...(info.cudaAvailable ? { cuda: trainingPrecision({ bf16: 'auto', device: 'cuda' }) } : {}) };
       const blasWarning = /openblas/i.test(info.blas) ? '' : ' (not OpenBLAS: training will be several times slower; run scripts/setup.sh)';
       if (options.json) {
-        console.log(JSON.stringify({ ...info, node: process.version, selfTest }));
+        const precision = Object.fromEntries(Object.entries(training).map(([device, p]) => [device, { bf16: p.bf16, reason: p.reason }]));
+        console.log(JSON.stringify({ ...info, processor: describeProcessor(), bf16Native: cpuBf16.native, trainingPrecision: precision, node: process.version, selfTest }));
         return;
       }
+      const trainingLines = Object.entries(training).map(([device, p]) => `${precisionName(p)} on ${device}${device === 'cuda' ? ` (${p.reason})` : ''}`);
       console.log(`mst engine
+  processor  ${describeProcessor()}
+  bf16       ${cpuBf16.native ? 'native' : 'not native'}: ${cpuBf16.reason}
+  training   ${trainingLines.join('\n             ')} by default; mst train --bf16=true|false overrides
   libtorch   ${info.torchVersion}
   threads    ${info.threads}
   BLAS       ${info.blas}${blasWarning}

@@ -9,7 +9,11 @@ import cliProgress from 'cli-progress';
 import { PHASES, PHASE_DEFAULTS, checkTrainConfig, type Phase, type TrainConfig } from '../train/config.js';
 import { runPhase } from '../train/run.js';
 import { summarizeRun } from '../train/summary.js';
+import { precisionName } from '../train/precision.js';
 import { applyOverrides } from './overrides.js';
+
+/** Settings whose value is a choice of types (checked by checkTrainConfig). */
+const CHOICE_SETTINGS = ['bf16'] as const;
 
 /** The phase's defaults, then a JSON file of settings, then --key=value overrides. */
 export function resolveTrainConfig(phase: Phase, file: string | undefined, overrides: string[]): TrainConfig {
@@ -18,9 +22,9 @@ export function resolveTrainConfig(phase: Phase, file: string | undefined, overr
     if (!existsSync(file)) throw new Error(`--config: ${file} does not exist`);
     const settings = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     delete settings.phase; // the command names the phase
-    config = applyOverrides(config, Object.entries(settings).map(([k, v]) => `--${k}=${JSON.stringify(v)}`), 'training');
+    config = applyOverrides(config, Object.entries(settings).map(([k, v]) => `--${k}=${JSON.stringify(v)}`), 'training', CHOICE_SETTINGS);
   }
-  return checkTrainConfig(applyOverrides(config, overrides, 'training'));
+  return checkTrainConfig(applyOverrides(config, overrides, 'training', CHOICE_SETTINGS));
 }
 
 /** Line-per-interval progress where stderr is not a terminal (logs of background runs). */
@@ -71,6 +75,7 @@ function printSummary(args: string[]): void {
   const figures = (f: Record<string, number>) => Object.entries(f).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(', ');
   for (const s of summaries) {
     console.log(`${s.phase}: ${s.steps} steps, ${(s.stepSeconds / 3600).toFixed(2)} h of steps (median ${s.medianStepSeconds.toFixed(3)} s per step)`);
+    for (const p of new Set(s.precisions.map((p) => `${precisionName(p)} on ${p.processor}`))) console.log(`  ${p}`);
     for (const v of s.validations) console.log(`  validation at step ${v.step}: ${figures(v.figures)}`);
   }
 }
@@ -79,7 +84,7 @@ export function trainCommand(): Command {
   return new Command('train')
     .description('train the loss network, the autoencoder (phase 1) or the diffusion model (phase 2); run again to resume')
     .argument('<phase>', `${PHASES.join(', ')} or all (in that order); summary: what a run's metrics say (--run=dir)`)
-    .argument('[overrides...]', 'settings as --key=value, e.g. --steps=5000 --bf16=true')
+    .argument('[overrides...]', 'settings as --key=value, e.g. --steps=5000 --bf16=false')
     .option('--config <file>', 'a JSON file of settings (on top of the phase defaults)')
     .allowUnknownOption()
     .action(async (phase: string, _overrides: string[], options: { config?: string }, command: Command) => {

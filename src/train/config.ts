@@ -32,8 +32,12 @@ export interface TrainConfig {
   clipNorm: number;
   /** Decay of the weights' moving average (0: none). */
   emaDecay: number;
-  /** bf16 autocast for the forward pass (fast on CPUs with AVX512-bf16/AMX and on GPUs). */
-  bf16: boolean;
+  /**
+   * bf16 autocast for the forward pass. 'auto': where the device runs bf16 natively (CPUs with
+   * AVX512-bf16 or AMX-bf16, CUDA devices of compute capability ≥ 8.0), else float32
+   * (src/train/precision.ts). Elsewhere bf16 is emulated and a step is many times slower.
+   */
+  bf16: boolean | 'auto';
   /** Steps between saved states, and between validations (0: once per epoch). */
   checkpointEvery: number;
   validateEvery: number;
@@ -44,7 +48,7 @@ export interface TrainConfig {
    * Batch items the feature loss (phase 1's perceptual term, phase 2's L_style) reads, evenly
    * spaced through the batch; 0: all of them. The frozen feature network is most of a step's
    * cost (npm run bench:engine, phase1_step vs phase1_step_all_items: 0.78 s vs 1.39 s at 16
-   * tiles in float32; a bf16 training step at 32 tiles here: 0.56 s vs 1.55 s), and a spread
+   * tiles in float32; a bf16 training step at 32 tiles on a CPU with native bf16: 0.56 s vs 1.55 s), and a spread
    * subset estimates the same term.
    */
   featureLossItems: number;
@@ -88,7 +92,7 @@ const COMMON: Omit<TrainConfig, 'phase' | 'steps' | 'learningRate'> = {
   weightDecay: 0.01,
   clipNorm: 1,
   emaDecay: 0,
-  bf16: true, // halves a step on this CPU (AVX512-bf16/AMX): features 2.7 → 1.3 s at batch 16
+  bf16: 'auto',
   checkpointEvery: 200,
   validateEvery: 0,
   validationBatches: 16,
@@ -128,6 +132,7 @@ export function checkTrainConfig(c: TrainConfig): TrainConfig {
   const weights = { weightDecay: c.weightDecay, perceptualWeight: c.perceptualWeight, klWeight: c.klWeight, reconstructionWeight: c.reconstructionWeight, styleWeight: c.styleWeight, diffusionWeight: c.diffusionWeight };
   for (const [key, value] of Object.entries(weights)) if (!(value >= 0)) throw new RangeError(`train: Expected ${key} ≥ 0 but received ${value}`);
   if (c.reconstructionFrom !== 'encoding' && c.reconstructionFrom !== 'prediction') throw new RangeError(`train: Expected reconstructionFrom encoding or prediction but received ${c.reconstructionFrom}`);
+  if (c.bf16 !== true && c.bf16 !== false && c.bf16 !== 'auto') throw new RangeError(`train: Expected bf16 true, false or auto but received ${JSON.stringify(c.bf16)}`);
   if (c.device !== 'cpu' && c.device !== 'cuda') throw new RangeError(`train: Expected device cpu or cuda but received ${c.device}`);
   return c;
 }

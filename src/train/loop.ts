@@ -1,12 +1,13 @@
 /**
  * The training loop every phase shares: AdamW with warm-up and cosine rate, bf16 autocast where
- * asked, global-norm clipping, an optional moving average of the weights, validation on fixed
- * batches, JSONL metrics, sample images, and a state saved atomically every `checkpointEvery`
- * steps from which a killed run resumes exactly (same weights, optimizer, generator and data
- * order, so the same loss curve).
+ * the device runs it natively or where asked (precision.ts), global-norm clipping, an optional
+ * moving average of the weights, validation on fixed batches, JSONL metrics, sample images, and a
+ * state saved atomically every `checkpointEvery` steps from which a killed run resumes exactly
+ * (same weights, optimizer, generator and data order, so the same loss curve).
  *
- * Files in the run folder: <phase>.state.safetensors (resume), metrics.jsonl (one line per step
- * and per validation, each with its phase), <phase>-samples/step-<n>.png.
+ * Files in the run folder: <phase>.state.safetensors (resume), metrics.jsonl (one line per step,
+ * per validation, and at each start the precision chosen and the processor, each with its
+ * phase), <phase>-samples/step-<n>.png.
  */
 import { existsSync, mkdirSync, readFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import type { TrainConfig } from './config.js';
 import { learningRateAt } from './schedule.js';
 import { Ema } from './ema.js';
 import { saveTrainingState, loadTrainingState, type Position } from './state.js';
+import { trainingPrecision, precisionName, type Precision } from './precision.js';
 
 /** What a phase trains and how it scores. */
 export interface TrainingTask {
@@ -52,10 +54,12 @@ export interface TrainingResult {
   seconds: number;
   /** The moving average, when the config keeps one (the caller exports it). */
   ema: Ema | null;
+  /** The precision the steps ran in, why, and on which processor. */
+  precision: Precision;
 }
 
 /** One optimizer step on a batch (the modules already in train mode); returns the loss, its parts and the gradient norm before clipping. */
-export function optimizerStep(task: TrainingTask, optimizer: optim.Optimizer, batch: PairBatch, config: Pick<TrainConfig, 'bf16' | 'device' | 'clipNorm'>): Record<string, number> {
+export function optimizerStep(task: TrainingTask, optimizer: optim.Optimizer, batch: PairBatch, config: Pick<TrainConfig, 'device' | 'clipNorm'> & { bf16: boolean }): Record<string, number> {
   return tidy(() => {
     optimizer.zeroGrad();
     const { loss, parts } = autocast({ enabled: config.bf16, device: config.device as 'cpu' | 'cuda' }, () => task.loss(batch));
@@ -97,12 +101,16 @@ export async function train(task: TrainingTask, config: TrainConfig, data: Train
   }) ?? { step: 0, epoch: 0, batchInEpoch: 0 };
   if (position.step > 0) log(`resuming ${config.phase} at step ${position.step} (epoch ${position.epoch}, batch ${position.batchInEpoch}) from ${statePath}`);
   truncateMetrics(metricsPath, config.phase, position.step);
+  const precision = trainingPrecision(config);
+  log(`${config.phase}: ${precisionName(precision)}: ${precision.reason}; ${precision.processor}`);
 
   const { train: loader, validation: validationLoader } = data;
   const stepsPerEpoch = Math.floor(loader.groups / config.batchSize);
   if (stepsPerEpoch === 0) throw new RangeError(`${config.data}: ${loader.groups} training items, fewer than one batch of ${config.batchSize}; give a smaller --batchSize or more data`);
   const validateEvery = config.validateEvery || stepsPerEpoch;
   const record = (entry: Record<string, unknown>) => appendFileSync(metricsPath, JSON.stringify({ phase: config.phase, ...entry }) + '\n');
+  record({ step: position.step, precision });
+  const stepConfig = { ...config, bf16: precision.bf16 };
   const save = () => saveTrainingState(statePath, { ...stateParts, position, config });
 
   /** Validation on the same batches each time; the generator's stream is left as it was. */
@@ -157,7 +165,7 @@ export async function train(task: TrainingTask, config: TrainConfig, data: Train
         optimizer.lr = lr;
         for (const m of task.trainModules) m.train();
         const stepStarted = performance.now();
-        const figures = { ...optimizerStep(task, optimizer, batch, config), lr };
+        const figures = { ...optimizerStep(task, optimizer, batch, stepConfig), lr };
         disposeBatch(batch);
         ema?.update();
         position.step += 1;
@@ -178,5 +186,5 @@ export async function train(task: TrainingTask, config: TrainConfig, data: Train
     ema?.dispose();
     throw error;
   }
-  return { position, validation, seconds: (performance.now() - started) / 1000, ema };
+  return { position, validation, seconds: (performance.now() - started) / 1000, ema, precision };
 }

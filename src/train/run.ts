@@ -4,7 +4,8 @@
  *   features     → <run>/features.safetensors     (the frozen loss network; config: FeatureNetConfig)
  *   autoencoder  → <run>/autoencoder.safetensors  (a whole model whose encoder and decoder are trained)
  *   diffusion    → <run>/model.safetensors        (the model, with averaged weights where kept)
- * Checkpoints carry their config (model or feature network) and the training config.
+ * Checkpoints carry their config (model or feature network), the training config, and the
+ * precision the steps ran in with the processor they ran on.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +23,7 @@ import { diffusionTask } from './diffusion.js';
 export const PHASE_OUTPUT: Record<Phase, string> = { features: 'features.safetensors', autoencoder: 'autoencoder.safetensors', diffusion: 'model.safetensors' };
 
 export const TRAINING_KEY = 'mst.training-config';
+export const PRECISION_KEY = 'mst.training-precision';
 
 /** Loads a checkpoint into `module`, refusing one made with another config. */
 function loadInto(path: string, module: nn.Module, expected: unknown, what: string): void {
@@ -57,13 +59,13 @@ async function runWith(config: TrainConfig, data: TrainingData, hooks: TrainingH
   manualSeed(config.seed);
   const instruments = data.instruments;
   const output = join(config.run, PHASE_OUTPUT[config.phase]);
-  const metadata = { [TRAINING_KEY]: JSON.stringify(config) };
+  const metadata = (result: TrainingResult) => ({ [TRAINING_KEY]: JSON.stringify(config), [PRECISION_KEY]: JSON.stringify(result.precision) });
 
   if (config.phase === 'features') {
     const netConfig = featureNetConfig(instruments);
     const net = new VGGishFeatureNet(netConfig).to(config.device);
     const result = await train(featureTask(net, config.device), config, data, hooks);
-    saveCheckpoint(output, net, netConfig, metadata);
+    saveCheckpoint(output, net, netConfig, metadata(result));
     net.dispose();
     return { ...result, output };
   }
@@ -79,7 +81,7 @@ async function runWith(config: TrainConfig, data: TrainingData, hooks: TrainingH
   const task = config.phase === 'autoencoder' ? autoencoderTask(model, featureNet, config) : diffusionTask(model, featureNet, config);
   const result = await train(task, config, data, hooks);
   result.ema?.swap(); // export the averaged weights
-  saveCheckpoint(output, model, modelSettings, metadata);
+  saveCheckpoint(output, model, modelSettings, metadata(result));
   result.ema?.swap();
   result.ema?.dispose();
   model.dispose();

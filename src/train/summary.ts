@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PHASES, type Phase } from './config.js';
+import type { Precision } from './precision.js';
 
 export interface PhaseSummary {
   phase: Phase;
@@ -14,6 +15,8 @@ export interface PhaseSummary {
   stepSeconds: number;
   medianStepSeconds: number;
   validations: { step: number; figures: Record<string, number> }[];
+  /** The precision and processor of each start (a resumed run may have moved machines); older runs have none. */
+  precisions: Precision[];
 }
 
 interface MetricsLine {
@@ -21,6 +24,7 @@ interface MetricsLine {
   step: number;
   seconds?: number;
   validation?: Record<string, number>;
+  precision?: Precision;
 }
 
 /** One summary per phase present in `run`/metrics.jsonl, in training order. */
@@ -39,6 +43,7 @@ export function summarizeRun(run: string): PhaseSummary[] {
       stepSeconds: stepTimes.reduce((a, b) => a + b, 0),
       medianStepSeconds: sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)]!,
       validations: mine.filter((l) => l.validation !== undefined).map((l) => ({ step: l.step, figures: l.validation! })),
+      precisions: mine.filter((l) => l.precision !== undefined).map((l) => l.precision!),
     }];
   });
 }

@@ -18,7 +18,8 @@ import { VGGishFeatureNet, featureLoss, freeze } from '../model/vggish.js';
 import { diffusionTask } from './diffusion.js';
 import { featureNetConfig } from './features.js';
 import { PHASE_DEFAULTS, type TrainConfig } from './config.js';
-import { runPhase } from './run.js';
+import { runPhase, PRECISION_KEY } from './run.js';
+import { trainingPrecision } from './precision.js';
 import { summarizeRun } from './summary.js';
 import { learningRateAt } from './schedule.js';
 import { resolveTrainConfig } from '../cli/train.js';
@@ -62,10 +63,16 @@ test('a killed diffusion run resumes onto the uninterrupted loss curve and weigh
   await runPhase(settings(killed), { log: (m) => resumedFrom.push(m) });
   assert.match(resumedFrom.join('\n'), /resuming diffusion at step 2 \(epoch \d+, batch \d+\)/);
 
-  const [a, b] = [stepLines(whole), stepLines(killed)];
+  const starts = (lines: Record<string, unknown>[]) => lines.filter((l) => 'precision' in l);
+  const [a, b] = [stepLines(whole), stepLines(killed)].map((lines) => lines.filter((l) => !('precision' in l))) as [Record<string, unknown>[], Record<string, unknown>[]];
   assert.equal(a.filter((l) => 'loss' in l).length, 5);
   assert.equal(a.filter((l) => 'validation' in l).length, 3, 'validations at steps 2, 4 and 5');
   assert.deepEqual(b, a, 'the same metrics, line for line');
+  // each start records the precision it chose, why, and the processor
+  const chosen = trainingPrecision(settings(whole));
+  assert.deepEqual(starts(stepLines(whole)), [{ phase: 'diffusion', step: 0, precision: chosen }]);
+  assert.deepEqual(starts(stepLines(killed)).map((l) => l.step), [0, 2], 'the first start and the resumption');
+  assert.deepEqual(JSON.parse(loadSafetensors(join(whole, 'model.safetensors')).metadata[PRECISION_KEY]!), chosen, 'the checkpoint says so too');
   const [wa, wb] = [loadSafetensors(join(whole, 'model.safetensors')).tensors, loadSafetensors(join(killed, 'model.safetensors')).tensors];
   for (const [name, t] of wa) assert.deepEqual(wb.get(name)!.toFloat32Array(), t.toFloat32Array(), `${name} differs`);
 
@@ -82,6 +89,7 @@ test('a killed diffusion run resumes onto the uninterrupted loss curve and weigh
   // mst train summary reads the resumed run's curve as one: five steps, three validations
   const [summary] = summarizeRun(killed);
   assert.deepEqual([summary!.phase, summary!.steps, summary!.validations.map((v) => v.step)], ['diffusion', 5, [2, 4, 5]]);
+  assert.deepEqual(summary!.precisions, [chosen, chosen]);
   assert.ok(summary!.stepSeconds > 0 && summary!.medianStepSeconds > 0);
   assert.equal(summary!.validations[2]!.figures.transferMse, (b.at(-1)!.validation as Record<string, number>).transferMse);
 });
