@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readAudio } from '../src/audio/decode.js';
+import { describeProcessor } from '../src/engine/index.js';
 import { WavStreamWriter } from '../src/audio/wav.js';
 import { processFile } from '../src/audio/pipeline.js';
 
@@ -30,7 +31,7 @@ if (process.argv[2] === '--run') {
     const child = spawnSync(process.execPath, [self, '--run', input, join(dir, `out-${minutes}.wav`)], { encoding: 'utf8' });
     if (child.status !== 0) throw new Error(child.stderr);
     const figures = JSON.parse(child.stdout) as { seconds: number; wall_s: number; peak_rss_mib: number };
-    console.log(JSON.stringify({ case: `round_trip_${minutes}min_memory`, ...figures, real_time_factor: Number((figures.seconds / figures.wall_s).toFixed(1)) }));
+    console.log(JSON.stringify({ case: `round_trip_${minutes}min_memory`, ...figures, real_time_factor: Number((figures.seconds / figures.wall_s).toFixed(1)), processor: describeProcessor() }));
     rmSync(input);
   }
   rmSync(dir, { recursive: true, force: true });

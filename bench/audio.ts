@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { engineInfo, randn, tidy, manualSeed } from '../src/engine/index.js';
+import { engineInfo, randn, tidy, manualSeed, describeProcessor } from '../src/engine/index.js';
 import { DEFAULT_ANALYSIS } from '../src/audio/config.js';
 import { MelFrontEnd } from '../src/audio/mel.js';
 import { griffinLim } from '../src/audio/griffinlim.js';
@@ -35,7 +35,7 @@ const engineCases: Record<string, () => void> = {
 
 const peer = await startPeer('audio_twin.py', info.threads);
 for (const [name, run] of Object.entries(engineCases)) {
-  console.log(JSON.stringify({ case: name, ...(await compareWithPeer(peer, name, run, rounds, iterations)), threads: info.threads }));
+  console.log(JSON.stringify({ case: name, ...(await compareWithPeer(peer, name, run, rounds, iterations)), threads: info.threads, processor: describeProcessor() }));
 }
 peer.close();
 
@@ -58,6 +58,7 @@ console.log(JSON.stringify({
   real_time_factor: Number((60 / median(walls)).toFixed(1)),
   runs: walls.length,
   threads: info.threads,
+  processor: describeProcessor(),
 }));
 rmSync(dir, { recursive: true, force: true });
 frontEnd.dispose();

@@ -10,9 +10,10 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { PhaseBench } from './phases.js';
 import { median, option } from './peer.js';
+import { describeProcessor } from '../src/engine/index.js';
 
 const self = fileURLToPath(import.meta.url);
-const VARIANTS = { plain: 3, checkpointed: 4 } as const;
+const VARIANTS = { plain: 'phase1_all_items', checkpointed: 'phase1_checkpointed' } as const;
 
 if (process.argv[2] === '--child') {
   const variant = process.argv[3] as keyof typeof VARIANTS;
@@ -39,5 +40,6 @@ if (process.argv[2] === '--child') {
     plain, checkpointed,
     memory_ratio: Number((checkpointed.peak_rss_mib / plain.peak_rss_mib).toFixed(3)),
     time_ratio: Number((checkpointed.step_s / plain.step_s).toFixed(3)),
+    processor: describeProcessor(),
   }));
 }

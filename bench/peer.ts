@@ -6,6 +6,14 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { pythonWithTorch } from '../src/testing/helpers.js';
+import { MALLOC_MMAP_THRESHOLD, MALLOC_TRIM_THRESHOLD } from '../src/engine/native.js';
+
+/**
+ * glibc's allocator set in the peer as the engine sets it in its own process (src/engine/native.ts),
+ * so that neither side pays for freshly mapped pages the other does not. MST_MALLOC=default leaves
+ * both sides on glibc's defaults.
+ */
+const SAME_ALLOCATOR = process.env.MST_MALLOC === 'default' ? {} : { GLIBC_TUNABLES: `glibc.malloc.mmap_threshold=${MALLOC_MMAP_THRESHOLD}:glibc.malloc.trim_threshold=${MALLOC_TRIM_THRESHOLD}` };
 
 export interface Peer {
   /** Runs `name` `iterations` times in the peer; returns the seconds of each run. */
@@ -13,11 +21,11 @@ export interface Peer {
   close(): void;
 }
 
-/** Starts bench/<script> with the same thread count and `env`; waits until it is ready. */
+/** Starts bench/<script> with the same thread count, allocator settings and `env`; waits until it is ready. */
 export async function startPeer(script: string, threads: number, env: Record<string, string> = {}): Promise<Peer> {
   // Debian's python3-torch (the engine's libtorch and BLAS), or MST_PYTHON with another torch (scripts/gpu-check.sh)
   const child = spawn(pythonWithTorch, [fileURLToPath(new URL(`../../bench/${script}`, import.meta.url))], {
-    env: { ...process.env, MST_NUM_THREADS: String(threads), ...env },
+    env: { ...process.env, MST_NUM_THREADS: String(threads), ...SAME_ALLOCATOR, ...env },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();

@@ -6,7 +6,9 @@
  * Each case runs in a fresh pair of processes (this script re-runs itself with one case), so that
  * the heap a training case leaves behind does not weigh on the next case on either side.
  *
- * Prints one JSON line per case: {case, engine_median_s, pytorch_median_s, ratio, ...}.
+ * Prints one JSON line per case: {case, engine_median_s, pytorch_median_s, ratio, processor, ...}.
+ * The training steps run in float32; bench/precision.ts times them at the precision mst train
+ * chooses on this machine.
  * Options: --rounds N (default 10), --iterations N per round (default 3), --cases a,b,
  * --device cpu|cuda (default cpu; cuda needs an engine built against a CUDA libtorch and
  * MST_PYTHON naming a Python whose torch has CUDA).
@@ -14,7 +16,7 @@
 import { spawnSync } from 'node:child_process';
 import { SeedBench } from './seed-model.js';
 import { PhaseBench } from './phases.js';
-import { engineInfo, synchronize, type Device } from '../src/engine/index.js';
+import { engineInfo, synchronize, describeProcessor, type Device } from '../src/engine/index.js';
 import { startPeer, compareWithPeer, option } from './peer.js';
 
 let phases: PhaseBench | null = null; // built on first use: only the phase cases need it
@@ -23,10 +25,11 @@ const CASES = {
   diffusion_step: (b: SeedBench) => b.diffusionStep(),
   inference_10_steps: (b: SeedBench) => b.inference10Steps(),
   sampling_8_tiles: (b: SeedBench) => b.sampling8Tiles(),
-  phase1_step: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step(1),
-  phase2_step: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step(2),
-  phase1_step_all_items: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step(3),
-  phase1_step_checkpointed: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step(4),
+  features_step: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step('features'),
+  phase1_step: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step('phase1'),
+  phase2_step: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step('phase2'),
+  phase1_step_all_items: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step('phase1_all_items'),
+  phase1_step_checkpointed: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step('phase1_checkpointed'),
 } as const;
 type CaseName = keyof typeof CASES;
 
@@ -62,7 +65,7 @@ async function main() {
     CASES[name](bench);
     synchronize();
   }, rounds, iterations);
-  console.log(JSON.stringify({ case: name, device, ...figures, threads: info.threads, torch: info.torchVersion, blas: info.blas.split(',')[0] }));
+  console.log(JSON.stringify({ case: name, device, ...figures, threads: info.threads, torch: info.torchVersion, blas: info.blas.split(',')[0], processor: describeProcessor() }));
   twin.close();
 }
 

@@ -20,7 +20,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { engineInfo, tensor, tidy } from '../src/engine/index.js';
+import { engineInfo, tensor, tidy, describeProcessor } from '../src/engine/index.js';
 import { MelFrontEnd } from '../src/audio/mel.js';
 import type { AnalysisConfig } from '../src/audio/config.js';
 import { findPiece, renderClip } from '../src/data/clips.js';
@@ -83,6 +83,7 @@ if (process.argv[2] === '--child') {
   const seams = { output: await seamRatio(output, model.analysis), input: await seamRatio(input, model.analysis) };
   console.log(JSON.stringify({
     case: 'transfer_60s',
+    processor: describeProcessor(),
     input: `${PIECE} on piano, 60 s, 44.1 kHz WAV`,
     model: which,
     settings: { ...model.model.config.sampling, batch: 8, griffinLimIterations: 32 },
@@ -119,6 +120,7 @@ if (process.argv[2] === '--child') {
   const worst = streamed.reduce((a, b) => (a.wall > b.wall ? a : b));
   console.log(JSON.stringify({
     case: 'stream_60s',
+    processor: describeProcessor(),
     model: which,
     chunk_ms: 20,
     real_time_factor: Number((60 / median(streamed.map((s) => s.wall))).toFixed(1)),
@@ -136,6 +138,6 @@ if (process.argv[2] === '--child') {
   const child = spawnSync(process.execPath, [self, '--child', weights, long, join(dir, 'out-10min.wav')], { encoding: 'utf8' });
   if (child.status !== 0) throw new Error(child.stderr);
   const figures = JSON.parse(child.stdout) as { seconds: number; wall_s: number; peak_rss_mib: number };
-  console.log(JSON.stringify({ case: 'transfer_10min_memory', model: which, ...figures, real_time_factor: Number((figures.seconds / figures.wall_s).toFixed(1)) }));
+  console.log(JSON.stringify({ case: 'transfer_10min_memory', model: which, ...figures, real_time_factor: Number((figures.seconds / figures.wall_s).toFixed(1)), processor: describeProcessor() }));
   rmSync(dir, { recursive: true, force: true });
 }

@@ -25,6 +25,8 @@ from peer_protocol import serve
 
 THREADS = int(os.environ.get("MST_NUM_THREADS", os.cpu_count()))
 DEVICE = os.environ.get("MST_DEVICE", "cpu")  # "cpu" or "cuda", as bench/run.ts --device
+# the precision mst train chooses on this machine (bf16 autocast where native), for the *_default cases
+DEFAULT_BF16 = os.environ.get("MST_DEFAULT_BF16", "0") == "1"
 torch.set_num_threads(THREADS)
 
 
@@ -209,19 +211,38 @@ class Bench:
             self.phase2_params = list(self.style.parameters()) + list(self.unet.parameters()) + list(self.decoder.parameters())
             self.phase1_opt = torch.optim.AdamW(self.phase1_params, lr=1e-3, weight_decay=0.01)
             self.phase2_opt = torch.optim.AdamW(self.phase2_params, lr=2e-4, weight_decay=0.01)
+            self.trained_net = VGGishFeatureNet(instruments=11).to(DEVICE)
+            self.features_opt = torch.optim.AdamW(self.trained_net.parameters(), lr=3e-4, weight_decay=0.01)
 
-    def phase1_step(self, feature_stride=2, recompute=False):
+    def features_step(self, bf16=False):
+        """The feature network's training step (src/train/features.ts): instrument, lowest and
+        highest note of the 16 content and target tiles; every tile is a piano playing 60..72."""
+        self.phases()
+        content, target, _ = self.batch
+        self.trained_net.train()
+        self.features_opt.zero_grad(set_to_none=True)
+        labels = [torch.full((16,), v, dtype=torch.long, device=DEVICE) for v in (0, 60, 72)]
+        with torch.autocast(DEVICE, dtype=torch.bfloat16, enabled=bf16):
+            _, instrument, lowest, highest = self.trained_net(torch.cat([content, target]))
+            loss = F.cross_entropy(instrument.float(), labels[0]) + 0.5 * (F.cross_entropy(lowest.float(), labels[1]) + F.cross_entropy(highest.float(), labels[2]))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.trained_net.parameters(), 1.0)
+        self.features_opt.step()
+        return loss.item()
+
+    def phase1_step(self, feature_stride=2, recompute=False, bf16=False):
         self.phases()
         content, target, _ = self.batch
         self.encoder.train()
         self.decoder.train()
         self.phase1_opt.zero_grad(set_to_none=True)
         x = torch.cat([content, target])
-        z = self.encoder(x)
-        rec = self.decoder(z)
-        kl = 0.5 * (z.square() - 1 - torch.log(z.square() + 1e-8)).mean()
-        # the perceptual term reads 8 tiles spread through the batch, as mst train's featureLossItems
-        loss = F.mse_loss(rec, x) + 0.1 * feature_loss(self.net, rec[::feature_stride], x[::feature_stride], recompute) + 1e-4 * kl
+        with torch.autocast(DEVICE, dtype=torch.bfloat16, enabled=bf16):
+            z = self.encoder(x).float()
+            rec = self.decoder(z).float()
+            kl = 0.5 * (z.square() - 1 - torch.log(z.square() + 1e-8)).mean()
+            # the perceptual term reads 8 tiles spread through the batch, as mst train's featureLossItems
+            loss = F.mse_loss(rec, x) + 0.1 * feature_loss(self.net, rec[::feature_stride], x[::feature_stride], recompute) + 1e-4 * kl
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.phase1_params, 1.0)
         self.phase1_opt.step()
@@ -235,7 +256,7 @@ class Bench:
         """phase1_step_all_items with the feature network's blocks recomputed in the backward pass."""
         return self.phase1_step(feature_stride=1, recompute=True)
 
-    def phase2_step(self):
+    def phase2_step(self, bf16=False):
         self.phases()
         _, target, style = self.batch
         self.encoder.eval()
@@ -243,21 +264,22 @@ class Bench:
         for module in (self.style, self.unet):
             module.train()
         self.phase2_opt.zero_grad(set_to_none=True)
-        with torch.no_grad():
-            z0 = self.encoder(target)
-        t = torch.randint(0, 1000, (8,), device=DEVICE)
-        noise = torch.randn_like(z0)
-        ab = self.abar[t].reshape(8, 1, 1, 1)
-        zt = ab.sqrt() * z0 + (1 - ab).sqrt() * noise
-        eps = self.unet(zt, t, self.style(style))
-        clean = (zt - (1 - ab).sqrt() * eps) / ab.sqrt()
-        decoded = self.decoder(clean)
-        w = ab.flatten()
-        # L_rec as reconstructionFrom 'encoding': eq. 2 on the target's own latent (λ_perceptual 0.1)
-        reconstruction = self.decoder(z0)
-        rec = F.mse_loss(reconstruction, target) + 0.1 * feature_loss(self.net, reconstruction, target)
-        style_loss = feature_loss(self.net, decoded, target) * w.mean()
-        loss = rec + style_loss + F.mse_loss(eps, noise)
+        with torch.autocast(DEVICE, dtype=torch.bfloat16, enabled=bf16):
+            with torch.no_grad():
+                z0 = self.encoder(target).float()
+            t = torch.randint(0, 1000, (8,), device=DEVICE)
+            noise = torch.randn_like(z0)
+            ab = self.abar[t].reshape(8, 1, 1, 1)
+            zt = ab.sqrt() * z0 + (1 - ab).sqrt() * noise
+            eps = self.unet(zt, t, self.style(style)).float()
+            clean = (zt - (1 - ab).sqrt() * eps) / ab.sqrt()
+            decoded = self.decoder(clean).float()
+            w = ab.flatten()
+            # L_rec as reconstructionFrom 'encoding': eq. 2 on the target's own latent (λ_perceptual 0.1)
+            reconstruction = self.decoder(z0).float()
+            rec = F.mse_loss(reconstruction, target) + 0.1 * feature_loss(self.net, reconstruction, target)
+            style_loss = feature_loss(self.net, decoded, target) * w.mean()
+            loss = rec + style_loss + F.mse_loss(eps, noise)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.phase2_params, 1.0)
         self.phase2_opt.step()
@@ -333,4 +355,9 @@ class Bench:
 
 if __name__ == "__main__":
     bench = Bench()
-    serve({name: getattr(bench, name) for name in ("autoencoder_step", "diffusion_step", "inference_10_steps", "sampling_8_tiles", "phase1_step", "phase2_step", "phase1_step_all_items", "phase1_step_checkpointed")})
+    cases = {name: getattr(bench, name) for name in ("autoencoder_step", "diffusion_step", "inference_10_steps", "sampling_8_tiles", "features_step",
+                                                     "phase1_step", "phase2_step", "phase1_step_all_items", "phase1_step_checkpointed")}
+    for name in ("features_step", "phase1_step", "phase2_step"):
+        cases[name + "_default"] = lambda step=getattr(bench, name): step(bf16=DEFAULT_BF16)
+        cases[name + "_bf16"] = lambda step=getattr(bench, name): step(bf16=True)
+    serve(cases)
