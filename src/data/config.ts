@@ -5,6 +5,7 @@
 import { DEFAULT_ANALYSIS, type AnalysisConfig } from '../audio/config.js';
 import { INSTRUMENTS, instrument } from './instruments.js';
 import { MIDI_SOURCES } from './sources.js';
+import { SOUND_SETS } from './fonts.js';
 
 export interface SoundFontSpec {
   /** Short name used in file and tensor names. */
@@ -49,10 +50,9 @@ export interface DatasetConfig {
   analysis: AnalysisConfig;
 }
 
-const FONTS = {
-  fluidr3: { name: 'fluidr3', path: '/usr/share/sounds/sf2/FluidR3_GM.sf2' },
-  timgm6mb: { name: 'timgm6mb', path: '/usr/share/sounds/sf2/TimGM6mb.sf2' },
-};
+/** A dataset's fonts by name and path, from the registry of sound sets. */
+const font = (name: 'fluidr3' | 'timgm6mb'): SoundFontSpec => ({ name: SOUND_SETS[name].name, path: SOUND_SETS[name].path });
+const FONTS = { fluidr3: font('fluidr3'), timgm6mb: font('timgm6mb') };
 
 export const DATASET_CONFIGS: Record<'small' | 'full', DatasetConfig> = {
   small: {

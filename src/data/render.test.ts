@@ -80,7 +80,7 @@ test('loudness is normalised on the active part, and lengths are fitted', () => 
 
 test('a missing SoundFont or synthesizer is a RenderError that says what to install', async () => {
   await assert.rejects(renderScore(detached(), { ...options, soundfont: '/nowhere/font.sf2' }), (e: unknown) => e instanceof RenderError && /SoundFont \/nowhere\/font\.sf2 not found; install it/.test((e as Error).message));
-  await assert.rejects(renderScore(detached(), { ...options, fluidsynth: 'no-such-fluidsynth' }), (e: unknown) => e instanceof RenderError && /no-such-fluidsynth was not found; install FluidSynth/.test((e as Error).message));
+  await assert.rejects(renderScore(detached(), { ...options, fluidsynth: 'no-such-fluidsynth' }), (e: unknown) => e instanceof RenderError && /no-such-fluidsynth was not found; install it \(Debian: apt-get install fluidsynth/.test((e as Error).message));
 });
 
 test('one FluidSynth run for several instruments gives the clips of separate runs', async () => {

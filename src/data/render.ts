@@ -1,8 +1,8 @@
 /**
- * Rendering scores to audio with FluidSynth: deterministic (the same bytes twice), reverb and
- * chorus off, at 44.1 or 32 kHz (rendering straight at 16 kHz aliases in the top bands), as raw
- * 16-bit stereo that is mixed to mono and brought to the model's rate by the band-limited
- * resampler.
+ * Rendering scores to audio with FluidSynth (SoundFont 2 files) or TiMidity++ (GUS patch sets,
+ * named by a timidity config file): deterministic (the same bytes twice), reverb and chorus off,
+ * at 44.1 or 32 kHz (rendering straight at 16 kHz aliases in the top bands), as raw 16-bit stereo
+ * that is mixed to mono and brought to the model's rate by the band-limited resampler.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { resample } from '../audio/resample.js';
 import { scoreToBytes, retime, concatenate, forInstrument, type Score } from './midi.js';
 
-/** Raised when the synthesizer or a SoundFont is missing, or FluidSynth fails. */
+/** Raised when the synthesizer or a SoundFont is missing, or the synthesizer fails. */
 export class RenderError extends Error {
   constructor(message: string) {
     super(message);
@@ -20,25 +20,25 @@ export class RenderError extends Error {
 }
 
 export interface RenderOptions {
-  /** The SoundFont (.sf2) to play with. */
+  /** The SoundFont (.sf2) to play with, or a timidity config (.cfg) naming a patch set. */
   soundfont: string;
   /** Output sample rate, Hz. */
   sampleRate: number;
   /** FluidSynth's own rate, Hz (default 44100). */
   synthRate?: number;
-  /** FluidSynth master gain (default 0.5: headroom for dense polyphony). */
+  /** Master gain (default 0.5: headroom for dense polyphony); timidity's volume is this × 100 %. */
   gain?: number;
   /** The fluidsynth executable (default: from PATH). */
   fluidsynth?: string;
 }
 
-function run(command: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
+function run(command: string, args: string[], install: string): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'ENOENT' ? new RenderError(`${command} was not found; install FluidSynth (Debian: apt-get install fluidsynth, or run scripts/setup.sh)`) : error);
+      reject(error.code === 'ENOENT' ? new RenderError(`${command} was not found; install it (Debian: apt-get install ${install}, or run scripts/setup.sh)`) : error);
     });
     child.on('close', (code) => resolve({ code, stderr }));
   });
@@ -47,7 +47,7 @@ function run(command: string, args: string[]): Promise<{ code: number | null; st
 /** Renders a score; returns mono samples at `options.sampleRate`. */
 export async function renderScore(score: Score, options: RenderOptions): Promise<Float32Array> {
   if (!existsSync(options.soundfont)) {
-    throw new RenderError(`SoundFont ${options.soundfont} not found; install it (Debian: fluid-soundfont-gm for FluidR3_GM.sf2, timgm6mb-soundfont for TimGM6mb.sf2)`);
+    throw new RenderError(`SoundFont ${options.soundfont} not found; install it (its Debian package is listed in src/data/fonts.ts, e.g. fluid-soundfont-gm for FluidR3_GM.sf2; scripts/setup.sh installs them all)`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'mst-render-'));
   try {
@@ -56,9 +56,13 @@ export async function renderScore(score: Score, options: RenderOptions): Promise
     writeFileSync(midi, scoreToBytes(score));
     // raw little-endian 16-bit stereo: no container to parse, half the bytes of float
     const synthRate = options.synthRate ?? 44100;
-    const args = ['-ni', '-q', '-R', '0', '-C', '0', '-g', String(options.gain ?? 0.5), '-r', String(synthRate), '-T', 'raw', '-O', 's16', '-E', 'little', '-F', raw, options.soundfont, midi];
-    const { code, stderr } = await run(options.fluidsynth ?? 'fluidsynth', args);
-    if (code !== 0 || !existsSync(raw)) throw new RenderError(`fluidsynth failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    const gain = options.gain ?? 0.5;
+    const [command, args, install] = options.soundfont.endsWith('.cfg')
+      // -c replaces timidity's default config (which on Debian plays FluidR3): only this set sounds
+      ? ['timidity', ['-c', options.soundfont, '-OrS1sl', '-s', String(synthRate), '-EFreverb=d', '-EFchorus=d', `-A${Math.round(gain * 100)}`, '-o', raw, midi], 'timidity']
+      : [options.fluidsynth ?? 'fluidsynth', ['-ni', '-q', '-R', '0', '-C', '0', '-g', String(gain), '-r', String(synthRate), '-T', 'raw', '-O', 's16', '-E', 'little', '-F', raw, options.soundfont, midi], 'fluidsynth'];
+    const { code, stderr } = await run(command, args, install);
+    if (code !== 0 || !existsSync(raw)) throw new RenderError(`${command} failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
     const bytes = readFileSync(raw);
     const stereo = new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1);
     const mono = new Float32Array(stereo.length >> 1);

@@ -1,0 +1,60 @@
+/**
+ * The sound sets: which instruments each may stand for, checked against the files themselves —
+ * csound's bank borrows TimGM6mb's recordings for exactly the instruments the registry leaves
+ * out, no judge set shares a sample with FluidR3, and freepats' config covers every instrument;
+ * TiMidity renders deterministically; damaged input is refused by name.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SOUND_SETS, JUDGE_SETS, programsOf, instrumentsFor, soundSet } from './fonts.js';
+import { readSoundFontSamples, sharedSampleShare, SoundFontError } from './soundfont.js';
+import { INSTRUMENTS } from './instruments.js';
+import { renderPrograms, activeLevelDb } from './render.js';
+import { generatedPieces } from './sources.js';
+
+const names = INSTRUMENTS.map((i) => i.name);
+const sf2 = (name: keyof typeof SOUND_SETS) => readSoundFontSamples(SOUND_SETS[name].path);
+
+test("csound's bank plays TimGM6mb's samples for exactly the instruments it is left out for", () => {
+  const [csound, timgm6mb] = [sf2('csound'), sf2('timgm6mb')];
+  const borrowed = INSTRUMENTS.filter((i) => sharedSampleShare(csound, timgm6mb, i.program) > 0.5).map((i) => i.name);
+  assert.deepEqual(borrowed.sort(), Object.keys(SOUND_SETS.csound.leftOut).sort());
+  assert.deepEqual(instrumentsFor(SOUND_SETS.csound, names).usable, ['piano', 'flute', 'trumpet', 'strings']);
+});
+
+test('no set the judge learns from shares a sample with FluidR3, the model\'s set', () => {
+  const fluidr3 = sf2('fluidr3');
+  for (const name of JUDGE_SETS.filter((n) => SOUND_SETS[n].synth === 'fluidsynth')) {
+    const set = readSoundFontSamples(SOUND_SETS[name].path);
+    for (const { program } of INSTRUMENTS) assert.equal(sharedSampleShare(set, fluidr3, program), 0, `${name} program ${program}`);
+  }
+  assert.ok(!(JUDGE_SETS as string[]).includes('fluidr3'));
+});
+
+test("freepats' config defines every instrument's program, and not program 3", () => {
+  const programs = programsOf(SOUND_SETS.freepats);
+  for (const { name, program } of INSTRUMENTS) assert.ok(programs.has(program), `${name} (${program})`);
+  assert.ok(!programs.has(3), 'Honky-tonk piano is missing from freepats');
+  assert.deepEqual(instrumentsFor({ ...SOUND_SETS.freepats, leftOut: {} }, ['piano', 'violin']).leftOut, {});
+  assert.equal(programsOf(SOUND_SETS.opl3).size, 128);
+});
+
+test('TiMidity renders a patch set deterministically, each instrument audible', async () => {
+  const piece = generatedPieces(1, 0, 8)[0]!;
+  const options = { soundfont: SOUND_SETS.freepats.path, sampleRate: 16000, synthRate: 32000 };
+  const [a, b] = [await renderPrograms(piece.score, [40, 73], piece.seconds, options), await renderPrograms(piece.score, [40, 73], piece.seconds, options)];
+  assert.deepEqual(a, b);
+  for (const clip of a) assert.ok(activeLevelDb(clip, 16000) > -45, `level ${activeLevelDb(clip, 16000)}`);
+  assert.notDeepEqual(a[0], a[1], 'violin and flute differ');
+});
+
+test('a file that is not a SoundFont, and an unknown set, are refused by name', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mst-fonts-'));
+  writeFileSync(join(dir, 'fake.sf2'), 'RIFF\0\0\0\0WAVEfmt ');
+  assert.throws(() => readSoundFontSamples(join(dir, 'fake.sf2')), (e: Error) => e instanceof SoundFontError && /fake.sf2 is not a SoundFont 2 file/.test(e.message));
+  assert.throws(() => programsOf({ name: 'gone', path: join(dir, 'gone.sf2') }), /gone.sf2 not found; install its package/);
+  assert.throws(() => soundSet('fluidr4'), /unknown sound set fluidr4; sets: fluidr3, timgm6mb, csound, freepats, opl3/);
+});

@@ -1,0 +1,94 @@
+/**
+ * The General MIDI sound sets this project renders with, and what is known of each: the Debian
+ * package that brings it, its licence, where its sounds come from, and which of the dataset's
+ * instruments it cannot stand for (a missing program, or recordings it shares with another set
+ * here, found by comparing sample data: readSoundFontSamples).
+ *
+ * FluidR3_GM is the set the style-transfer model learns from. The instrument judge must learn
+ * instruments, not one set's recordings of them, so it trains on the other families and never on
+ * FluidR3 or a set built from it: MuseScore's General font (musescore-general-soundfont) and
+ * "Fluid R3 Mono" (fluidr3mono-gm-soundfont) are FluidR3 derivatives and are not used.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { SoundFontSpec } from './config.js';
+import { instrument } from './instruments.js';
+import { readSoundFontSamples } from './soundfont.js';
+
+export interface SoundSet extends SoundFontSpec {
+  /** The synthesizer that plays it: FluidSynth for .sf2 fonts, TiMidity++ for GUS patch sets (its config file is `path`). */
+  synth: 'fluidsynth' | 'timidity';
+  /** Debian package and the licence its copyright file gives for the sounds. */
+  package: string;
+  licence: string;
+  /** Where the sounds come from. */
+  origin: string;
+  /** Instruments (dataset names) this set must not stand for, with the reason. */
+  leftOut: Record<string, string>;
+}
+
+/** Instruments whose TimGM6mb recordings csound's GM bank also holds, sample for sample (soundfont.test.ts checks it). */
+const CSOUND_BORROWED = ['guitar', 'violin', 'cello', 'clarinet', 'saxophone', 'organ', 'lead'];
+
+export const SOUND_SETS = {
+  fluidr3: {
+    name: 'fluidr3', path: '/usr/share/sounds/sf2/FluidR3_GM.sf2', synth: 'fluidsynth', package: 'fluid-soundfont-gm', licence: 'MIT',
+    origin: "Frank Wen's Fluid R3 General MIDI SoundFont; the style-transfer model's set", leftOut: {},
+  },
+  timgm6mb: {
+    name: 'timgm6mb', path: '/usr/share/sounds/sf2/TimGM6mb.sf2', synth: 'fluidsynth', package: 'timgm6mb-soundfont', licence: 'GPL-2',
+    origin: "Tim Brechbill's 6 MB General MIDI SoundFont (2004), as MuseScore 1.3 shipped it", leftOut: {},
+  },
+  csound: {
+    name: 'csound', path: '/usr/share/sounds/sf2/sf_GMbank.sf2', synth: 'fluidsynth', package: 'csound-soundfont', licence: 'public domain',
+    origin: "csound's General MIDI bank (sf_GMbank.sf2); a mix of its own recordings and TimGM6mb's",
+    leftOut: Object.fromEntries(CSOUND_BORROWED.map((name) => [name, "plays TimGM6mb's samples"])),
+  },
+  freepats: {
+    name: 'freepats', path: '/etc/timidity/freepats.cfg', synth: 'timidity', package: 'freepats (played by timidity)', licence: 'GPL-2.0-or-later with a composition exception',
+    origin: 'the FreePats project’s GUS patches (2004), played by TiMidity++', leftOut: {},
+  },
+  opl3: {
+    name: 'opl3', path: '/usr/share/sounds/sf2/OPL-3_FM_128M.sf2', synth: 'fluidsynth', package: 'opl3-soundfont', licence: 'CC-BY-SA-4.0',
+    origin: "Zandro Reveille's recordings of an OPL3 FM chip's General MIDI bank (2009): FM synthesis, not acoustic samples", leftOut: {},
+  },
+} as const satisfies Record<string, SoundSet>;
+
+export type SoundSetName = keyof typeof SOUND_SETS;
+
+/** The sets the judge learns from: every family here but the model's own. */
+export const JUDGE_SETS: SoundSetName[] = ['timgm6mb', 'csound', 'freepats', 'opl3'];
+
+export function soundSet(name: string): SoundSet {
+  const set = (SOUND_SETS as Record<string, SoundSet>)[name];
+  if (!set) throw new RangeError(`unknown sound set ${name}; sets: ${Object.keys(SOUND_SETS).join(', ')}`);
+  return set;
+}
+
+/**
+ * The General MIDI programs (bank 0) a set defines: a SoundFont's presets, or the program lines
+ * under `bank 0` of a timidity config. A program a timidity set lacks would not be silent: timidity
+ * also reads the system's default config (on Debian, FluidR3), so such programs must not be rendered.
+ */
+export function programsOf(set: SoundFontSpec): Set<number> {
+  if (!existsSync(set.path)) throw new Error(`${set.path} not found; install its package (scripts/setup.sh installs every set in src/data/fonts.ts)`);
+  if (!set.path.endsWith('.cfg')) return new Set(readSoundFontSamples(set.path).programs.keys());
+  const programs = new Set<number>();
+  let bank: string | null = null;
+  for (const line of readFileSync(set.path, 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim())) {
+    const section = /^(bank|drumset)\s+(\d+)/.exec(line);
+    if (section) bank = `${section[1]} ${section[2]}`;
+    else if (bank === 'bank 0' && /^\d+\s+\S/.test(line)) programs.add(Number(line.split(/\s+/)[0]));
+  }
+  return programs;
+}
+
+/** Of `instruments`, those `set` may stand for, and the others with the reason. */
+export function instrumentsFor(set: SoundSet, instruments: readonly string[]): { usable: string[]; leftOut: Record<string, string> } {
+  const programs = programsOf(set);
+  const leftOut: Record<string, string> = {};
+  for (const name of instruments) {
+    const reason = (set.leftOut as Record<string, string>)[name] ?? (programs.has(instrument(name).program) ? undefined : `has no program ${instrument(name).program}`);
+    if (reason) leftOut[name] = reason;
+  }
+  return { usable: instruments.filter((name) => !(name in leftOut)), leftOut };
+}
