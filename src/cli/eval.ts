@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { trainJudge, saveJudge, loadJudge, type JudgeScore } from '../eval/train-judge.js';
+import { classifyFile } from '../eval/classify.js';
 import { evaluate, type EvaluationReport } from '../eval/evaluate.js';
 import { BASELINES, modelSystem, type TransferSystem } from '../eval/baselines.js';
 import { loadLatentDiffusion } from '../model/load.js';
@@ -75,6 +76,35 @@ export function evalCommand(): Command {
         console.log(`\n${score.font} ${score.split}: accuracy ${score.accuracy.toFixed(3)} on ${score.tiles} tiles`);
         console.log(confusionTable(report.instruments, score));
       }
+    });
+  evaluation
+    .command('classify')
+    .description('the instrument the judge hears in each audio file, with its probabilities (any length, any format mst reads)')
+    .argument('<audio...>', 'audio files')
+    .option('--judge <file>', 'the instrument judge', join('models', 'judge', 'judge.safetensors'))
+    .option('--json', 'one JSON object per file and line: {"file", "instrument", "probabilities": {name: p}}')
+    .action(async (files: string[], options: { judge: string; json?: boolean }) => {
+      if (!existsSync(options.judge)) throw new Error(`no judge at ${options.judge}: give one with --judge, or train one with mst eval train-judge --out ${options.judge}`);
+      const { judge } = loadJudge(options.judge);
+      const failed: string[] = [];
+      try {
+        for (const file of files) {
+          try {
+            const { instrument, probabilities, tiles } = await classifyFile(judge, file);
+            if (options.json) console.log(JSON.stringify({ file, instrument, probabilities }));
+            else {
+              const ranked = Object.entries(probabilities).sort((a, b) => b[1] - a[1]);
+              console.log(`${file}: ${instrument} (${ranked[0]![1].toFixed(2)}); then ${ranked.slice(1, 3).map(([n, p]) => `${n} ${p.toFixed(2)}`).join(', ')} [${tiles.judged} of ${tiles.total} tiles sounding]`);
+            }
+          } catch (error) {
+            console.error(`mst: ${(error as Error).message}`); // the other files are still classified
+            failed.push(file);
+          }
+        }
+      } finally {
+        judge.dispose();
+      }
+      if (failed.length > 0) throw new Error(`${failed.length} of ${files.length} files could not be classified (${failed.join(', ')})`);
     });
   evaluation
     .command('reconstruction')
