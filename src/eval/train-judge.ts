@@ -1,13 +1,14 @@
 /**
  * Training the instrument judge (judge.ts) on the held-out SoundFont's training-split renders —
- * never on the font the style-transfer model learns from — with augmentations that vary what
- * SoundFont families differ in (spectral colour, level), and measuring it on validation
- * renders of both fonts: the held-out font's accuracy is the judge's own; the training font's
+ * never on the font the style-transfer model learns from — with augmentations (augment.ts) that
+ * vary what SoundFont families differ in (spectral colour), loudness, room and noise — and
+ * measuring it on validation renders of both fonts: the held-out font's accuracy is the judge's own; the training font's
  * tells how well it recognises instruments across SoundFont families, which is what judging a
  * model's outputs asks of it.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { tensor, tidy, rand, cat, where, optim, F, manualSeed, saveCheckpoint, loadCheckpoint, type Tensor } from '../engine/index.js';
+import { tensor, tidy, cat, optim, F, manualSeed, saveCheckpoint, loadCheckpoint, type Tensor } from '../engine/index.js';
+import { augmentForJudge, describeAugmentation } from './augment.js';
 import { PairLoader, readManifest, disposeBatch } from '../data/loader.js';
 import type { Split } from '../data/build.js';
 import { InstrumentJudge, DEFAULT_JUDGE, type JudgeConfig } from './judge.js';
@@ -42,35 +43,6 @@ export interface JudgeReport {
   scores: JudgeScore[];
 }
 
-/** Smooth random EQ: each of these cosines over the mel axis gets a gain of up to ±EQ_UNITS. */
-const EQ_COMPONENTS = 3;
-const EQ_UNITS = 0.08; // 4 dB each, 12 dB at most together
-const MAX_BAND_SHIFT = 2;
-const LEVEL_UNITS = 0.05; // ±2.5 dB
-
-/**
- * What differs between SoundFont families besides the instrument: the tilt and colour of the
- * spectrum (a random smooth EQ on the sounding bins), a small shift along the mel axis, and the
- * level. Training on such variants of one font teaches the judge to hear instruments in another.
- * Tiles [B, 1, M, T] in [-1, 1].
- */
-export function augment(tiles: Tensor): Tensor {
-  return tidy(() => {
-    const [b, , m] = tiles.shape as [number, number, number, number];
-    const basis = tensor(Float32Array.from({ length: EQ_COMPONENTS * m }, (_, i) => {
-      const [k, band] = [Math.floor(i / m) + 1, i % m];
-      return Math.cos((Math.PI * k * (band + 0.5)) / m);
-    }), [EQ_COMPONENTS, m]);
-    const gains = rand([b, EQ_COMPONENTS]).mul(2 * EQ_UNITS).sub(EQ_UNITS).matmul(basis); // [B, M]
-    const level = rand([b, 1]).mul(2 * LEVEL_UNITS).sub(LEVEL_UNITS);
-    const coloured = where(tiles.gt(-0.95), tiles.add(gains.add(level).unsqueeze(1).unsqueeze(3)).clamp(-1, 1), tiles);
-    const shift = Math.floor(rand([1]).item() * (2 * MAX_BAND_SHIFT + 1)) - MAX_BAND_SHIFT; // the engine's seeded generator
-    if (shift === 0) return coloured;
-    const floor = coloured.slice(2, 0, Math.abs(shift)).mul(0).sub(1); // silent bands fill the gap
-    return shift > 0 ? cat([floor, coloured.slice(2, 0, m - shift)], 2) : cat([coloured.slice(2, -shift, m), floor], 2);
-  });
-}
-
 /** Labelled tiles of a batch: content, target and style tiles with their instruments. */
 function labelled(batch: { content: Tensor; target: Tensor; style: Tensor; contentInstrument: string[]; targetInstrument: string[] }, instruments: string[]) {
   const names = [...batch.contentInstrument, ...batch.targetInstrument, ...batch.targetInstrument];
@@ -97,7 +69,7 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
         const { tiles, labels } = labelled(batch, instruments);
         disposeBatch(batch);
         optimizer.zeroGrad();
-        const l = F.crossEntropy(judge.forward(augment(tiles)).logits, tensor(labels, { dtype: 'int64' }));
+        const l = F.crossEntropy(judge.forward(augmentForJudge(tiles)).logits, tensor(labels, { dtype: 'int64' }));
         l.backward();
         optimizer.step();
         return l.item();
@@ -115,7 +87,7 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
   for (const font of [heldOut, manifest.config.trainFont.name]) {
     scores.push(await scoreJudge(judge, datasetDir, font, 'validation', options.validationGroups));
   }
-  const augmentation = `random EQ (${EQ_COMPONENTS} cosines over the mel axis, ±${EQ_UNITS * 50} dB each), mel shift ±${MAX_BAND_SHIFT} bands, level ±${LEVEL_UNITS * 50} dB`;
+  const augmentation = describeAugmentation();
   return { judge, report: { instruments, trainedOn: { font: heldOut, split: 'train', steps, batchTiles: 3 * batchSize, seconds, augmentation }, scores } };
 }
 
