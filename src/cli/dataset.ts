@@ -5,7 +5,8 @@ import { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildDataset } from '../data/build.js';
-import { DATASET_CONFIGS, checkDatasetConfig, type DatasetConfig } from '../data/config.js';
+import { DATASET_CONFIGS, checkDatasetConfig, judgeCorpusConfig, type DatasetConfig } from '../data/config.js';
+import { JUDGE_SETS, type SoundSetName } from '../data/fonts.js';
 import { readManifest } from '../data/loader.js';
 import { datasetStats, sampleGrid } from '../data/stats.js';
 import { writeFileAtomic } from '../engine/safetensors.js';
@@ -17,10 +18,11 @@ export function resolveDatasetConfig(spec: string, overrides: string[]): { name:
   let name = spec;
   let config: DatasetConfig;
   if (spec === 'small' || spec === 'full') config = structuredClone(DATASET_CONFIGS[spec]);
+  else if (spec.startsWith('judge-') && (JUDGE_SETS as string[]).includes(spec.slice('judge-'.length))) config = judgeCorpusConfig(spec.slice('judge-'.length) as SoundSetName);
   else if (existsSync(spec)) {
     config = { ...structuredClone(DATASET_CONFIGS.full), ...(JSON.parse(readFileSync(spec, 'utf8')) as Partial<DatasetConfig>) };
     name = spec.replace(/^.*\//, '').replace(/\.json$/, '');
-  } else throw new RangeError(`--config: Expected small, full or a JSON file but received ${spec}`);
+  } else throw new RangeError(`--config: Expected small, full, ${JUDGE_SETS.map((set) => `judge-${set}`).join(', ')} or a JSON file but received ${spec}`);
   return { name, config: checkDatasetConfig(applyOverrides(config, overrides, 'dataset')) };
 }
 
@@ -29,7 +31,7 @@ export function datasetCommand(): Command {
   dataset
     .command('build')
     .description('render every piece by every instrument into aligned tiles (resumes after an interruption)')
-    .option('--config <name|file>', 'small (seconds, for tests), full, or a JSON file of settings', 'full')
+    .option('--config <name|file>', `small (seconds, for tests), full, ${JUDGE_SETS.map((set) => `judge-${set}`).join(', ')} (the instrument judge's renders in another sound set), or a JSON file of settings`, 'full')
     .option('--out <dir>', 'output folder (default data/<config>)')
     .allowUnknownOption()
     .argument('[overrides...]', 'settings as --key=value, e.g. --transpositions=[0,2]')

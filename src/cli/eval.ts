@@ -17,6 +17,7 @@ import { seedFigures, type SeedFigures } from '../eval/seed-figures.js';
 import { transferExamples, writeReport, markdownTable, seedTable, DEFAULT_EXAMPLES } from '../eval/report.js';
 import { buildDataset } from '../data/build.js';
 import { DATASET_CONFIGS } from '../data/config.js';
+import { JUDGE_SETS } from '../data/fonts.js';
 import { readManifest } from '../data/loader.js';
 import { writeFileAtomic } from '../engine/safetensors.js';
 
@@ -40,8 +41,8 @@ export function evalCommand(): Command {
   const evaluation = new Command('eval').description('judge style transfer: the instrument judge, metrics and baselines');
   evaluation
     .command('train-judge')
-    .description("train the instrument judge on the held-out SoundFont's training renders; print its validation accuracy")
-    .option('--data <dir>', 'a built dataset', join('data', 'full'))
+    .description("train the instrument judge on every sound set's training renders but the model's own (FluidR3); print its validation accuracy per set")
+    .option('--data <dirs>', "built datasets, comma-separated: the judge's corpora (mst dataset build --config judge-<set> --out data/judge/<set>) and the paired dataset, whose FluidR3 renders it is scored on but never trains on", [...JUDGE_SETS.map((set) => join('data', 'judge', set)), join('data', 'full')].join(','))
     .option('--out <file>', 'where to write the judge', join('models', 'judge', 'judge.safetensors'))
     .option('--steps <n>', 'optimiser steps', positiveInteger('steps'), 3000)
     .option('--batch <n>', 'tile groups per step (3 tiles each)', positiveInteger('batch'), 32)
@@ -53,7 +54,7 @@ export function evalCommand(): Command {
         : null;
       bar?.start(options.steps, 0, { loss: '-' });
       const { judge, report } = await trainJudge({
-        datasetDir: options.data,
+        datasets: options.data.split(','),
         steps: options.steps,
         batchSize: options.batch,
         seed: options.seed,
@@ -71,9 +72,9 @@ export function evalCommand(): Command {
         console.log(JSON.stringify(report));
         return;
       }
-      console.log(`trained on ${report.trainedOn.font} (${report.trainedOn.split}) for ${report.trainedOn.steps} steps in ${report.trainedOn.seconds.toFixed(0)} s → ${options.out}`);
+      console.log(`trained on ${report.trainedOn.fonts.join(', ')} (${report.trainedOn.split}) for ${report.trainedOn.steps} steps in ${report.trainedOn.seconds.toFixed(0)} s → ${options.out}`);
       for (const score of report.scores) {
-        console.log(`\n${score.font} ${score.split}: accuracy ${score.accuracy.toFixed(3)} on ${score.tiles} tiles`);
+        console.log(`\n${score.font} ${score.split}${score.dataset ? ` (${score.dataset})` : ''}: accuracy ${score.accuracy.toFixed(3)} on ${score.tiles} tiles`);
         console.log(confusionTable(report.instruments, score));
       }
     });
@@ -200,7 +201,7 @@ async function smallSetup(): Promise<{ data: string; judge: string }> {
   }
   if (!existsSync(judge)) {
     console.error(`training a small judge into ${judge} (a pipeline check: its accuracy means little)`);
-    const trained = await trainJudge({ datasetDir: data, steps: 40, batchSize: 8 });
+    const trained = await trainJudge({ datasets: [data], steps: 40, batchSize: 8 });
     saveJudge(judge, trained.judge, trained.report);
   }
   return { data, judge };

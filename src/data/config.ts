@@ -5,7 +5,7 @@
 import { DEFAULT_ANALYSIS, type AnalysisConfig } from '../audio/config.js';
 import { INSTRUMENTS, instrument } from './instruments.js';
 import { MIDI_SOURCES } from './sources.js';
-import { SOUND_SETS } from './fonts.js';
+import { SOUND_SETS, JUDGE_SETS, instrumentsFor, type SoundSetName } from './fonts.js';
 
 export interface SoundFontSpec {
   /** Short name used in file and tensor names. */
@@ -51,7 +51,7 @@ export interface DatasetConfig {
 }
 
 /** A dataset's fonts by name and path, from the registry of sound sets. */
-const font = (name: 'fluidr3' | 'timgm6mb'): SoundFontSpec => ({ name: SOUND_SETS[name].name, path: SOUND_SETS[name].path });
+const font = (name: SoundSetName): SoundFontSpec => ({ name: SOUND_SETS[name].name, path: SOUND_SETS[name].path });
 const FONTS = { fluidr3: font('fluidr3'), timgm6mb: font('timgm6mb') };
 
 export const DATASET_CONFIGS: Record<'small' | 'full', DatasetConfig> = {
@@ -98,6 +98,27 @@ export const DATASET_CONFIGS: Record<'small' | 'full', DatasetConfig> = {
     analysis: DEFAULT_ANALYSIS,
   },
 };
+
+/**
+ * The instrument judge's renders in one sound set (`mst dataset build --config judge-<set>`): the
+ * pieces, splits and analysis of `full`, each piece cut after 30 s, played by every instrument
+ * the set may stand for (fonts.ts). Only `trainFont`, the set, is rendered: with no
+ * heldOutTranspositions the held-out font (FluidR3, named because a config names two) never is.
+ * The splits are `full`'s, piece for piece, so the judge never trains on a test piece.
+ */
+export function judgeCorpusConfig(set: SoundSetName): DatasetConfig {
+  if (!(JUDGE_SETS as string[]).includes(set)) throw new RangeError(`dataset: the judge's sets are ${JUDGE_SETS.join(', ')}; ${set} is not one of them`);
+  const base = DATASET_CONFIGS.full;
+  return {
+    ...structuredClone(base),
+    instruments: instrumentsFor(SOUND_SETS[set], base.instruments).usable,
+    trainFont: font(set),
+    heldOutFont: font('fluidr3'),
+    maxPieceSeconds: 30,
+    heldOutTranspositions: [],
+    heldOutTrainShare: 0,
+  };
+}
 
 /** Checks a config; each message names the offending values. */
 export function checkDatasetConfig(config: DatasetConfig): DatasetConfig {

@@ -22,7 +22,7 @@ const piano = join(repoRoot, 'test', 'fixtures', 'audio', 'phrase-piano.flac');
 manualSeed(3);
 const judge = new InstrumentJudge({ ...DEFAULT_JUDGE, instruments: ['piano', 'violin', 'flute'] }).eval();
 const judgePath = join(dir, 'judge.safetensors');
-saveJudge(judgePath, judge, { instruments: judge.config.instruments, trainedOn: { font: 'none', split: 'train', steps: 0, batchTiles: 0, seconds: 0 }, scores: [] });
+saveJudge(judgePath, judge, { instruments: judge.config.instruments, trainedOn: { fonts: [], split: 'train', steps: 0, batchTiles: 0, seconds: 0 }, scores: [] });
 
 test('the verdict is the mean of the sounding tiles’ probabilities; silent tiles are left out', () => {
   tidy(() => {

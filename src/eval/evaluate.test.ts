@@ -102,10 +102,10 @@ test('the judge learns two synthetic instruments, and its checkpoint reloads wit
   const predicted = judge.predict(tiles);
   assert.deepEqual(predicted, labels.map((l) => (l === 0 ? 'low' : 'high')));
   const path = join(mkdtempSync(join(tmpdir(), 'mst-judge-')), 'judge.safetensors');
-  saveJudge(path, judge, { instruments: ['low', 'high'], trainedOn: { font: 'synthetic', split: 'train', steps: 30, batchTiles: 8, seconds: 0 }, scores: [] });
+  saveJudge(path, judge, { instruments: ['low', 'high'], trainedOn: { fonts: ['synthetic'], split: 'train', steps: 30, batchTiles: 8, seconds: 0 }, scores: [] });
   const reloaded = loadJudge(path);
   assert.deepEqual(reloaded.judge.predict(tiles), predicted);
-  assert.equal(reloaded.report!.trainedOn.font, 'synthetic');
+  assert.deepEqual(reloaded.report!.trainedOn.fonts, ['synthetic']);
   assert.deepEqual(judge.forward(tiles).embedding.shape, [16, 16]);
   tiles.dispose();
 });
@@ -113,7 +113,7 @@ test('the judge learns two synthetic instruments, and its checkpoint reloads wit
 test('a whole evaluation and its report on the small dataset: identity keeps the content, the oracle is the target', async () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'mst-eval-')), 'small');
   await buildDataset(dir, DATASET_CONFIGS.small);
-  const { judge, report: judgeReport } = await trainJudge({ datasetDir: dir, steps: 4, batchSize: 4 });
+  const { judge, report: judgeReport } = await trainJudge({ datasets: [dir], steps: 4, batchSize: 4 });
   assert.deepEqual(judgeReport.scores.map((s) => s.font), ['timgm6mb', 'fluidr3'], 'scored on the held-out font, then across fonts');
   for (const s of judgeReport.scores) assert.equal(s.confusion.flat().reduce((a, b) => a + b, 0), s.tiles);
   const report = await evaluate(Object.values(BASELINES), { datasetDir: dir, judge, groups: 6, audioGroups: 2 });

@@ -9,14 +9,23 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { tensor, tidy, cat, optim, F, manualSeed, saveCheckpoint, loadCheckpoint, type Tensor } from '../engine/index.js';
 import { augmentForJudge, describeAugmentation } from './augment.js';
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { PairLoader, readManifest, disposeBatch } from '../data/loader.js';
+import type { PairBatch } from '../data/loader.js';
+import { SOUND_SETS } from '../data/fonts.js';
 import type { Split } from '../data/build.js';
 import { InstrumentJudge, DEFAULT_JUDGE, type JudgeConfig } from './judge.js';
 
 export interface JudgeTrainingOptions {
-  /** A built dataset (mst dataset build). */
-  datasetDir: string;
-  /** Optimiser steps, each on batchSize groups × 3 tiles (content, target, style reference). */
+  /**
+   * Built datasets: the judge's corpora (mst dataset build --config judge-<set>) and paired
+   * datasets. The judge trains on the training split of every font in them but the
+   * style-transfer model's own (FluidR3), each font once, and is scored on every font's
+   * validation split, the model's font included: a family it never heard.
+   */
+  datasets: string[];
+  /** Optimiser steps, each on batchSize groups × 3 tiles (content, target, style reference) of one font, the fonts taken in turn. */
   steps: number;
   batchSize?: number;
   /** Peak learning rate of AdamW, decayed to 0 along a cosine. */
@@ -28,6 +37,8 @@ export interface JudgeTrainingOptions {
 }
 
 export interface JudgeScore {
+  /** The dataset and font scored. */
+  dataset?: string;
   font: string;
   split: Split;
   tiles: number;
@@ -38,10 +49,13 @@ export interface JudgeScore {
 
 export interface JudgeReport {
   instruments: string[];
-  trainedOn: { font: string; split: Split; steps: number; batchTiles: number; seconds: number; augmentation?: string };
-  /** On the held-out font (the judge's own accuracy) and on the training font (across families). */
+  trainedOn: { fonts: string[]; split: Split; steps: number; batchTiles: number; seconds: number; augmentation?: string };
+  /** On every font's validation split: those it trained on, and the model's font, which it never heard. */
   scores: JudgeScore[];
 }
+
+/** The font the style-transfer model learns from, which the judge never trains on. */
+export const MODEL_FONT = SOUND_SETS.fluidr3.name;
 
 /** Labelled tiles of a batch: content, target and style tiles with their instruments. */
 function labelled(batch: { content: Tensor; target: Tensor; style: Tensor; contentInstrument: string[]; targetInstrument: string[] }, instruments: string[]) {
@@ -49,46 +63,69 @@ function labelled(batch: { content: Tensor; target: Tensor; style: Tensor; conte
   return { tiles: cat([batch.content, batch.target, batch.style], 0), labels: names.map((n) => instruments.indexOf(n)) };
 }
 
-export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge: InstrumentJudge; report: JudgeReport }> {
-  const { datasetDir, steps, batchSize = 32, learningRate = 1e-3, seed = 0 } = options;
-  const manifest = readManifest(datasetDir);
-  const heldOut = manifest.config.heldOutFont.name;
-  const instruments = manifest.config.instruments;
-  manualSeed(seed);
-  const judge = new InstrumentJudge({ ...DEFAULT_JUDGE, nMels: manifest.config.analysis.nMels, instruments });
-  const optimizer = new optim.AdamW(judge.parameters(), { lr: learningRate, weightDecay: 0.01 });
-  const loader = new PairLoader(datasetDir, { split: 'train', font: heldOut, batchSize, seed });
-  const started = performance.now();
-  let step = 0;
-  judge.train();
-  for (let epoch = 0; step < steps; epoch++) {
-    const before = step;
+/** Batches of one font's training split, epoch after epoch. */
+async function* endlessBatches(loader: PairLoader, what: string, batchSize: number): AsyncGenerator<PairBatch> {
+  for (let epoch = 0; ; epoch++) {
+    let batches = 0;
     for await (const batch of loader.epoch(epoch)) {
+      batches++;
+      yield batch;
+    }
+    if (batches === 0) throw new RangeError(`trainJudge: ${what} has fewer than ${batchSize} training tile groups; lower --batch`);
+  }
+}
+
+/** Every (dataset, font) a list of datasets holds, in order, with its manifest's instruments. */
+function fontsOf(datasets: string[]): { dataset: string; font: string; hasTrain: boolean; instruments: string[] }[] {
+  return datasets.flatMap((dataset) => {
+    if (!existsSync(join(dataset, 'manifest.json'))) throw new Error(`${dataset}: no dataset here (no manifest.json); build it with mst dataset build --config ${basename(dataset) === 'full' ? 'full' : `judge-${basename(dataset)}`} --out ${dataset}`);
+    const manifest = readManifest(dataset);
+    const fonts = [manifest.config.trainFont.name, manifest.config.heldOutFont.name].filter((font) => manifest.shards.some((s) => s.fonts.includes(font)));
+    return fonts.map((font) => ({ dataset, font, instruments: manifest.config.instruments, hasTrain: manifest.shards.some((s) => s.split === 'train' && s.groups > 0 && s.fonts.includes(font)) }));
+  });
+}
+
+export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge: InstrumentJudge; report: JudgeReport }> {
+  const { datasets, steps, batchSize = 32, learningRate = 1e-3, seed = 0 } = options;
+  if (datasets.length === 0) throw new RangeError('trainJudge: Expected at least one dataset');
+  const available = fontsOf(datasets);
+  const training = available.filter((f, i) => f.font !== MODEL_FONT && f.hasTrain && available.findIndex((g) => g.font === f.font && g.hasTrain) === i);
+  if (training.length === 0) throw new RangeError(`trainJudge: ${datasets.join(', ')} hold no training renders outside ${MODEL_FONT}, the model's own font; build the judge's corpora (mst dataset build --config judge-<set>)`);
+  const instruments = [...new Set(available.flatMap((f) => f.instruments))];
+  const analysis = readManifest(datasets[0]!).config.analysis;
+  manualSeed(seed);
+  const judge = new InstrumentJudge({ ...DEFAULT_JUDGE, nMels: analysis.nMels, instruments });
+  const optimizer = new optim.AdamW(judge.parameters(), { lr: learningRate, weightDecay: 0.01 });
+  const streams = training.map(({ dataset, font }) => endlessBatches(new PairLoader(dataset, { split: 'train', font, batchSize, seed }), `${dataset} (${font})`, batchSize));
+  const started = performance.now();
+  judge.train();
+  try {
+    for (let step = 0; step < steps; step++) {
+      const { value: batch } = await streams[step % streams.length]!.next();
       optimizer.lr = (learningRate * (1 + Math.cos((Math.PI * step) / steps))) / 2;
       const loss = tidy(() => {
-        const { tiles, labels } = labelled(batch, instruments);
-        disposeBatch(batch);
+        const { tiles, labels } = labelled(batch as PairBatch, instruments);
+        disposeBatch(batch as PairBatch);
         optimizer.zeroGrad();
         const l = F.crossEntropy(judge.forward(augmentForJudge(tiles)).logits, tensor(labels, { dtype: 'int64' }));
         l.backward();
         optimizer.step();
         return l.item();
       });
-      step++;
-      options.onStep?.(step, steps, loss);
+      options.onStep?.(step + 1, steps, loss);
       await yieldToEventLoop(); // lets finalizers of freed handles run
-      if (step >= steps) break; // the loader frees the shards it still holds
     }
-    if (step === before) throw new RangeError(`trainJudge: the training split of ${datasetDir} has fewer than ${batchSize} tile groups in ${heldOut}; lower --batch`);
+  } finally {
+    await Promise.all(streams.map((s) => s.return(undefined))); // the loaders free the shards they still hold
   }
   const seconds = (performance.now() - started) / 1000;
   judge.eval();
   const scores: JudgeScore[] = [];
-  for (const font of [heldOut, manifest.config.trainFont.name]) {
-    scores.push(await scoreJudge(judge, datasetDir, font, 'validation', options.validationGroups));
+  for (const { dataset, font } of [...training, ...available.filter((f) => !training.includes(f))]) {
+    scores.push(await scoreJudge(judge, dataset, font, 'validation', options.validationGroups)); // the fonts it trained on, then the others
   }
-  const augmentation = describeAugmentation();
-  return { judge, report: { instruments, trainedOn: { font: heldOut, split: 'train', steps, batchTiles: 3 * batchSize, seconds, augmentation }, scores } };
+  const trainedOn = { fonts: training.map((f) => f.font), split: 'train' as const, steps, batchTiles: 3 * batchSize, seconds, augmentation: describeAugmentation() };
+  return { judge, report: { instruments, trainedOn, scores } };
 }
 
 /** The judge's accuracy and confusion matrix on the content and target tiles of a split. */
@@ -110,7 +147,7 @@ export async function scoreJudge(judge: InstrumentJudge, datasetDir: string, fon
   }
   const tiles = confusion.flat().reduce((a, b) => a + b, 0);
   const correct = instruments.reduce((s, _, i) => s + confusion[i]![i]!, 0);
-  return { font, split, tiles, accuracy: tiles ? correct / tiles : NaN, confusion };
+  return { dataset: datasetDir, font, split, tiles, accuracy: tiles ? correct / tiles : NaN, confusion };
 }
 
 export function saveJudge(path: string, judge: InstrumentJudge, report: JudgeReport): void {

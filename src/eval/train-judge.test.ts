@@ -1,0 +1,49 @@
+/**
+ * Training the judge on several sound sets: it learns from every font of its datasets but the
+ * model's own, takes them in turn, and is scored on each (FluidR3 included, never trained on);
+ * datasets that hold nothing to learn from, or are missing, are refused with the command that
+ * builds them.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildDataset } from '../data/build.js';
+import { DATASET_CONFIGS, type DatasetConfig } from '../data/config.js';
+import { SOUND_SETS } from '../data/fonts.js';
+import { trainJudge } from './train-judge.js';
+
+const root = mkdtempSync(join(tmpdir(), 'mst-train-judge-'));
+const small = join(root, 'small');
+const freepats = join(root, 'freepats');
+/** The small dataset's pieces played by FreePats alone (as dataset build --config judge-freepats does for full). */
+const freepatsConfig: DatasetConfig = {
+  ...DATASET_CONFIGS.small,
+  trainFont: { name: SOUND_SETS.freepats.name, path: SOUND_SETS.freepats.path },
+  heldOutFont: { name: SOUND_SETS.fluidr3.name, path: SOUND_SETS.fluidr3.path },
+  heldOutTranspositions: [],
+  heldOutTrainShare: 0,
+};
+
+test('the judge trains on every set but FluidR3 and is scored on each, FluidR3 last', async () => {
+  await buildDataset(small, DATASET_CONFIGS.small);
+  const manifest = await buildDataset(freepats, freepatsConfig);
+  assert.ok(manifest.shards.every((s) => s.fonts.length === 1 && s.fonts[0] === 'freepats'), 'only FreePats is rendered');
+  const seen: number[] = [];
+  const { judge, report } = await trainJudge({ datasets: [small, freepats], steps: 4, batchSize: 4, onStep: (step) => seen.push(step) });
+  assert.deepEqual(seen, [1, 2, 3, 4]);
+  assert.deepEqual(report.trainedOn.fonts, ['timgm6mb', 'freepats']);
+  assert.deepEqual(report.scores.map((s) => [s.dataset, s.font]), [[small, 'timgm6mb'], [freepats, 'freepats'], [small, 'fluidr3']]);
+  assert.deepEqual(judge.config.instruments, DATASET_CONFIGS.small.instruments);
+  assert.match(report.trainedOn.augmentation!, /a room for 50% of tiles .* background noise for 50%/);
+  judge.dispose();
+});
+
+test('datasets with nothing to learn from, or missing, are refused with the command that builds them', async () => {
+  await assert.rejects(trainJudge({ datasets: [join(root, 'judge', 'opl3')], steps: 1 }), /judge[/\\]opl3: no dataset here \(no manifest.json\); build it with mst dataset build --config judge-opl3 --out /);
+  await assert.rejects(trainJudge({ datasets: [], steps: 1 }), /Expected at least one dataset/);
+  const onlyModelFont = join(root, 'fluidr3-only');
+  await buildDataset(onlyModelFont, { ...DATASET_CONFIGS.small, heldOutTranspositions: [], heldOutTrainShare: 0 });
+  await assert.rejects(trainJudge({ datasets: [onlyModelFont], steps: 1 }), /hold no training renders outside fluidr3, the model's own font; build the judge's corpora \(mst dataset build --config judge-<set>\)/);
+});
