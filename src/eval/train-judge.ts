@@ -7,8 +7,10 @@
  * model's outputs asks of it.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { tensor, tidy, cat, optim, F, manualSeed, saveCheckpoint, loadCheckpoint, type Tensor } from '../engine/index.js';
+import { tensor, tidy, cat, rand, optim, F, manualSeed, saveCheckpoint, loadCheckpoint, type Tensor } from '../engine/index.js';
 import { augmentForJudge, describeAugmentation } from './augment.js';
+import { OutputPathPool, OUTPUT_PATH, type OutputPathSettings } from './output-path.js';
+import { MelFrontEnd } from '../audio/mel.js';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { PairLoader, readManifest, disposeBatch } from '../data/loader.js';
@@ -33,6 +35,8 @@ export interface JudgeTrainingOptions {
   seed?: number;
   /** Validation groups to score per font (all when omitted). */
   validationGroups?: number;
+  /** The pool of tiles passed through the tool's output path (output-path.ts); `draw: 0` turns it off. */
+  outputPath?: OutputPathSettings;
   onStep?: (step: number, steps: number, loss: number) => void;
 }
 
@@ -86,7 +90,7 @@ function fontsOf(datasets: string[]): { dataset: string; font: string; hasTrain:
 }
 
 export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge: InstrumentJudge; report: JudgeReport }> {
-  const { datasets, steps, batchSize = 32, learningRate = 1e-3, seed = 0 } = options;
+  const { datasets, steps, batchSize = 32, learningRate = 1e-3, seed = 0, outputPath = OUTPUT_PATH } = options;
   if (datasets.length === 0) throw new RangeError('trainJudge: Expected at least one dataset');
   const available = fontsOf(datasets);
   const training = available.filter((f, i) => f.font !== MODEL_FONT && f.hasTrain && available.findIndex((g) => g.font === f.font && g.hasTrain) === i);
@@ -97,6 +101,8 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
   const judge = new InstrumentJudge({ ...DEFAULT_JUDGE, nMels: analysis.nMels, instruments });
   const optimizer = new optim.AdamW(judge.parameters(), { lr: learningRate, weightDecay: 0.01 });
   const streams = training.map(({ dataset, font }) => endlessBatches(new PairLoader(dataset, { split: 'train', font, batchSize, seed }), `${dataset} (${font})`, batchSize));
+  const frontEnd = new MelFrontEnd(analysis);
+  const pool = new OutputPathPool(frontEnd, outputPath);
   const started = performance.now();
   judge.train();
   try {
@@ -104,8 +110,13 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
       const { value: batch } = await streams[step % streams.length]!.next();
       optimizer.lr = (learningRate * (1 + Math.cos((Math.PI * step) / steps))) / 2;
       const loss = tidy(() => {
-        const { tiles, labels } = labelled(batch as PairBatch, instruments);
+        let { tiles, labels } = labelled(batch as PairBatch, instruments);
         disposeBatch(batch as PairBatch);
+        if (outputPath.draw > 0) {
+          if (step % outputPath.refillEvery === 0) pool.add(tiles.slice(0, 0, outputPath.refill), labels.slice(0, outputPath.refill));
+          const drawn = pool.sample(outputPath.draw, () => rand([1]).item());
+          if (drawn) [tiles, labels] = [cat([tiles, drawn.tiles], 0), [...labels, ...drawn.labels]];
+        }
         optimizer.zeroGrad();
         const l = F.crossEntropy(judge.forward(augmentForJudge(tiles)).logits, tensor(labels, { dtype: 'int64' }));
         l.backward();
@@ -117,6 +128,8 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
     }
   } finally {
     await Promise.all(streams.map((s) => s.return(undefined))); // the loaders free the shards they still hold
+    pool.dispose();
+    frontEnd.dispose();
   }
   const seconds = (performance.now() - started) / 1000;
   judge.eval();
@@ -124,7 +137,8 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
   for (const { dataset, font } of [...training, ...available.filter((f) => !training.includes(f))]) {
     scores.push(await scoreJudge(judge, dataset, font, 'validation', options.validationGroups)); // the fonts it trained on, then the others
   }
-  const trainedOn = { fonts: training.map((f) => f.font), split: 'train' as const, steps, batchTiles: 3 * batchSize, seconds, augmentation: describeAugmentation() };
+  const throughOutput = outputPath.draw > 0 ? `; ${outputPath.draw} more tiles a step drawn from a pool of up to ${outputPath.capacity} passed through mst's output path (Griffin-Lim, 16-bit, analysis again), ${outputPath.refill} of a batch added every ${outputPath.refillEvery} steps` : '';
+  const trainedOn = { fonts: training.map((f) => f.font), split: 'train' as const, steps, batchTiles: 3 * batchSize, seconds, augmentation: describeAugmentation() + throughOutput };
   return { judge, report: { instruments, trainedOn, scores } };
 }
 
