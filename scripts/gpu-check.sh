@@ -11,7 +11,8 @@
 #                                    benchmark on the GPU; logs go to OUT_DIR (default ./gpu-check).
 #   scripts/gpu-check.sh OUT_DIR train   the same build, then the model's tests, `mst train all`
 #                                    on data/small (carry it too) with --device=cuda, and the
-#                                    training-phase benchmarks on the GPU.
+#                                    training-phase benchmarks on the GPU, at float32 and at the
+#                                    precision mst train chooses there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 carry=.devcarry
@@ -62,6 +63,7 @@ if [[ "${2:-}" == train ]]; then
   echo "mst train all (3 × 300 steps) on the GPU: $((SECONDS - start)) s"
   grep '^{' "$out/train.log"
   node dist/bench/run.js --device cuda --cases phase1_step,phase2_step --rounds 10 --iterations 10 | tee "$out/bench-train-cuda.jsonl"
+  node dist/bench/precision.js --device cuda | tee "$out/bench-precision-cuda.jsonl" # bf16 where the GPU runs it natively
   exit "$status"
 fi
 

@@ -58,8 +58,14 @@ export async function renderScore(score: Score, options: RenderOptions): Promise
     const synthRate = options.synthRate ?? 44100;
     const gain = options.gain ?? 0.5;
     const [command, args, install] = options.soundfont.endsWith('.cfg')
-      // -c replaces timidity's default config (which on Debian plays FluidR3): only this set sounds
-      ? ['timidity', ['-c', options.soundfont, '-OrS1sl', '-s', String(synthRate), '-EFreverb=d', '-EFchorus=d', `-A${Math.round(gain * 100)}`, '-o', raw, midi], 'timidity']
+      // timidity keeps leading silence (so clips stay aligned with the score) and is asked not to
+      // drop voices when it runs late; even so it is not bit-exact on a busy machine (5 of 24
+      // renders of a phrase differed, by 0.26 dB of log-mel on average, while another job held
+      // both cores), which its uses, the judge's corpora, tolerate; FluidSynth is bit-exact.
+      // It also reads Debian's default config (FluidR3) for programs the set lacks: fonts.ts's
+      // programsOf tells which programs the set itself defines
+      ? ['timidity', ['-c', options.soundfont, '-OrS1sl', '-s', String(synthRate), '-EFreverb=d', '-EFchorus=d', `-A${Math.round(gain * 100)}`,
+        '--preserve-silence', '--no-polyphony-reduction', '-k', '0', '-o', raw, midi], 'timidity']
       : [options.fluidsynth ?? 'fluidsynth', ['-ni', '-q', '-R', '0', '-C', '0', '-g', String(gain), '-r', String(synthRate), '-T', 'raw', '-O', 's16', '-E', 'little', '-F', raw, options.soundfont, midi], 'fluidsynth'];
     const { code, stderr } = await run(command, args, install);
     if (code !== 0 || !existsSync(raw)) throw new RenderError(`${command} failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
