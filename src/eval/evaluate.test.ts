@@ -125,6 +125,9 @@ test('a whole evaluation and its report on the small dataset: identity keeps the
   assert.equal(identity!.overall.pitchClassDistance, 0);
   assert.ok(identity!.overall.mse > 0.01, 'another instrument is not the target');
   assert.equal(oracle!.overall.mse, 0);
+  // the ceiling beside every style accuracy: the judge on the true targets, which the oracle returns
+  assert.equal(report.judgeOnTargets.overall, oracle!.overall.styleAccuracy);
+  for (const [pair, figures] of Object.entries(oracle!.pairs)) assert.equal(report.judgeOnTargets.pairs[pair], figures.styleAccuracy, pair);
   assert.equal(oracle!.overall.melLsdDb, 0);
   assert.ok(oracle!.overall.resynthMelLsdDb > 0 && oracle!.overall.resynthMelLsdDb < identity!.overall.resynthMelLsdDb, 'the vocoder costs something, less than the wrong instrument');
   assert.ok(envelope!.overall.tiles === 6 && Number.isFinite(envelope!.overall.frechetJudgeDistance));
@@ -176,6 +179,8 @@ test('a whole evaluation and its report on the small dataset: identity keeps the
   const out = mkdtempSync(join(tmpdir(), 'mst-report-'));
   const markdown = writeReport(out, report, examples, DEFAULT_ANALYSIS, { command: 'test', judge: 'test judge' });
   for (const system of ['identity', 'oracle', 'envelope']) assert.match(markdown, new RegExp(`^\\| ${system} \\|`, 'm'));
+  assert.ok(markdown.includes(`style accuracy (of ${report.judgeOnTargets.overall.toFixed(3)}: the judge on the true targets)`), 'the ceiling beside the style accuracies');
+  assert.ok(readdirSync(join(out, 'figures')).includes('style-accuracy-ceiling.png'));
   const png = readFileSync(join(out, 'figures', 'example-piano-to-guitar.png'));
   assert.equal(png.subarray(1, 4).toString(), 'PNG');
   assert.equal(readdirSync(join(out, 'audio')).length, 6);

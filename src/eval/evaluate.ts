@@ -108,6 +108,11 @@ export interface EvaluationReport {
   shards: number;
   audioGroups: number;
   judge: { instruments: string[] };
+  /**
+   * The judge's accuracy on the true target renders of the same pairs, overall and by pair: the
+   * ceiling of every style accuracy (a judge that misses true targets cannot credit a transfer).
+   */
+  judgeOnTargets: { overall: number; pairs: Record<string, number> };
   systems: SystemReport[];
   peakRssBytes: number;
 }
@@ -242,6 +247,17 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
     }
   }
   const realStats = tidy(() => gaussianStats(cat(batches.map((b) => judge.forward(b.style).embedding), 0)));
+  const targetHits = new Map<string, number[]>(); // by pair: 1 where the judge names a true target's instrument
+  for (const b of batches) {
+    judge.predict(b.target).forEach((label, i) => {
+      const pair = `${b.contentInstrument[i]}→${b.targetInstrument[i]}`;
+      targetHits.set(pair, [...(targetHits.get(pair) ?? []), label === b.targetInstrument[i] ? 1 : 0]);
+    });
+  }
+  const judgeOnTargets = {
+    overall: meanOf([...targetHits.values()].flat()),
+    pairs: Object.fromEntries([...targetHits].sort(([a], [b]) => (a < b ? -1 : 1)).map(([pair, hits]) => [pair, meanOf(hits)])),
+  };
   say(`reference: ${contentAudio.length} content clips transcribed`);
 
   const reports: SystemReport[] = [];
@@ -322,6 +338,7 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
     shards,
     audioGroups: contentAudio.length,
     judge: { instruments },
+    judgeOnTargets,
     systems: reports,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
   };

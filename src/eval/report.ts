@@ -127,10 +127,11 @@ const FIGURE_COLUMNS: [string, (f: Figures & Partial<EvaluationReport['systems']
   ['× real time', (o) => (o.realTimeFactor === undefined ? '' : o.realTimeFactor.toFixed(0))],
 ];
 
-/** The overall figures of every system as a Markdown table. */
+/** The overall figures of every system as a Markdown table; the style accuracy's header gives its ceiling. */
 export function markdownTable(report: EvaluationReport): string {
+  const ceiling = report.judgeOnTargets ? ` (of ${report.judgeOnTargets.overall.toFixed(3)}: the judge on the true targets)` : '';
   return [
-    `| system | ${FIGURE_COLUMNS.map(([name]) => name).join(' | ')} |`,
+    `| system | ${FIGURE_COLUMNS.map(([name]) => (name === 'style accuracy' ? name + ceiling : name)).join(' | ')} |`,
     `|---|${FIGURE_COLUMNS.map(() => '---:').join('|')}|`,
     ...report.systems.map((s) => `| ${s.name} | ${FIGURE_COLUMNS.map(([, f]) => f(s.overall)).join(' | ')} |`),
   ].join('\n');
@@ -177,11 +178,15 @@ export function writeReport(outDir: string, report: EvaluationReport, examples: 
   mkdirSync(join(outDir, 'figures'), { recursive: true });
   mkdirSync(join(outDir, 'audio'), { recursive: true });
   const instruments = report.judge.instruments;
+  const ceiling = report.judgeOnTargets;
   const matrices = report.systems.map((s) => {
     const file = `figures/style-accuracy-${s.name}.png`;
-    writeFileSync(join(outDir, file), pairMatrixPng(`${s.name}: style accuracy by pair`, instruments, (c, t) => s.pairs[`${c}→${t}`]?.styleAccuracy ?? NaN));
+    writeFileSync(join(outDir, file), pairMatrixPng(`${s.name}: style accuracy by pair (judge on true targets: ${ceiling.overall.toFixed(2)})`, instruments, (c, t) => s.pairs[`${c}→${t}`]?.styleAccuracy ?? NaN));
     return { system: s.name, file };
   });
+  // the ceiling by pair, beside the systems' matrices
+  writeFileSync(join(outDir, 'figures/style-accuracy-ceiling.png'), pairMatrixPng('the judge on the true targets, by pair (the ceiling)', instruments, (c, t) => ceiling.pairs[`${c}→${t}`] ?? NaN));
+  matrices.unshift({ system: 'the judge on the true targets', file: 'figures/style-accuracy-ceiling.png' });
   const frontEnd = new MelFrontEnd(config);
   const worked = examples.map((example) => {
     const slug = `${example.content}-to-${example.target}`;
