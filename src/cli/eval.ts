@@ -41,7 +41,7 @@ export function evalCommand(): Command {
   const evaluation = new Command('eval').description('judge style transfer: the instrument judge, metrics and baselines');
   evaluation
     .command('train-judge')
-    .description("train the instrument judge on every sound set's training renders but the model's own (FluidR3); print its validation accuracy per set")
+    .description("train the instrument judge on every sound set's training renders but the model's own (FluidR3); print its validation accuracy per set; run it again to resume")
     .option('--data <dirs>', "built datasets, comma-separated: the judge's corpora (mst dataset build --config judge-<set> --out data/judge/<set>) and the paired dataset, whose FluidR3 renders it is scored on but never trains on", [...JUDGE_SETS.map((set) => join('data', 'judge', set)), join('data', 'full')].join(','))
     .option('--out <file>', 'where to write the judge', join('models', 'judge', 'judge.safetensors'))
     .option('--steps <n>', 'optimiser steps', positiveInteger('steps'), 3000)
@@ -53,9 +53,12 @@ export function evalCommand(): Command {
         ? new cliProgress.SingleBar({ format: 'judge {bar} {value}/{total} steps | loss {loss} | ETA {eta_formatted}', stream: process.stderr }, cliProgress.Presets.shades_classic)
         : null;
       bar?.start(options.steps, 0, { loss: '-' });
+      mkdirSync(dirname(options.out), { recursive: true }); // the training state is saved beside it as it goes
       const { judge, report } = await trainJudge({
         datasets: options.data.split(','),
         steps: options.steps,
+        statePath: options.out.replace(/\.safetensors$/, '') + '.state.safetensors', // run the command again to resume
+        log: (message) => console.error(message),
         batchSize: options.batch,
         seed: options.seed,
         onStep: (step, steps, loss) => {
@@ -65,7 +68,6 @@ export function evalCommand(): Command {
         },
       });
       bar?.stop();
-      mkdirSync(dirname(options.out), { recursive: true });
       saveJudge(options.out, judge, report);
       writeFileAtomic(options.out.replace(/\.safetensors$/, '') + '.json', [Buffer.from(JSON.stringify(report, null, 2) + '\n')]);
       if (options.json) {

@@ -40,6 +40,19 @@ test('the judge trains on every set but FluidR3 and is scored on each, FluidR3 l
   judge.dispose();
 });
 
+test('a killed judge training resumes from its saved state: the steps go on where they stopped', async () => {
+  const statePath = join(root, 'judge.state.safetensors');
+  const settings = { datasets: [small], steps: 5, batchSize: 4, statePath, checkpointEvery: 2, outputPath: { capacity: 8, refill: 2, refillEvery: 2, draw: 2 } };
+  await assert.rejects(trainJudge({ ...settings, onStep: (step) => { if (step === 3) throw new Error('killed'); } }), /killed/);
+  const seen: number[] = [];
+  const log: string[] = [];
+  const { judge } = await trainJudge({ ...settings, onStep: (step) => seen.push(step), log: (m) => log.push(m) });
+  assert.deepEqual(seen, [3, 4, 5], 'steps 1 and 2 were saved and not trained again');
+  assert.match(log.join('\n'), /resuming the judge's training at step 2 from .*judge.state.safetensors/);
+  judge.dispose();
+  await assert.rejects(trainJudge({ ...settings, seed: 1 }), /a judge training state of other settings .*; use the same, or remove it to start afresh/);
+});
+
 test('datasets with nothing to learn from, or missing, are refused with the command that builds them', async () => {
   await assert.rejects(trainJudge({ datasets: [join(root, 'judge', 'opl3')], steps: 1 }), /judge[/\\]opl3: no dataset here \(no manifest.json\); build it with mst dataset build --config judge-opl3 --out /);
   await assert.rejects(trainJudge({ datasets: [], steps: 1 }), /Expected at least one dataset/);

@@ -16,6 +16,7 @@ import { basename, join } from 'node:path';
 import { PairLoader, readManifest, disposeBatch } from '../data/loader.js';
 import type { PairBatch } from '../data/loader.js';
 import { SOUND_SETS } from '../data/fonts.js';
+import { saveTrainingState, loadTrainingState } from '../train/state.js';
 import type { Split } from '../data/build.js';
 import { InstrumentJudge, DEFAULT_JUDGE, type JudgeConfig } from './judge.js';
 
@@ -37,6 +38,14 @@ export interface JudgeTrainingOptions {
   validationGroups?: number;
   /** The pool of tiles passed through the tool's output path (output-path.ts); `draw: 0` turns it off. */
   outputPath?: OutputPathSettings;
+  /**
+   * Where the training state is saved every `checkpointEvery` steps (default 200), atomically;
+   * a run started again with the same datasets, batch, seed and rate resumes from it (the pool of
+   * resynthesised tiles starts empty again).
+   */
+  statePath?: string;
+  checkpointEvery?: number;
+  log?: (message: string) => void;
   onStep?: (step: number, steps: number, loss: number) => void;
 }
 
@@ -53,6 +62,7 @@ export interface JudgeScore {
 
 export interface JudgeReport {
   instruments: string[];
+  /** `seconds`: of the steps this run took (a resumed run counts only its own). */
   trainedOn: { fonts: string[]; split: Split; steps: number; batchTiles: number; seconds: number; augmentation?: string };
   /** On every font's validation split: those it trained on, and the model's font, which it never heard. */
   scores: JudgeScore[];
@@ -67,16 +77,31 @@ function labelled(batch: { content: Tensor; target: Tensor; style: Tensor; conte
   return { tiles: cat([batch.content, batch.target, batch.style], 0), labels: names.map((n) => instruments.indexOf(n)) };
 }
 
-/** Batches of one font's training split, epoch after epoch. */
-async function* endlessBatches(loader: PairLoader, what: string, batchSize: number): AsyncGenerator<PairBatch> {
-  for (let epoch = 0; ; epoch++) {
+/** Where a font's stream of batches stands: its epoch and the batches of it already served. */
+interface StreamPosition {
+  epoch: number;
+  batchInEpoch: number;
+}
+
+/** Batches of one font's training split, epoch after epoch, from `position` on (which it keeps up to date). */
+async function* endlessBatches(loader: PairLoader, what: string, batchSize: number, position: StreamPosition): AsyncGenerator<PairBatch> {
+  for (; ; position.epoch++, position.batchInEpoch = 0) {
     let batches = 0;
-    for await (const batch of loader.epoch(epoch)) {
+    for await (const batch of loader.epoch(position.epoch, { skip: position.batchInEpoch })) {
       batches++;
+      position.batchInEpoch++;
       yield batch;
     }
-    if (batches === 0) throw new RangeError(`trainJudge: ${what} has fewer than ${batchSize} training tile groups; lower --batch`);
+    if (batches === 0 && position.batchInEpoch === 0) throw new RangeError(`trainJudge: ${what} has fewer than ${batchSize} training tile groups; lower --batch`);
   }
+}
+
+/** What a saved judge-training state must agree with to be resumed. */
+interface ResumableSettings {
+  datasets: string[];
+  batchSize: number;
+  seed: number;
+  learningRate: number;
 }
 
 /** Every (dataset, font) a list of datasets holds, in order, with its manifest's instruments. */
@@ -90,7 +115,7 @@ function fontsOf(datasets: string[]): { dataset: string; font: string; hasTrain:
 }
 
 export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge: InstrumentJudge; report: JudgeReport }> {
-  const { datasets, steps, batchSize = 32, learningRate = 1e-3, seed = 0, outputPath = OUTPUT_PATH } = options;
+  const { datasets, steps, batchSize = 32, learningRate = 1e-3, seed = 0, outputPath = OUTPUT_PATH, statePath, checkpointEvery = 200 } = options;
   if (datasets.length === 0) throw new RangeError('trainJudge: Expected at least one dataset');
   const available = fontsOf(datasets);
   const training = available.filter((f, i) => f.font !== MODEL_FONT && f.hasTrain && available.findIndex((g) => g.font === f.font && g.hasTrain) === i);
@@ -100,13 +125,31 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
   manualSeed(seed);
   const judge = new InstrumentJudge({ ...DEFAULT_JUDGE, nMels: analysis.nMels, instruments });
   const optimizer = new optim.AdamW(judge.parameters(), { lr: learningRate, weightDecay: 0.01 });
-  const streams = training.map(({ dataset, font }) => endlessBatches(new PairLoader(dataset, { split: 'train', font, batchSize, seed }), `${dataset} (${font})`, batchSize));
+  const settings: ResumableSettings = { datasets, batchSize, seed, learningRate };
+  let positions: StreamPosition[] = training.map(() => ({ epoch: 0, batchInEpoch: 0 }));
+  let first = 0;
+  if (statePath) {
+    const resumed = loadTrainingState(statePath, {
+      module: judge, optimizer, ema: null,
+      checkConfig: (saved) => {
+        const { settings: before, streams } = saved as { settings: ResumableSettings; streams: StreamPosition[] };
+        if (JSON.stringify(before) !== JSON.stringify(settings)) throw new Error(`${statePath}: a judge training state of other settings (${JSON.stringify(before)}, not ${JSON.stringify(settings)}); use the same, or remove it to start afresh`);
+        positions = streams;
+      },
+    });
+    if (resumed) {
+      first = resumed.step;
+      options.log?.(`resuming the judge's training at step ${first} from ${statePath}`);
+    }
+  }
+  const streams = training.map(({ dataset, font }, i) => endlessBatches(new PairLoader(dataset, { split: 'train', font, batchSize, seed }), `${dataset} (${font})`, batchSize, positions[i]!));
+  const save = (step: number) => saveTrainingState(statePath!, { module: judge, optimizer, ema: null, position: { step, epoch: 0, batchInEpoch: 0 }, config: { settings, streams: positions } });
   const frontEnd = new MelFrontEnd(analysis);
   const pool = new OutputPathPool(frontEnd, outputPath);
   const started = performance.now();
   judge.train();
   try {
-    for (let step = 0; step < steps; step++) {
+    for (let step = first; step < steps; step++) {
       const { value: batch } = await streams[step % streams.length]!.next();
       optimizer.lr = (learningRate * (1 + Math.cos((Math.PI * step) / steps))) / 2;
       const loss = tidy(() => {
@@ -124,6 +167,7 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
         return l.item();
       });
       options.onStep?.(step + 1, steps, loss);
+      if (statePath && ((step + 1) % checkpointEvery === 0 || step + 1 === steps)) save(step + 1);
       await yieldToEventLoop(); // lets finalizers of freed handles run
     }
   } finally {
