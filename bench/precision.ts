@@ -21,13 +21,13 @@ import { PhaseBench, type PhaseVariant } from './phases.js';
 import { startPeer, median, option } from './peer.js';
 
 const PHASES = ['features', 'phase1', 'phase2'] as const satisfies readonly PhaseVariant[];
+type Phase = (typeof PHASES)[number];
 /**
  * Settings that hold libraries below this processor's instructions, to stand in for another
  * processor (ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 OPENBLAS_CORETYPE=Haswell: an
  * AVX2-only one); printed with the figures when set.
  */
 const limits = Object.fromEntries(['ONEDNN_MAX_CPU_ISA', 'DNNL_MAX_CPU_ISA', 'ATEN_CPU_CAPABILITY', 'OPENBLAS_CORETYPE'].flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : [])));
-type Phase = (typeof PHASES)[number];
 
 const rounds = Number(option('rounds', '8'));
 const iterations = Number(option('iterations', '2'));

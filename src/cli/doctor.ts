@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import { engineInfo } from '../engine/runtime.js';
 import { bf16Support, describeProcessor } from '../engine/processor.js';
-import { trainingPrecision, precisionName } from '../train/precision.js';
+import { trainingPrecision, choosePrecision, precisionName } from '../train/precision.js';
 import { tensor } from '../engine/creation.js';
 import { tidy } from '../engine/scope.js';
 
@@ -23,7 +23,7 @@ export function doctorCommand(): Command {
       });
       const selfTest = product.join(',') === '7,10,15,22' ? 'ok' : `wrong result ${product.join(',')}`;
       const cpuBf16 = bf16Support('cpu');
-      const training = { cpu: trainingPrecision({ bf16: 'auto', device: 'cpu' }), ...(info.cudaAvailable ? { cuda: trainingPrecision({ bf16: 'auto', device: 'cuda' }) } : {}) };
+      const training = { cpu: choosePrecision('auto', cpuBf16), ...(info.cudaAvailable ? { cuda: trainingPrecision({ bf16: 'auto', device: 'cuda' }) } : {}) };
       const blasWarning = /openblas/i.test(info.blas) ? '' : ' (not OpenBLAS: training will be several times slower; run scripts/setup.sh)';
       if (options.json) {
         const precision = Object.fromEntries(Object.entries(training).map(([device, p]) => [device, { bf16: p.bf16, reason: p.reason }]));

@@ -15,7 +15,7 @@ import { instrument } from './instruments.js';
 import { readSoundFontSamples } from './soundfont.js';
 
 export interface SoundSet extends SoundFontSpec {
-  /** The synthesizer that plays it: FluidSynth for .sf2 fonts, TiMidity++ for GUS patch sets (its config file is `path`). */
+  /** The synthesizer that plays it: FluidSynth for .sf2 fonts, TiMidity++ for GUS patch sets (its config file is `path`; render.ts picks by that extension). */
   synth: 'fluidsynth' | 'timidity';
   /** Debian package and the licence its copyright file gives for the sounds. */
   package: string;
@@ -26,7 +26,7 @@ export interface SoundSet extends SoundFontSpec {
   leftOut: Record<string, string>;
 }
 
-/** Instruments whose TimGM6mb recordings csound's GM bank also holds, sample for sample (soundfont.test.ts checks it). */
+/** Instruments whose TimGM6mb recordings csound's GM bank also holds, sample for sample (fonts.test.ts checks it). */
 const CSOUND_BORROWED = ['guitar', 'violin', 'cello', 'clarinet', 'saxophone', 'organ', 'lead'];
 
 export const SOUND_SETS = {
@@ -56,7 +56,7 @@ export const SOUND_SETS = {
 export type SoundSetName = keyof typeof SOUND_SETS;
 
 /** The sets the judge learns from: every family here but the model's own. */
-export const JUDGE_SETS: SoundSetName[] = ['timgm6mb', 'csound', 'freepats', 'opl3'];
+export const JUDGE_SETS = (Object.keys(SOUND_SETS) as SoundSetName[]).filter((name) => name !== 'fluidr3');
 
 export function soundSet(name: string): SoundSet {
   const set = (SOUND_SETS as Record<string, SoundSet>)[name];

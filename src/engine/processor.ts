@@ -1,10 +1,11 @@
 /**
  * Which processor this is, and whether it runs bfloat16 natively — facts a run needs before it
  * picks a precision. Where bf16 is not native, libtorch still runs it, by emulation or generic
- * kernels: on an AVX2-only CPU (AMD Zen 3), two training steps of the feature network took 249 s in
- * bf16 and 14.5 s in float32, start-up included (issue 16). On the CPU, bf16 is native with the AVX512-bf16 or AMX-bf16
- * instructions (Intel since Cooper Lake and Sapphire Rapids, AMD since Zen 4) reached through
- * libtorch's oneDNN; on CUDA, on devices of compute capability 8.0 or later (Ampere on).
+ * kernels: on an AVX2-only CPU (AMD Zen 3), two training steps of the feature network took 249 s
+ * in bf16 and 14.5 s in float32, start-up included (issue 16). On the CPU, bf16 is native with the
+ * AVX512-bf16 or AMX-bf16 instructions (Intel since Cooper Lake and Sapphire Rapids, AMD since
+ * Zen 4) reached through libtorch's oneDNN; on CUDA, on devices of compute capability 8.0 or
+ * later (Ampere on).
  */
 import { readFileSync } from 'node:fs';
 import { arch } from 'node:os';

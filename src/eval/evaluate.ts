@@ -251,7 +251,8 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
   for (const b of batches) {
     judge.predict(b.target).forEach((label, i) => {
       const pair = `${b.contentInstrument[i]}→${b.targetInstrument[i]}`;
-      targetHits.set(pair, [...(targetHits.get(pair) ?? []), label === b.targetInstrument[i] ? 1 : 0]);
+      if (!targetHits.has(pair)) targetHits.set(pair, []);
+      targetHits.get(pair)!.push(label === b.targetInstrument[i] ? 1 : 0);
     });
   }
   const judgeOnTargets = {

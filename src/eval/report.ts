@@ -129,7 +129,7 @@ const FIGURE_COLUMNS: [string, (f: Figures & Partial<EvaluationReport['systems']
 
 /** The overall figures of every system as a Markdown table; the style accuracy's header gives its ceiling. */
 export function markdownTable(report: EvaluationReport): string {
-  const ceiling = report.judgeOnTargets ? ` (of ${report.judgeOnTargets.overall.toFixed(3)}: the judge on the true targets)` : '';
+  const ceiling = ` (of ${report.judgeOnTargets.overall.toFixed(3)}: the judge on the true targets)`;
   return [
     `| system | ${FIGURE_COLUMNS.map(([name]) => (name === 'style accuracy' ? name + ceiling : name)).join(' | ')} |`,
     `|---|${FIGURE_COLUMNS.map(() => '---:').join('|')}|`,

@@ -1,23 +1,22 @@
 /**
- * Training the instrument judge (judge.ts) on the held-out SoundFont's training-split renders —
- * never on the font the style-transfer model learns from — with augmentations (augment.ts) that
- * vary what SoundFont families differ in (spectral colour), loudness, room and noise — and
- * measuring it on validation renders of both fonts: the held-out font's accuracy is the judge's own; the training font's
- * tells how well it recognises instruments across SoundFont families, which is what judging a
- * model's outputs asks of it.
+ * Training the instrument judge (judge.ts) on the training-split renders of every sound set it is
+ * given but the one the style-transfer model learns from (FluidR3), one font a step in turn,
+ * with augmentations (augment.ts, output-path.ts) for what sets differ in and what the judge will
+ * be shown: spectral colour, loudness, room, noise and mst's own output path. It is scored on
+ * every font's validation renders; FluidR3's, a family it never heard, tells how it will hear a
+ * model's outputs. The training state is saved as it goes, so a killed run resumes.
  */
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { tensor, tidy, cat, rand, optim, F, manualSeed, saveCheckpoint, loadCheckpoint, type Tensor } from '../engine/index.js';
-import { augmentForJudge, describeAugmentation } from './augment.js';
-import { OutputPathPool, OUTPUT_PATH, type OutputPathSettings } from './output-path.js';
-import { MelFrontEnd } from '../audio/mel.js';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { PairLoader, readManifest, disposeBatch } from '../data/loader.js';
-import type { PairBatch } from '../data/loader.js';
-import { SOUND_SETS } from '../data/fonts.js';
-import { saveTrainingState, loadTrainingState } from '../train/state.js';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { tensor, tidy, cat, rand, optim, F, manualSeed, saveCheckpoint, loadCheckpoint, type Tensor } from '../engine/index.js';
+import { MelFrontEnd } from '../audio/mel.js';
+import { PairLoader, readManifest, disposeBatch, type PairBatch } from '../data/loader.js';
+import { SOUND_SETS, JUDGE_SETS } from '../data/fonts.js';
 import type { Split } from '../data/build.js';
+import { saveTrainingState, loadTrainingState } from '../train/state.js';
+import { augmentForJudge, describeAugmentation } from './augment.js';
+import { OutputPathPool, OUTPUT_PATH, type OutputPathSettings } from './output-path.js';
 import { InstrumentJudge, DEFAULT_JUDGE, type JudgeConfig } from './judge.js';
 
 export interface JudgeTrainingOptions {
@@ -107,7 +106,9 @@ interface ResumableSettings {
 /** Every (dataset, font) a list of datasets holds, in order, with its manifest's instruments. */
 function fontsOf(datasets: string[]): { dataset: string; font: string; hasTrain: boolean; instruments: string[] }[] {
   return datasets.flatMap((dataset) => {
-    if (!existsSync(join(dataset, 'manifest.json'))) throw new Error(`${dataset}: no dataset here (no manifest.json); build it with mst dataset build --config ${basename(dataset) === 'full' ? 'full' : `judge-${basename(dataset)}`} --out ${dataset}`);
+    const set = basename(dataset);
+    const config = (JUDGE_SETS as string[]).includes(set) ? `judge-${set}` : set === 'small' || set === 'full' ? set : '<name>';
+    if (!existsSync(join(dataset, 'manifest.json'))) throw new Error(`${dataset}: no dataset here (no manifest.json); build it with mst dataset build --config ${config} --out ${dataset}`);
     const manifest = readManifest(dataset);
     const fonts = [manifest.config.trainFont.name, manifest.config.heldOutFont.name].filter((font) => manifest.shards.some((s) => s.fonts.includes(font)));
     return fonts.map((font) => ({ dataset, font, instruments: manifest.config.instruments, hasTrain: manifest.shards.some((s) => s.split === 'train' && s.groups > 0 && s.fonts.includes(font)) }));
