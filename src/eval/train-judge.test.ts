@@ -6,13 +6,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDataset } from '../data/build.js';
 import { DATASET_CONFIGS, type DatasetConfig } from '../data/config.js';
 import { SOUND_SETS } from '../data/fonts.js';
-import { trainJudge } from './train-judge.js';
+import { trainJudge, scoreJudge } from './train-judge.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mst-train-judge-'));
 const small = join(root, 'small');
@@ -38,6 +38,29 @@ test('the judge trains on every set but FluidR3 and is scored on each, FluidR3 l
   assert.deepEqual(judge.config.instruments, DATASET_CONFIGS.small.instruments);
   assert.match(report.trainedOn.augmentation!, /a room for 50% of tiles .* background noise for 50%/);
   judge.dispose();
+});
+
+test('the judge learns instruments: well above chance on pieces it never heard, and at chance or below when its labels are shuffled', async () => {
+  // the same tiles with every label moved to the next instrument (the manifest names the tiles' order)
+  const shuffled = join(root, 'small-shuffled');
+  mkdirSync(shuffled);
+  symlinkSync(join(small, 'shards'), join(shuffled, 'shards'));
+  const manifest = JSON.parse(readFileSync(join(small, 'manifest.json'), 'utf8')) as { config: DatasetConfig };
+  const names = manifest.config.instruments;
+  manifest.config.instruments = [...names.slice(1), names[0]!];
+  writeFileSync(join(shuffled, 'manifest.json'), JSON.stringify(manifest));
+  const noOutputPath = { capacity: 0, refill: 0, refillEvery: 1, draw: 0 };
+  const accuracy = async (dataset: string) => {
+    const { judge } = await trainJudge({ datasets: [dataset], steps: 300, batchSize: 8, outputPath: noOutputPath });
+    const score = await scoreJudge(judge, small, 'timgm6mb', 'validation'); // validation pieces, true labels
+    judge.dispose();
+    return score.accuracy;
+  };
+  const chance = 1 / names.length;
+  const learned = await accuracy(small);
+  assert.ok(learned >= chance + 0.35, `accuracy ${learned.toFixed(3)} on unheard pieces, chance ${chance}`);
+  const fooled = await accuracy(shuffled);
+  assert.ok(fooled <= chance + 0.1, `accuracy ${fooled.toFixed(3)} with shuffled labels, chance ${chance}`);
 });
 
 test('a killed judge training resumes from its saved state: the steps go on where they stopped', async () => {
