@@ -7,6 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { trainJudge, saveJudge, loadJudge, type JudgeScore } from '../eval/train-judge.js';
 import { classifyFile } from '../eval/classify.js';
+import { confusionTable, reportPathOf, writeJudgeCard } from '../eval/judge-card.js';
 import { evaluate, type EvaluationReport } from '../eval/evaluate.js';
 import { BASELINES, modelSystem, type TransferSystem } from '../eval/baselines.js';
 import { loadLatentDiffusion } from '../model/load.js';
@@ -22,13 +23,6 @@ import { readManifest } from '../data/loader.js';
 import { writeFileAtomic } from '../engine/safetensors.js';
 
 /** A confusion matrix as aligned text, rows = true instrument, columns = the judge's label. */
-export function confusionTable(instruments: string[], score: JudgeScore): string {
-  const width = Math.max(6, ...instruments.map((n) => n.length)) + 1;
-  const head = ''.padEnd(width) + instruments.map((n) => n.slice(0, 5).padStart(6)).join('');
-  const rows = instruments.map((name, i) => name.padEnd(width) + score.confusion[i]!.map((c) => String(c).padStart(6)).join(''));
-  return [head, ...rows].join('\n');
-}
-
 function positiveInteger(name: string) {
   return (raw: string) => {
     const n = Number(raw);
@@ -43,12 +37,15 @@ export function evalCommand(): Command {
     .command('train-judge')
     .description("train the instrument judge on every sound set's training renders but the model's own (FluidR3); print its validation accuracy per set; run it again to resume")
     .option('--data <dirs>', "built datasets, comma-separated: the judge's corpora (mst dataset build --config judge-<set> --out data/judge/<set>) and the paired dataset, whose FluidR3 renders it is scored on but never trains on", [...JUDGE_SETS.map((set) => join('data', 'judge', set)), join('data', 'full')].join(','))
-    .option('--out <file>', 'where to write the judge', join('models', 'judge', 'judge.safetensors'))
+    .option('--out <file>', 'where to write the judge (a card, README.md, is written beside it)', join('models', 'judge', 'judge.safetensors'))
+    .option('--without <set>', "leave this sound set out of training too, to measure how the judge hears a set it never heard (default --out: without-<set>.safetensors beside the judge, whose card gains the figure)")
     .option('--steps <n>', 'optimiser steps', positiveInteger('steps'), 3000)
     .option('--batch <n>', 'tile groups per step (3 tiles each)', positiveInteger('batch'), 32)
     .option('--seed <n>', 'seed of the initialisation and the data order', Number, 0)
     .option('--json', 'print the report as JSON')
-    .action(async (options: { data: string; out: string; steps: number; batch: number; seed: number; json?: boolean }) => {
+    .action(async (options: { data: string; out: string; without?: string; steps: number; batch: number; seed: number; json?: boolean }, command: Command) => {
+      const judgePath = options.out;
+      if (options.without && command.getOptionValueSource('out') === 'default') options.out = join(dirname(judgePath), `without-${options.without}.safetensors`);
       const bar = process.stderr.isTTY
         ? new cliProgress.SingleBar({ format: 'judge {bar} {value}/{total} steps | loss {loss} | ETA {eta_formatted}', stream: process.stderr }, cliProgress.Presets.shades_classic)
         : null;
@@ -56,6 +53,7 @@ export function evalCommand(): Command {
       mkdirSync(dirname(options.out), { recursive: true }); // the training state is saved beside it as it goes
       const { judge, report } = await trainJudge({
         datasets: options.data.split(','),
+        ...(options.without ? { without: options.without } : {}),
         steps: options.steps,
         statePath: options.out.replace(/\.safetensors$/, '') + '.state.safetensors', // run the command again to resume
         log: (message) => console.error(message),
@@ -69,12 +67,15 @@ export function evalCommand(): Command {
       });
       bar?.stop();
       saveJudge(options.out, judge, report);
-      writeFileAtomic(options.out.replace(/\.safetensors$/, '') + '.json', [Buffer.from(JSON.stringify(report, null, 2) + '\n')]);
+      judge.dispose();
+      writeFileAtomic(reportPathOf(options.out), [Buffer.from(JSON.stringify(report, null, 2) + '\n')]);
+      // the card of the judge itself, which a judge trained without one set adds a row to
+      const card = options.without && existsSync(reportPathOf(judgePath)) ? writeJudgeCard(judgePath) : options.without ? null : writeJudgeCard(options.out);
       if (options.json) {
         console.log(JSON.stringify(report));
         return;
       }
-      console.log(`trained on ${report.trainedOn.fonts.join(', ')} (${report.trainedOn.split}) for ${report.trainedOn.steps} steps in ${report.trainedOn.seconds.toFixed(0)} s → ${options.out}`);
+      console.log(`trained on ${report.trainedOn.fonts.join(', ')} (${report.trainedOn.split}) for ${report.trainedOn.steps} steps in ${report.trainedOn.seconds.toFixed(0)} s → ${options.out}${card ? `; its card: ${card}` : ''}`);
       for (const score of report.scores) {
         console.log(`\n${score.font} ${score.split}${score.dataset ? ` (${score.dataset})` : ''}: accuracy ${score.accuracy.toFixed(3)} on ${score.tiles} tiles`);
         console.log(confusionTable(report.instruments, score));

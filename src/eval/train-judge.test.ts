@@ -13,6 +13,7 @@ import { buildDataset } from '../data/build.js';
 import { DATASET_CONFIGS, type DatasetConfig } from '../data/config.js';
 import { SOUND_SETS } from '../data/fonts.js';
 import { trainJudge, scoreJudge } from './train-judge.js';
+import { writeJudgeCard } from './judge-card.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mst-train-judge-'));
 const small = join(root, 'small');
@@ -38,6 +39,30 @@ test('the judge trains on every set but FluidR3 and is scored on each, FluidR3 l
   assert.deepEqual(judge.config.instruments, DATASET_CONFIGS.small.instruments);
   assert.match(report.trainedOn.augmentation!, /a room for 50% of tiles .* background noise for 50%/);
   judge.dispose();
+});
+
+test('a judge trained without one font is still scored on it; a font no dataset holds is refused by name', async () => {
+  const { judge, report } = await trainJudge({ datasets: [small, freepats], without: 'freepats', steps: 2, batchSize: 4 });
+  assert.deepEqual(report.trainedOn.fonts, ['timgm6mb']);
+  assert.equal(report.trainedOn.without, 'freepats');
+  assert.deepEqual(report.scores.map((s) => s.font), ['timgm6mb', 'freepats', 'fluidr3']);
+  judge.dispose();
+  // the card of a judge that heard both sets gains the leave-one-out row
+  const full = await trainJudge({ datasets: [small, freepats], steps: 2, batchSize: 4 });
+  full.judge.dispose();
+  const cardDir = mkdtempSync(join(root, 'card-'));
+  writeFileSync(join(cardDir, 'judge.json'), JSON.stringify(full.report));
+  writeFileSync(join(cardDir, 'without-freepats.json'), JSON.stringify(report));
+  const card = readFileSync(writeJudgeCard(join(cardDir, 'judge.safetensors')), 'utf8');
+  assert.match(card, /\| freepats \| freepats \(played by timidity\) \| GPL-2.0-or-later with a composition exception \|/);
+  assert.match(card, /\| timgm6mb \| timgm6mb-soundfont \| GPL-2 \|/);
+  assert.match(card, /Not heard in training \(scored only\): fluidr3\./);
+  const freepatsAccuracy = report.scores.find((s) => s.font === 'freepats')!.accuracy.toFixed(3);
+  assert.match(card, new RegExp(`\\| freepats \\| 2 \\| ${freepatsAccuracy} \\| [0-9.]+ \\|`), 'the leave-one-out row: steps, accuracy on the set left out and on FluidR3');
+  assert.match(card, /\| piano \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|/, 'recall per instrument and set');
+  assert.match(card, /--without freepats --steps 2 --batch 4/);
+  await assert.rejects(trainJudge({ datasets: [small], without: 'opl3', steps: 1 }), /cannot leave out opl3: .* hold fluidr3, timgm6mb/);
+  await assert.rejects(trainJudge({ datasets: [small], without: 'timgm6mb', steps: 1 }), /hold no training renders outside fluidr3 and timgm6mb/);
 });
 
 test('the judge learns instruments: well above chance on pieces it never heard, and at chance or below when its labels are shuffled', async () => {
@@ -81,5 +106,5 @@ test('datasets with nothing to learn from, or missing, are refused with the comm
   await assert.rejects(trainJudge({ datasets: [], steps: 1 }), /Expected at least one dataset/);
   const onlyModelFont = join(root, 'fluidr3-only');
   await buildDataset(onlyModelFont, { ...DATASET_CONFIGS.small, heldOutTranspositions: [], heldOutTrainShare: 0 });
-  await assert.rejects(trainJudge({ datasets: [onlyModelFont], steps: 1 }), /hold no training renders outside fluidr3, the model's own font; build the judge's corpora \(mst dataset build --config judge-<set>\)/);
+  await assert.rejects(trainJudge({ datasets: [onlyModelFont], steps: 1 }), /hold no training renders outside fluidr3 \(fluidr3 is the model's own font\); build the judge's corpora \(mst dataset build --config judge-<set>\)/);
 });

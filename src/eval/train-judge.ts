@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { tensor, tidy, cat, rand, optim, F, manualSeed, saveCheckpoint, loadCheckpoint, type Tensor } from '../engine/index.js';
+import { tensor, tidy, cat, rand, optim, F, manualSeed, saveCheckpoint, loadCheckpoint, describeProcessor, type Tensor } from '../engine/index.js';
 import { MelFrontEnd } from '../audio/mel.js';
 import { PairLoader, readManifest, disposeBatch, type PairBatch } from '../data/loader.js';
 import { SOUND_SETS, JUDGE_SETS } from '../data/fonts.js';
@@ -27,6 +27,11 @@ export interface JudgeTrainingOptions {
    * validation split, the model's font included: a family it never heard.
    */
   datasets: string[];
+  /**
+   * A font to hold out of training as well (it is still scored): trained without font F, the
+   * judge's accuracy on F estimates how it hears a sound set nobody rendered for it.
+   */
+  without?: string;
   /** Optimiser steps, each on batchSize groups × 3 tiles (content, target, style reference) of one font, the fonts taken in turn. */
   steps: number;
   batchSize?: number;
@@ -62,7 +67,20 @@ export interface JudgeScore {
 export interface JudgeReport {
   instruments: string[];
   /** `seconds`: of the steps this run took (a resumed run counts only its own). */
-  trainedOn: { fonts: string[]; split: Split; steps: number; batchTiles: number; seconds: number; augmentation?: string };
+  trainedOn: {
+    fonts: string[];
+    /** A font held out of training besides the model's own (JudgeTrainingOptions.without). */
+    without?: string;
+    split: Split;
+    /** Training tile groups of each font. */
+    groups?: Record<string, number>;
+    steps: number;
+    batchTiles: number;
+    seconds: number;
+    /** The processor the run took `seconds` on (describeProcessor). */
+    processor?: string;
+    augmentation?: string;
+  };
   /** On every font's validation split: those it trained on, and the model's font, which it never heard. */
   scores: JudgeScore[];
 }
@@ -98,35 +116,39 @@ async function* endlessBatches(loader: PairLoader, what: string, batchSize: numb
 /** What a saved judge-training state must agree with to be resumed. */
 interface ResumableSettings {
   datasets: string[];
+  without?: string;
   batchSize: number;
   seed: number;
   learningRate: number;
 }
 
 /** Every (dataset, font) a list of datasets holds, in order, with its manifest's instruments. */
-function fontsOf(datasets: string[]): { dataset: string; font: string; hasTrain: boolean; instruments: string[] }[] {
+function fontsOf(datasets: string[]): { dataset: string; font: string; trainGroups: number; instruments: string[] }[] {
   return datasets.flatMap((dataset) => {
     const set = basename(dataset);
     const config = (JUDGE_SETS as string[]).includes(set) ? `judge-${set}` : set === 'small' || set === 'full' ? set : '<name>';
     if (!existsSync(join(dataset, 'manifest.json'))) throw new Error(`${dataset}: no dataset here (no manifest.json); build it with mst dataset build --config ${config} --out ${dataset}`);
     const manifest = readManifest(dataset);
     const fonts = [manifest.config.trainFont.name, manifest.config.heldOutFont.name].filter((font) => manifest.shards.some((s) => s.fonts.includes(font)));
-    return fonts.map((font) => ({ dataset, font, instruments: manifest.config.instruments, hasTrain: manifest.shards.some((s) => s.split === 'train' && s.groups > 0 && s.fonts.includes(font)) }));
+    const trainGroups = (font: string) => manifest.shards.filter((s) => s.split === 'train' && s.fonts.includes(font)).reduce((sum, s) => sum + s.groups, 0);
+    return fonts.map((font) => ({ dataset, font, instruments: manifest.config.instruments, trainGroups: trainGroups(font) }));
   });
 }
 
 export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge: InstrumentJudge; report: JudgeReport }> {
-  const { datasets, steps, batchSize = 32, learningRate = 1e-3, seed = 0, outputPath = OUTPUT_PATH, statePath, checkpointEvery = 200 } = options;
+  const { datasets, without, steps, batchSize = 32, learningRate = 1e-3, seed = 0, outputPath = OUTPUT_PATH, statePath, checkpointEvery = 200 } = options;
   if (datasets.length === 0) throw new RangeError('trainJudge: Expected at least one dataset');
   const available = fontsOf(datasets);
-  const training = available.filter((f, i) => f.font !== MODEL_FONT && f.hasTrain && available.findIndex((g) => g.font === f.font && g.hasTrain) === i);
-  if (training.length === 0) throw new RangeError(`trainJudge: ${datasets.join(', ')} hold no training renders outside ${MODEL_FONT}, the model's own font; build the judge's corpora (mst dataset build --config judge-<set>)`);
+  if (without !== undefined && !available.some((f) => f.font === without)) throw new RangeError(`trainJudge: cannot leave out ${without}: ${datasets.join(', ')} hold ${[...new Set(available.map((f) => f.font))].join(', ')}`);
+  const held = new Set([MODEL_FONT, ...(without === undefined ? [] : [without])]);
+  const training = available.filter((f, i) => !held.has(f.font) && f.trainGroups > 0 && available.findIndex((g) => g.font === f.font && g.trainGroups > 0) === i);
+  if (training.length === 0) throw new RangeError(`trainJudge: ${datasets.join(', ')} hold no training renders outside ${[...held].join(' and ')} (${MODEL_FONT} is the model's own font); build the judge's corpora (mst dataset build --config judge-<set>)`);
   const instruments = [...new Set(available.flatMap((f) => f.instruments))];
   const analysis = readManifest(datasets[0]!).config.analysis;
   manualSeed(seed);
   const judge = new InstrumentJudge({ ...DEFAULT_JUDGE, nMels: analysis.nMels, instruments });
   const optimizer = new optim.AdamW(judge.parameters(), { lr: learningRate, weightDecay: 0.01 });
-  const settings: ResumableSettings = { datasets, batchSize, seed, learningRate };
+  const settings: ResumableSettings = { datasets, ...(without === undefined ? {} : { without }), batchSize, seed, learningRate };
   let positions: StreamPosition[] = training.map(() => ({ epoch: 0, batchInEpoch: 0 }));
   let first = 0;
   if (statePath) {
@@ -179,11 +201,23 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
   const seconds = (performance.now() - started) / 1000;
   judge.eval();
   const scores: JudgeScore[] = [];
-  for (const { dataset, font } of [...training, ...available.filter((f) => !training.includes(f))]) {
-    scores.push(await scoreJudge(judge, dataset, font, 'validation', options.validationGroups)); // the fonts it trained on, then the others
+  const unheard = available.filter((f) => !training.includes(f) && !training.some((g) => g.font === f.font));
+  const modelFontLast = [...unheard.filter((f) => f.font !== MODEL_FONT), ...unheard.filter((f) => f.font === MODEL_FONT)];
+  for (const { dataset, font } of [...training, ...modelFontLast]) {
+    scores.push(await scoreJudge(judge, dataset, font, 'validation', options.validationGroups)); // the fonts it trained on, then the others, the model's last
   }
   const throughOutput = outputPath.draw > 0 ? `; ${outputPath.draw} more tiles a step drawn from a pool of up to ${outputPath.capacity} passed through mst's output path (Griffin-Lim, 16-bit, analysis again), ${outputPath.refill} of a batch added every ${outputPath.refillEvery} steps` : '';
-  const trainedOn = { fonts: training.map((f) => f.font), split: 'train' as const, steps, batchTiles: 3 * batchSize, seconds, augmentation: describeAugmentation() + throughOutput };
+  const trainedOn = {
+    fonts: training.map((f) => f.font),
+    ...(without === undefined ? {} : { without }),
+    split: 'train' as const,
+    groups: Object.fromEntries(training.map((f) => [f.font, f.trainGroups])),
+    steps,
+    batchTiles: 3 * batchSize,
+    seconds,
+    processor: describeProcessor(),
+    augmentation: describeAugmentation() + throughOutput,
+  };
   return { judge, report: { instruments, trainedOn, scores } };
 }
 
