@@ -129,6 +129,10 @@ test('a whole evaluation and its report on the small dataset: identity keeps the
   assert.equal(report.judgeOnTargets.overall, oracle!.overall.styleAccuracy);
   for (const [pair, figures] of Object.entries(oracle!.pairs)) assert.equal(report.judgeOnTargets.pairs[pair], figures.styleAccuracy, pair);
   assert.equal(oracle!.overall.melLsdDb, 0);
+  for (const s of report.systems) {
+    const heard = s.overall.resynthStyleAccuracy * 6; // every output judged again after the output path
+    assert.ok(Math.abs(heard - Math.round(heard)) < 1e-9 && heard >= 0 && heard <= 6, `${s.name}: ${s.overall.resynthStyleAccuracy} is a share of the 6 outputs`);
+  }
   assert.ok(oracle!.overall.resynthMelLsdDb > 0 && oracle!.overall.resynthMelLsdDb < identity!.overall.resynthMelLsdDb, 'the vocoder costs something, less than the wrong instrument');
   assert.ok(envelope!.overall.tiles === 6 && Number.isFinite(envelope!.overall.frechetJudgeDistance));
   const pairs = Object.values(identity!.pairs);

@@ -4,7 +4,9 @@
  *
  * - ground truth: MSE on [-1, 1] tiles and mel log-spectral distance (dB) to the true target,
  *   on the tiles and again after resynthesis (Griffin-Lim, then the same analysis);
- * - style: the instrument judge's labels (style accuracy = share labelled as the target) and the
+ * - style: the instrument judge's labels (style accuracy = share labelled as the target), on the
+ *   tiles and again on every output passed through mst's output path (Griffin-Lim, a 16-bit
+ *   clip, the analysis again: what a listener of mst's audio gets), and the
  *   Fréchet distance between the outputs' judge embeddings and those of real renders of the
  *   target instruments (the style references: other clips than the targets);
  * - content: basic-pitch's transcription of the resynthesised output against the notes written
@@ -26,6 +28,7 @@ import type { TransferBatch, TransferSystem } from './baselines.js';
 import { gaussianStats, frechetDistance } from './frechet.js';
 import { onsetF1, pitchClassDistance, chroma, chromaSimilarity, type TimedNote } from './content.js';
 import { WrittenNotes } from './written.js';
+import { throughOutputPath } from './output-path.js';
 import { transcribe, type TranscribedNote } from './transcribe.js';
 import type { SeedFigures } from './seed-figures.js';
 
@@ -64,6 +67,8 @@ export interface Figures {
   melLsdDb: number;
   /** Share of outputs the judge labels as the target instrument. */
   styleAccuracy: number;
+  /** The same share after the output path (output-path.ts): resynthesised, written as 16-bit, analysed again. */
+  resynthStyleAccuracy: number;
   /** Share of outputs the judge labels as the content instrument. */
   contentInstrumentRate: number;
   /**
@@ -151,6 +156,7 @@ interface ItemScore {
   mse: number;
   lsd: number;
   styleHit: number;
+  resynthStyleHit: number;
   contentHit: number;
   audio: { at50: OnsetCounts; at100: OnsetCounts; scoreAt50: OnsetCounts | null; scoreAt100: OnsetCounts | null; pitchClass: number; chroma: number; resynthLsd: number } | null;
 }
@@ -168,6 +174,7 @@ function aggregate(items: ItemScore[]): Figures {
     mse: meanOf(items.map((i) => i.mse)),
     melLsdDb: meanOf(items.map((i) => i.lsd)),
     styleAccuracy: meanOf(items.map((i) => i.styleHit)),
+    resynthStyleAccuracy: meanOf(items.map((i) => i.resynthStyleHit)),
     contentInstrumentRate: meanOf(items.map((i) => i.contentHit)),
     clips: audio.length,
     contentF1At50ms: pooledF1(audio.map((a) => a.at50)),
@@ -277,6 +284,7 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
         embeddings.push(keep(embedding));
         return logits.argmax(1).toArray().map((k) => instruments[k]!);
       });
+      const heard = tidy(() => judge.predict(throughOutputPath(frontEnd, output, iterations)));
       for (let i = 0; i < output.shape[0]!; i++) {
         let audio: ItemScore['audio'] = null;
         if (audioIndex < contentAudio.length) {
@@ -304,6 +312,7 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
           mse: mse[i]!,
           lsd: lsdDb[i]!,
           styleHit: labels[i] === b.targetInstrument[i] ? 1 : 0,
+          resynthStyleHit: heard[i] === b.targetInstrument[i] ? 1 : 0,
           contentHit: labels[i] === b.contentInstrument[i] ? 1 : 0,
           audio,
         });

@@ -115,6 +115,7 @@ const FIGURE_COLUMNS: [string, (f: Figures & Partial<EvaluationReport['systems']
   ['mel LSD (dB)', (o) => o.melLsdDb.toFixed(2)],
   ['resynth. LSD (dB)', (o) => o.resynthMelLsdDb.toFixed(2)],
   ['style accuracy', (o) => o.styleAccuracy.toFixed(3)],
+  ['style acc. resynth.', (o) => o.resynthStyleAccuracy.toFixed(3)],
   ['labelled as content', (o) => o.contentInstrumentRate.toFixed(3)],
   ['Fréchet judge dist.', (o) => (o.frechetJudgeDistance === undefined ? '' : o.frechetJudgeDistance.toFixed(2))],
   ['F1 to score 50 ms', (o) => o.scoreF1At50ms.toFixed(3)],
