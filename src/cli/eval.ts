@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import cliProgress from 'cli-progress';
-import { trainJudge, saveJudge, loadJudge, type JudgeScore } from '../eval/train-judge.js';
+import { trainJudge, saveJudge, loadJudge, scoreOnMore } from '../eval/train-judge.js';
 import { classifyFile } from '../eval/classify.js';
 import { confusionTable, reportPathOf, writeJudgeCard } from '../eval/judge-card.js';
 import { evaluate, type EvaluationReport } from '../eval/evaluate.js';
@@ -80,6 +80,30 @@ export function evalCommand(): Command {
         console.log(`\n${score.font} ${score.split}${score.dataset ? ` (${score.dataset})` : ''}: accuracy ${score.accuracy.toFixed(3)} on ${score.tiles} tiles`);
         console.log(confusionTable(report.instruments, score));
       }
+    });
+  evaluation
+    .command('score-judge')
+    .description("score a trained judge on the validation renders of sets its report lacks (a corpus built after it was trained, or FluidR3 in data/full); its report and card are rewritten")
+    .option('--judge <file>', 'the judge', join('models', 'judge', 'judge.safetensors'))
+    .option('--data <dirs>', 'built datasets, comma-separated', join('data', 'full'))
+    .action(async (options: { judge: string; data: string }) => {
+      if (!existsSync(options.judge)) throw new Error(`no judge at ${options.judge}: give one with --judge, or train one with mst eval train-judge --out ${options.judge}`);
+      const { judge, report } = loadJudge(options.judge);
+      if (!report) throw new Error(`${options.judge} holds no training report (not saved by mst eval train-judge); train it again`);
+      const before = new Set(report.scores.map((s) => s.font));
+      const scored = await scoreOnMore(judge, report, options.data.split(','));
+      saveJudge(options.judge, judge, scored);
+      judge.dispose();
+      writeFileAtomic(reportPathOf(options.judge), [Buffer.from(JSON.stringify(scored, null, 2) + '\n')]);
+      const mainJudge = join(dirname(options.judge), 'judge.safetensors');
+      const card = existsSync(reportPathOf(mainJudge)) ? writeJudgeCard(mainJudge) : null;
+      const added = scored.scores.filter((s) => !before.has(s.font));
+      if (added.length === 0) console.log(`${options.judge}: already scored on every font of ${options.data}`);
+      for (const score of added) {
+        console.log(`\n${score.font} ${score.split} (${score.dataset}): accuracy ${score.accuracy.toFixed(3)} on ${score.tiles} tiles`);
+        console.log(confusionTable(scored.instruments, score));
+      }
+      if (card) console.log(`\nits card: ${card}`);
     });
   evaluation
     .command('classify')

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { buildDataset } from '../data/build.js';
 import { DATASET_CONFIGS, type DatasetConfig } from '../data/config.js';
 import { SOUND_SETS } from '../data/fonts.js';
-import { trainJudge, scoreJudge } from './train-judge.js';
+import { trainJudge, scoreJudge, scoreOnMore } from './train-judge.js';
 import { writeJudgeCard } from './judge-card.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mst-train-judge-'));
@@ -49,7 +49,6 @@ test('a judge trained without one font is still scored on it; a font no dataset 
   judge.dispose();
   // the card of a judge that heard both sets gains the leave-one-out row
   const full = await trainJudge({ datasets: [small, freepats], steps: 2, batchSize: 4 });
-  full.judge.dispose();
   const cardDir = mkdtempSync(join(root, 'card-'));
   writeFileSync(join(cardDir, 'judge.json'), JSON.stringify(full.report));
   writeFileSync(join(cardDir, 'without-freepats.json'), JSON.stringify(report));
@@ -61,6 +60,13 @@ test('a judge trained without one font is still scored on it; a font no dataset 
   assert.match(card, new RegExp(`\\| freepats \\| 2 \\| ${freepatsAccuracy} \\| [0-9.]+ \\|`), 'the leave-one-out row: steps, accuracy on the set left out and on FluidR3');
   assert.match(card, /\| piano \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|/, 'recall per instrument and set');
   assert.match(card, /--without freepats --steps 2 --batch 4/);
+  // sets built after it was trained are scored later, the model's font still last
+  const onlyFreepats = await trainJudge({ datasets: [freepats], steps: 1, batchSize: 4 });
+  onlyFreepats.judge.dispose();
+  const later = await scoreOnMore(full.judge, onlyFreepats.report, [small]);
+  assert.deepEqual(later.scores.map((s) => s.font), ['freepats', 'timgm6mb', 'fluidr3']);
+  assert.deepEqual((await scoreOnMore(full.judge, later, [small, freepats])).scores, later.scores, 'nothing scored twice');
+  full.judge.dispose();
   await assert.rejects(trainJudge({ datasets: [small], without: 'opl3', steps: 1 }), /cannot leave out opl3: .* hold fluidr3, timgm6mb/);
   await assert.rejects(trainJudge({ datasets: [small], without: 'timgm6mb', steps: 1 }), /hold no training renders outside fluidr3 and timgm6mb/);
 });

@@ -221,6 +221,19 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
   return { judge, report: { instruments, trainedOn, scores } };
 }
 
+/**
+ * Scores a trained judge on the validation split of every font of `datasets` its report has no
+ * score for yet (a set built after it was trained, or the model's own font), and returns the
+ * report with them added, the model's font last.
+ */
+export async function scoreOnMore(judge: InstrumentJudge, report: JudgeReport, datasets: string[], maxGroups?: number): Promise<JudgeReport> {
+  const scores = [...report.scores];
+  for (const { dataset, font } of fontsOf(datasets)) {
+    if (!scores.some((s) => s.font === font)) scores.push(await scoreJudge(judge, dataset, font, 'validation', maxGroups));
+  }
+  return { ...report, scores: [...scores.filter((s) => s.font !== MODEL_FONT), ...scores.filter((s) => s.font === MODEL_FONT)] };
+}
+
 /** The judge's accuracy and confusion matrix on the content and target tiles of a split. */
 export async function scoreJudge(judge: InstrumentJudge, datasetDir: string, font: string, split: Split, maxGroups = Infinity): Promise<JudgeScore> {
   const instruments = judge.config.instruments;
