@@ -3,20 +3,19 @@
  */
 import { existsSync, statSync, realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { OutputPathError, replaceableTarget } from '../engine/files.js';
 
-/** Raised for an output path that cannot or must not be written. */
-export class OutputPathError extends Error {
-  constructor(readonly path: string, problem: string) {
-    super(`${path}: ${problem}`);
-    this.name = 'OutputPathError';
-  }
-}
+export { OutputPathError };
 
 function canonical(path: string): string {
   return existsSync(path) ? realpathSync(path) : resolve(path);
 }
 
-/** Throws OutputPathError if `output` is a directory, one of `inputs`, or in a folder that does not exist. */
+/**
+ * Throws OutputPathError, before any work, if `output` is a directory, one of `inputs`, in a
+ * folder that does not exist, or something mst does not replace (files.ts: a device, a pipe, a
+ * read-only file, a dangling link).
+ */
 export function checkOutputPath(output: string, inputs: readonly string[] = []): void {
   if (existsSync(output) && statSync(output).isDirectory()) {
     throw new OutputPathError(output, 'is a directory; give a file name for the output');
@@ -29,4 +28,5 @@ export function checkOutputPath(output: string, inputs: readonly string[] = []):
   if (!existsSync(folder) || !statSync(folder).isDirectory()) {
     throw new OutputPathError(output, `the folder ${folder} does not exist`);
   }
+  replaceableTarget(output);
 }

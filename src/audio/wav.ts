@@ -3,8 +3,7 @@
  * asymmetric ×32768/×32767 scaling that readers invert, no dither) or 32-bit float. Files appear
  * under their name only when complete.
  */
-import { openSync, writeSync, fsyncSync, closeSync, renameSync, rmSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import { AtomicFile } from '../engine/files.js';
 
 export type WavFormat = 'pcm16' | 'float32';
 
@@ -43,22 +42,21 @@ export function writeWav(path: string, samples: Float32Array, sampleRate: number
 
 /**
  * Writes a mono WAV file of unknown length in pieces: samples go to a temporary file beside the
- * target, the RIFF sizes are patched in at `close()`, and only then is the file renamed into
- * place; `abort()` (or a crash) leaves no partial file under the target name.
+ * target (AtomicFile: every byte checked, a full disk an error), the RIFF sizes are patched in at
+ * `close()`, and only then is the file renamed into place; `abort()` (or a crash) leaves no
+ * partial file under the target name.
  * Layout: 44-byte canonical header (RIFF, fmt with PCM=1 or IEEE float=3, data).
  */
 export class WavStreamWriter {
-  #fd: number;
-  #tmp: string;
+  #file: AtomicFile;
   #dataBytes = 0;
   #closed = false;
 
   constructor(readonly path: string, readonly sampleRate: number, readonly format: WavFormat = 'pcm16') {
     if (!(Number.isInteger(sampleRate) && sampleRate > 0)) throw new RangeError(`WavStreamWriter: Expected a positive integer for sampleRate but received ${sampleRate}`);
-    this.#tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-    this.#fd = openSync(this.#tmp, 'w');
+    this.#file = new AtomicFile(path);
     open.add(this);
-    writeSync(this.#fd, this.#header());
+    this.#file.write(this.#header());
   }
 
   get bytesPerSample(): number {
@@ -75,7 +73,7 @@ export class WavStreamWriter {
     } else {
       bytes = new Uint8Array(toInt16(samples).buffer);
     }
-    writeSync(this.#fd, bytes);
+    this.#file.write(bytes);
     this.#dataBytes += bytes.byteLength;
   }
 
@@ -89,10 +87,13 @@ export class WavStreamWriter {
     if (this.#closed) return;
     this.#closed = true;
     open.delete(this);
-    writeSync(this.#fd, this.#header(), 0, 44, 0);
-    fsyncSync(this.#fd);
-    closeSync(this.#fd);
-    renameSync(this.#tmp, this.path);
+    try {
+      this.#file.write(this.#header(), 0);
+    } catch (error) {
+      this.#file.abort();
+      throw error;
+    }
+    this.#file.close();
   }
 
   /** Discards everything written; the target path is left untouched. */
@@ -100,8 +101,7 @@ export class WavStreamWriter {
     if (this.#closed) return;
     this.#closed = true;
     open.delete(this);
-    closeSync(this.#fd);
-    rmSync(this.#tmp, { force: true });
+    this.#file.abort();
   }
 
   #header(): Uint8Array {

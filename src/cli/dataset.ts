@@ -9,7 +9,7 @@ import { DATASET_CONFIGS, checkDatasetConfig, judgeCorpusConfig, type DatasetCon
 import { JUDGE_SETS, type SoundSetName } from '../data/fonts.js';
 import { readManifest } from '../data/loader.js';
 import { datasetStats, sampleGrid } from '../data/stats.js';
-import { writeFileAtomic } from '../engine/safetensors.js';
+import { writeFileAtomic } from '../engine/files.js';
 import cliProgress from 'cli-progress';
 import { applyOverrides } from './overrides.js';
 

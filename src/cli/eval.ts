@@ -20,7 +20,7 @@ import { buildDataset } from '../data/build.js';
 import { DATASET_CONFIGS } from '../data/config.js';
 import { JUDGE_SETS } from '../data/fonts.js';
 import { readManifest } from '../data/loader.js';
-import { writeFileAtomic } from '../engine/safetensors.js';
+import { writeFileAtomic } from '../engine/files.js';
 
 /** A confusion matrix as aligned text, rows = true instrument, columns = the judge's label. */
 function positiveInteger(name: string) {

@@ -9,7 +9,7 @@ import { MelStream } from '../audio/analysis.js';
 import { streamAudio } from '../audio/decode.js';
 import { ColumnPool, renderSpectrograms } from '../audio/image.js';
 import { checkOutputPath } from '../audio/paths.js';
-import { writeFileAtomic } from '../engine/safetensors.js';
+import { writeFileAtomic } from '../engine/files.js';
 import { basename } from 'node:path';
 
 /** Streams a file through the analysis into a column pool (bounded memory for any length). */

@@ -19,5 +19,6 @@ export { type DType, DTYPES, isFloating } from './dtype.js';
 export { DisposedError, StateDictError } from './errors.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
-export { saveSafetensors, loadSafetensors, loadSafetensorsAsync, readSafetensorsHeader, SafetensorsError, writeFileAtomic } from './safetensors.js';
+export { saveSafetensors, loadSafetensors, loadSafetensorsAsync, readSafetensorsHeader, SafetensorsError } from './safetensors.js';
+export { writeFileAtomic, AtomicFile, OutputPathError, replaceableTarget } from './files.js';
 export { saveCheckpoint, loadCheckpoint, type Checkpoint } from './checkpoint.js';

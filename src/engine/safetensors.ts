@@ -6,16 +6,16 @@
  *   header = { name: { dtype: "F32", shape: [..], data_offsets: [begin, end] }, "__metadata__": {str: str} }
  *
  * Offsets are relative to the start of the byte buffer; tensors are row-major little-endian.
- * Files are written atomically: a temporary file in the same folder, fsync, then rename.
+ * Files are written atomically (files.ts).
  */
-import { openSync, writeSync, readSync, fsyncSync, closeSync, renameSync, unlinkSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { openSync, readSync, closeSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
 import { Tensor } from './tensor.js';
 import { fromBytes } from './creation.js';
 import { native } from './native.js';
 import type { DType } from './dtype.js';
 import { typeError } from './errors.js';
+import { writeFileAtomic } from './files.js';
 
 const TO_SAFETENSORS: Record<DType, string> = {
   float32: 'F32',
@@ -35,29 +35,6 @@ export class SafetensorsError extends Error {
   constructor(path: string, problem: string) {
     super(`${path}: not a valid safetensors file (${problem})`);
     this.name = 'SafetensorsError';
-  }
-}
-
-/** Writes `bytes` to `path` atomically (temporary file, fsync, rename). */
-export function writeFileAtomic(path: string, chunks: readonly Uint8Array[]): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w');
-  try {
-    for (const chunk of chunks) {
-      let written = 0;
-      while (written < chunk.byteLength) written += writeSync(fd, chunk, written);
-    }
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, path);
-  } catch (error) {
-    try {
-      closeSync(fd);
-    } catch {
-      /* already closed */
-    }
-    if (existsSync(tmp)) unlinkSync(tmp);
-    throw error;
   }
 }
 

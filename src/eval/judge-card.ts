@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { SOUND_SETS } from '../data/fonts.js';
-import { writeFileAtomic } from '../engine/safetensors.js';
+import { writeFileAtomic } from '../engine/files.js';
 import { MODEL_FONT, type JudgeReport, type JudgeScore } from './train-judge.js';
 
 /** A confusion matrix as aligned text: rows are the true instruments, columns the judge's labels. */

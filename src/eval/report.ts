@@ -14,7 +14,7 @@ import { MelFrontEnd } from '../audio/mel.js';
 import { synthesise } from '../audio/synthesis.js';
 import { ColumnPool, colourOf, renderSpectrograms } from '../audio/image.js';
 import { writeWav } from '../audio/wav.js';
-import { writeFileAtomic } from '../engine/safetensors.js';
+import { writeFileAtomic } from '../engine/files.js';
 import type { AnalysisConfig } from '../audio/config.js';
 import type { TransferSystem } from './baselines.js';
 import type { EvaluationReport, Figures } from './evaluate.js';

@@ -6,7 +6,8 @@
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { loadSafetensors, saveSafetensors, writeFileAtomic } from '../engine/safetensors.js';
+import { loadSafetensors, saveSafetensors } from '../engine/safetensors.js';
+import { writeFileAtomic } from '../engine/files.js';
 import { DEFAULT_ANALYSIS, checkAnalysisConfig, type AnalysisConfig } from '../audio/config.js';
 import { probeAudio } from '../audio/decode.js';
 import { loadLatentDiffusion } from '../model/load.js';

@@ -11,7 +11,7 @@ import { processFile } from '../audio/pipeline.js';
 import { TileProcessor, latencyBoundSamples, type TileTransform } from '../audio/processor.js';
 import { ColumnPool, renderSpectrograms } from '../audio/image.js';
 import { checkOutputPath } from '../audio/paths.js';
-import { writeFileAtomic } from '../engine/safetensors.js';
+import { writeFileAtomic } from '../engine/files.js';
 import type { WavFormat } from '../audio/wav.js';
 import { ddimTimesteps } from '../model/ddim.js';
 import type { TransferOptions as SamplingOptions } from '../model/ldm.js';
