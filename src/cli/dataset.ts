@@ -4,7 +4,7 @@
 import { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildDataset } from '../data/build.js';
+import { buildDataset, type Split } from '../data/build.js';
 import { DATASET_CONFIGS, checkDatasetConfig, judgeCorpusConfig, type DatasetConfig } from '../data/config.js';
 import { JUDGE_SETS, type SoundSetName } from '../data/fonts.js';
 import { readManifest } from '../data/loader.js';
@@ -26,6 +26,16 @@ export function resolveDatasetConfig(spec: string, overrides: string[]): { name:
   return { name, config: checkDatasetConfig(applyOverrides(config, overrides, 'dataset')) };
 }
 
+const SPLITS: readonly Split[] = ['train', 'validation', 'test'];
+
+/** `--splits validation,test` → the splits, each one of SPLITS. */
+function splitList(value: string): Split[] {
+  const splits = value.split(',');
+  const bad = splits.find((s) => !(SPLITS as string[]).includes(s));
+  if (bad !== undefined) throw new RangeError(`--splits: Expected ${SPLITS.join(', ')} (comma-separated) but received ${bad}`);
+  return splits as Split[];
+}
+
 export function datasetCommand(): Command {
   const dataset = new Command('dataset').description('build and inspect the paired dataset');
   dataset
@@ -33,9 +43,10 @@ export function datasetCommand(): Command {
     .description('render every piece by every instrument into aligned tiles (resumes after an interruption)')
     .option('--config <name|file>', `small (seconds, for tests), full, ${JUDGE_SETS.map((set) => `judge-${set}`).join(', ')} (the instrument judge's renders in another sound set), or a JSON file of settings`, 'full')
     .option('--out <dir>', 'output folder (default data/<config>)')
+    .option('--splits <names>', 'build only these splits now, comma-separated (e.g. validation,test first); the same command without it builds the rest', splitList)
     .allowUnknownOption()
     .argument('[overrides...]', 'settings as --key=value, e.g. --transpositions=[0,2]')
-    .action(async (overrides: string[], options: { config: string; out?: string }, command: Command) => {
+    .action(async (overrides: string[], options: { config: string; out?: string; splits?: Split[] }, command: Command) => {
       const extra = command.args.filter((a) => a.startsWith('--'));
       const { name, config } = resolveDatasetConfig(options.config, extra);
       const out = options.out ?? join('data', name);
@@ -44,6 +55,7 @@ export function datasetCommand(): Command {
       const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'dataset {bar} {value}/{total} pieces | {piece} | ETA {eta_formatted}', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
       let started = false;
       const manifest = await buildDataset(out, config, {
+        ...(options.splits ? { splits: options.splits } : {}),
         log: (message) => (bar ? bar.stop() : undefined, console.error(message)),
         onPiece: (done, total, piece) => {
           if (!started) {

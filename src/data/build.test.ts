@@ -71,6 +71,16 @@ test('an interrupted build resumes: only the missing shard is made again', async
   assert.ok(readFileSync(join(dir, victim)).equals(readFileSync(join(root, 'b', victim))));
 });
 
+test('the evaluation splits can be built first; the same build without --splits adds the rest, the same bytes as at once', async () => {
+  const dir = join(root, 'c');
+  const first = await buildDataset(dir, config, { splits: ['validation', 'test'] });
+  assert.deepEqual([...new Set(first.shards.map((s) => s.split))].sort(), ['test', 'validation']);
+  await buildDataset(dir, config);
+  const files = listFiles(dir);
+  assert.deepEqual(files, listFiles(join(root, 'b')));
+  for (const file of files) assert.ok(readFileSync(join(dir, file)).equals(readFileSync(join(root, 'b', file))), file);
+});
+
 test("the loader's pairs are what they claim, within one SoundFont and across two", async () => {
   const cache = new Map<string, ReturnType<typeof loadSafetensors>['tensors']>();
   const tilesOf = (file: string, font: string) => {

@@ -120,11 +120,15 @@ function tilesOf(clips: Float32Array[], config: DatasetConfig, frontEnd: MelFron
   );
 }
 
-/** Builds the dataset into `outDir`, resuming where a previous build stopped. */
+/**
+ * Builds the dataset into `outDir`, resuming where a previous build stopped. `hooks.splits`
+ * builds only those splits now (the evaluation's before the long training split, say); the
+ * manifest then lists what is built, and the same command without it builds the rest.
+ */
 export async function buildDataset(
   outDir: string,
   config: DatasetConfig,
-  hooks: { log?: (message: string) => void; onPiece?: (done: number, total: number, piece: string) => void } = {},
+  hooks: { log?: (message: string) => void; onPiece?: (done: number, total: number, piece: string) => void; splits?: readonly Split[] } = {},
 ): Promise<Manifest> {
   checkDatasetConfig(config);
   const log = hooks.log ?? (() => {});
@@ -136,7 +140,8 @@ export async function buildDataset(
   const jobs = pieces
     .flatMap((piece) => config.transpositions.map((transposition) => ({ piece, transposition, split: splitOf(piece.id, config), score: transpose(piece.score, transposition) })))
     .map((job) => ({ ...job, file: join(outDir, 'shards', job.split, fileNameOf(job.piece.id, job.transposition)) }))
-    .filter((job) => !existsSync(job.file)); // shards that exist were built before an interruption
+    .filter((job) => !existsSync(job.file)) // shards that exist were built before an interruption
+    .filter((job) => !hooks.splits || hooks.splits.includes(job.split));
   const total = jobs.length;
   // FluidSynth renders the next jobs in its own processes while this one is analysed
   const limit = pLimit(RENDER_PROCESSES);
