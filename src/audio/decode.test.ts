@@ -120,5 +120,8 @@ test('every bad input raises its AudioError', async () => {
   const withNaN = Float32Array.from({ length: 100 }, (_, i) => (i === 42 ? NaN : 0.1));
   writeWav(join(dir, 'nan.wav'), withNaN, rate, 'float32');
   await bad(join(dir, 'nan.wav'), 'NOT_FINITE', /sample 42 \(0\.003 s\) is NaN/);
+  // finite, but numbers rather than sound: 1e20 would leave nothing the analysis can keep
+  writeWav(join(dir, 'huge.wav'), Float32Array.from({ length: 100 }, (_, i) => (i >= 10 ? 1e20 : 0.1)), rate, 'float32');
+  await bad(join(dir, 'huge.wav'), 'ABSURD_LEVEL', /sample 10 \(0\.001 s\) is 1\.00e\+20, 400 dB over full scale: samples belong in \[-1, 1\]; scale the audio down/);
   assert.equal(probeAudio(join(fixtures, 'tone.opus')).format, 'opus');
 });

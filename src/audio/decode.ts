@@ -9,7 +9,7 @@ import decodeAudio from 'audio-decode';
 import audioType from 'audio-type';
 import { AudioError } from './errors.js';
 import { StreamResampler, type ResampleQuality } from './resample.js';
-import { concatSamples } from './samples.js';
+import { concatSamples, checkSamples } from './samples.js';
 
 type Format = 'mp3' | 'flac' | 'opus' | 'oga' | 'm4a' | 'wav' | 'aac' | 'aiff' | 'caf' | 'webm' | 'qoa' | 'amr' | 'wma';
 const SUPPORTED = new Set<string>(['mp3', 'flac', 'opus', 'oga', 'm4a', 'wav', 'aac', 'aiff', 'caf', 'webm']);
@@ -59,14 +59,6 @@ export function mixDown(channels: readonly Float32Array[]): Float32Array {
   return out;
 }
 
-function checkFinite(path: string, samples: Float32Array, offset: number, sampleRate: number): void {
-  for (let i = 0; i < samples.length; i++) {
-    if (!Number.isFinite(samples[i]!)) {
-      throw new AudioError('NOT_FINITE', path, `sample ${offset + i} (${((offset + i) / sampleRate).toFixed(3)} s) is ${samples[i]}; the file holds NaN or infinite values`);
-    }
-  }
-}
-
 /**
  * File chunks copied into fresh buffers: Node's stream chunks can start at any byte offset of a
  * shared pool, which typed-array views of 32-bit samples inside the decoders cannot take.
@@ -78,7 +70,7 @@ async function* alignedChunks(source: AsyncIterable<Buffer>): AsyncGenerator<Uin
 /**
  * Streams `path` as mono Float32 chunks at `options.sampleRate`.
  * Errors: AudioError with code NOT_FOUND, NOT_A_FILE, EMPTY, UNSUPPORTED, CORRUPT (undecodable or
- * truncated: no audio came out), NOT_FINITE.
+ * truncated: no audio came out), NOT_FINITE, ABSURD_LEVEL (samples.ts).
  */
 export async function* streamAudio(path: string, options: ReadOptions): AsyncGenerator<Float32Array> {
   const { format } = probeAudio(path);
@@ -94,7 +86,7 @@ export async function* streamAudio(path: string, options: ReadOptions): AsyncGen
         inputRate = chunk.sampleRate;
         resampler = await StreamResampler.create(inputRate, options.sampleRate, options.quality ?? 'fastest');
       }
-      checkFinite(path, mono, decoded, inputRate);
+      checkSamples(path, mono, decoded, inputRate);
       decoded += mono.length;
       const out = resampler.push(mono);
       if (out.length > 0) yield out;

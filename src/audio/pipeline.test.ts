@@ -16,6 +16,7 @@ import { MelStream } from './analysis.js';
 import { toTiles, joinTiles, TileStream, TileJoiner, tileCount } from './tiles.js';
 import { synthesise, SynthesisStream } from './synthesis.js';
 import { processFile } from './pipeline.js';
+import { TileProcessor, TileTransformError } from './processor.js';
 import { compareAudio } from './compare.js';
 import { readAudio } from './decode.js';
 import { writeWav } from './wav.js';
@@ -143,4 +144,23 @@ test('bad outputs are refused and a failed run leaves no file', async () => {
   await assert.rejects(processFile(input, join(dir, 'failed.wav'), { transformTiles: failing }), /the model failed/);
   assert.equal(existsSync(join(dir, 'failed.wav')), false);
   assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+});
+
+test('NaN or absurd samples pushed into a stream are refused by name, not turned into NaN output', () => {
+  const block = (bad: number) => Float32Array.from({ length: 4000 }, (_, i) => (i === 1234 ? bad : 0.1 * Math.sin(i / 5)));
+  for (const [bad, code, message] of [[NaN, 'NOT_FINITE', /live: sample 5234 \(0\.327 s\) is NaN/], [1e30, 'ABSURD_LEVEL', /live: sample 5234 \(0\.327 s\) is 1\.00e\+30, 600 dB over full scale/]] as const) {
+    const processor = new TileProcessor({ source: 'live' });
+    processor.push(block(0.1)); // 4000 good samples first
+    assert.throws(() => processor.push(block(bad)), (e: unknown) => e instanceof AudioError && e.code === code && message.test(e.message));
+    processor.dispose();
+  }
+});
+
+test('a model that returns NaN, or silence for sound, is an error and no file is written', async () => {
+  writeWav(join(dir, 'melody.wav'), melody(3), 16000);
+  const nan = (tiles: ReturnType<typeof tensor>) => tiles.mul(NaN);
+  await assert.rejects(processFile(join(dir, 'melody.wav'), join(dir, 'nan-out.wav'), { transformTiles: nan }), (e: unknown) => e instanceof TileTransformError && /melody\.wav: the model returned NaN or infinite values for tile 0; its weights may be damaged/.test((e as Error).message));
+  const silence = (tiles: ReturnType<typeof tensor>) => tiles.mul(0).sub(1); // every bin at the analysis's floor
+  await assert.rejects(processFile(join(dir, 'melody.wav'), join(dir, 'silent-out.wav'), { transformTiles: silence }), (e: unknown) => e instanceof TileTransformError && /melody\.wav: the output is silent \(its loudest bin at -90 dB\) where the input was not \(-?\d+ dB\)/.test((e as Error).message));
+  assert.ok(!existsSync(join(dir, 'nan-out.wav')) && !existsSync(join(dir, 'silent-out.wav')));
 });

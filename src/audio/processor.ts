@@ -14,7 +14,23 @@ import { MelFrontEnd } from './mel.js';
 import { MelStream } from './analysis.js';
 import { TileStream, TileJoiner } from './tiles.js';
 import { SynthesisStream, type SynthesisStreamOptions } from './synthesis.js';
-import { concatSamples } from './samples.js';
+import { concatSamples, checkSamples } from './samples.js';
+
+/** Raised when the tile transform (the model) returns NaN or infinite values, or silence for sound. */
+export class TileTransformError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TileTransformError';
+  }
+}
+
+/**
+ * Levels of tiles in [-1, 1] (the analysis's dB range): input whose loudest bin passes
+ * AUDIBLE_TILE (−70 dB) has sound; output whose loudest bin stays under SILENT_TILE (−85 dB, 5 dB
+ * over the floor) has none.
+ */
+const AUDIBLE_TILE = -0.6;
+const SILENT_TILE = -0.9;
 
 /** Maps tiles [n, 1, nMels, tileFrames], the first of them tile #`first` of the input, to tiles of the same shape. */
 export type TileTransform = (tiles: Tensor, first: number) => Tensor;
@@ -51,6 +67,9 @@ export class TileProcessor {
   #outputFrames = 0;
   #finished = false;
   #disposed = false;
+  /** The loudest bin of every input tile and of every output tile so far, in tile units. */
+  #inputLevel = -1;
+  #outputLevel = -1;
 
   constructor(readonly options: TileProcessorOptions = {}) {
     this.config = options.config ?? DEFAULT_ANALYSIS;
@@ -83,6 +102,7 @@ export class TileProcessor {
   /** Adds input samples (any count); returns the output samples now final. */
   push(samples: Float32Array): Float32Array {
     if (this.#finished) throw new Error('TileProcessor: push after finish');
+    checkSamples(this.options.source ?? 'input', samples, this.#analysis.samples, this.config.sampleRate);
     return this.#count(this.#accept(this.#analysis.push(samples), false));
   }
 
@@ -101,7 +121,12 @@ export class TileProcessor {
       parts.push(this.#synthesis.finish(this.#analysis.samples, this.#produced + parts.reduce((n, p) => n + p.length, 0)));
       // the last tile's padding may have been vocoded past the input's end: the output ends where the input did
       const out = concatSamples(...parts);
-      return this.#count(out.subarray(0, Math.max(0, this.#analysis.samples - this.#produced)));
+      const last = this.#count(out.subarray(0, Math.max(0, this.#analysis.samples - this.#produced)));
+      if (this.#inputLevel > AUDIBLE_TILE && this.#outputLevel < SILENT_TILE) {
+        const db = (level: number) => `${((level + 1) * ((this.config.maxDb - this.config.minDb) / 2) + this.config.minDb).toFixed(0)} dB`;
+        throw new TileTransformError(`${this.options.source ?? 'the input'}: the output is silent (its loudest bin at ${db(this.#outputLevel)}) where the input was not (${db(this.#inputLevel)}); the model may be damaged or wrong for this input: check it with mst doctor, or try another model`);
+      }
+      return last;
     } finally {
       this.dispose();
     }
@@ -159,6 +184,11 @@ export class TileProcessor {
       if (output.shape.length !== 4 || output.shape.some((d, i) => d !== expected[i])) {
         throw new RangeError(`TileProcessor: the tile transform returned ${JSON.stringify(output.shape)}; expected ${JSON.stringify(expected)}`);
       }
+      if (output.isfinite().logicalNot().sum().item() > 0) {
+        throw new TileTransformError(`${this.options.source ?? 'the input'}: the model returned NaN or infinite values for tile ${first}${batch.length > 1 ? `–${first + batch.length - 1}` : ''}; its weights may be damaged: check it with mst doctor, or reinstall or retrain it`);
+      }
+      this.#inputLevel = Math.max(this.#inputLevel, input.amax().item());
+      this.#outputLevel = Math.max(this.#outputLevel, output.amax().item());
       const frames = cat(batch.map((_, i) => this.#joiner.push(output.select(0, i))), 1);
       return this.#synthesise(frames);
     });
