@@ -69,7 +69,7 @@ export function judgeCard(judgePath: string, report: JudgeReport, withoutOne: Ma
     ...trainedOn.fonts.map(setRow),
     '',
     ...(unheard.length ? [`Not heard in training (scored only): ${unheard.join(', ')}.`, ''] : []),
-    `- ${trainedOn.steps} steps of AdamW (cosine schedule), each on ${trainedOn.batchTiles} tiles of one set, the sets in turn; the training split of mst's full dataset's pieces (\`mst dataset build --config judge-<set>\`), never a validation or test piece.`,
+    `- ${trainedOn.steps} steps of AdamW (cosine schedule), each on ${trainedOn.batchTiles} tiles, an equal share from every set; the training split of mst's full dataset's pieces (\`mst dataset build --config judge-<set>\`), never a validation or test piece.`,
     ...(trainedOn.groups ? [`- Training tile groups per set (each group: one tile per instrument): ${Object.entries(trainedOn.groups).map(([f, g]) => `${f} ${g}`).join(', ')}.`] : []),
     `- Augmentation: ${trainedOn.augmentation ?? 'none'}.`,
     `- ${(trainedOn.seconds / 60).toFixed(1)} min of training${trainedOn.processor ? ` on ${trainedOn.processor}` : ''}.`,

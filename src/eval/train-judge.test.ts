@@ -1,6 +1,6 @@
 /**
  * Training the judge on several sound sets: it learns from every font of its datasets but the
- * model's own, takes them in turn, and is scored on each (FluidR3 included, never trained on);
+ * model's own, an equal share of each a step, and is scored on each (FluidR3 included, never trained on);
  * datasets that hold nothing to learn from, or are missing, are refused with the command that
  * builds them.
  */

@@ -1,7 +1,7 @@
 /**
  * Training the instrument judge (judge.ts) on the training-split renders of every sound set it is
- * given but the one the style-transfer model learns from (FluidR3), one font a step in turn,
- * with augmentations (augment.ts, output-path.ts) for what sets differ in and what the judge will
+ * given but the one the style-transfer model learns from (FluidR3), every step an equal share of
+ * each, with augmentations (augment.ts, output-path.ts) for what sets differ in and what the judge will
  * be shown: spectral colour, loudness, room, noise and mst's own output path. It is scored on
  * every font's validation renders; FluidR3's, a family it never heard, tells how it will hear a
  * model's outputs. The training state is saved as it goes, so a killed run resumes.
@@ -32,7 +32,10 @@ export interface JudgeTrainingOptions {
    * judge's accuracy on F estimates how it hears a sound set nobody rendered for it.
    */
   without?: string;
-  /** Optimiser steps, each on batchSize groups × 3 tiles (content, target, style reference) of one font, the fonts taken in turn. */
+  /**
+   * Optimiser steps, each on about batchSize groups × 3 tiles (content, target, style reference):
+   * batchSize / fonts groups of every font it trains on, so that each step weighs the sets alike.
+   */
   steps: number;
   batchSize?: number;
   /** Peak learning rate of AdamW, decayed to 0 along a cosine. */
@@ -165,7 +168,8 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
       options.log?.(`resuming the judge's training at step ${first} from ${statePath}`);
     }
   }
-  const streams = training.map(({ dataset, font }, i) => endlessBatches(new PairLoader(dataset, { split: 'train', font, batchSize, seed }), `${dataset} (${font})`, batchSize, positions[i]!));
+  const perFont = Math.max(1, Math.round(batchSize / training.length));
+  const streams = training.map(({ dataset, font }, i) => endlessBatches(new PairLoader(dataset, { split: 'train', font, batchSize: perFont, seed }), `${dataset} (${font})`, perFont, positions[i]!));
   const save = (step: number) => saveTrainingState(statePath!, { module: judge, optimizer, ema: null, position: { step, epoch: 0, batchInEpoch: 0 }, config: { settings, streams: positions } });
   const frontEnd = new MelFrontEnd(analysis);
   const pool = new OutputPathPool(frontEnd, outputPath);
@@ -173,13 +177,17 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
   judge.train();
   try {
     for (let step = first; step < steps; step++) {
-      const { value: batch } = await streams[step % streams.length]!.next();
+      const batches = (await Promise.all(streams.map((stream) => stream.next()))).map((result) => result.value as PairBatch);
       optimizer.lr = (learningRate * (1 + Math.cos((Math.PI * step) / steps))) / 2;
       const loss = tidy(() => {
-        let { tiles, labels } = labelled(batch as PairBatch, instruments);
-        disposeBatch(batch as PairBatch);
+        const parts = batches.map((batch) => labelled(batch, instruments));
+        for (const batch of batches) disposeBatch(batch);
+        let [tiles, labels] = [cat(parts.map((p) => p.tiles), 0), parts.flatMap((p) => p.labels)];
         if (outputPath.draw > 0) {
-          if (step % outputPath.refillEvery === 0) pool.add(tiles.slice(0, 0, outputPath.refill), labels.slice(0, outputPath.refill));
+          if (step % outputPath.refillEvery === 0) {
+            const spread = Array.from({ length: outputPath.refill }, (_, k) => Math.floor((k * labels.length) / outputPath.refill)); // across the fonts
+            pool.add(tiles.indexSelect(0, tensor(spread, { dtype: 'int64' })), spread.map((i) => labels[i]!));
+          }
           const drawn = pool.sample(outputPath.draw, () => rand([1]).item());
           if (drawn) [tiles, labels] = [cat([tiles, drawn.tiles], 0), [...labels, ...drawn.labels]];
         }
@@ -213,7 +221,7 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
     split: 'train' as const,
     groups: Object.fromEntries(training.map((f) => [f.font, f.trainGroups])),
     steps,
-    batchTiles: 3 * batchSize,
+    batchTiles: 3 * perFont * training.length,
     seconds,
     processor: describeProcessor(),
     augmentation: describeAugmentation() + throughOutput,
