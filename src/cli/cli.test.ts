@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../testing/helpers.js';
 import { untrainedModelFolder } from '../testing/model-folder.js';
-import { evaluationSystems } from './eval.js';
+import { evaluationSystems } from './eval-actions.js';
 import { writeWav } from '../audio/wav.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mst-cli-'));
@@ -20,7 +20,11 @@ function mst(...args: string[]) {
 }
 
 function mstWithInput(input: Buffer | undefined, ...args: string[]) {
-  const result = spawnSync(process.execPath, [join(repoRoot, 'bin', 'mst.js'), ...args], { encoding: 'utf8', ...(input ? { input } : {}) });
+  return mstWithEnvironment({}, input, ...args);
+}
+
+function mstWithEnvironment(environment: Record<string, string>, input: Buffer | undefined, ...args: string[]) {
+  const result = spawnSync(process.execPath, [join(repoRoot, 'bin', 'mst.js'), ...args], { encoding: 'utf8', env: { ...process.env, ...environment }, ...(input ? { input } : {}) });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -32,6 +36,24 @@ test('mst doctor reports the engine', () => {
   assert.equal(info.selfTest, 'ok');
   assert.ok(info.threads >= 1);
   assert.ok(info.devices.includes('cpu'));
+});
+
+test('help, the list of presets and argument errors answer without loading the engine; its settings are checked by name', () => {
+  const noEngine = { MST_NATIVE: join(dir, 'no-engine.node') }; // loading the engine would fail
+  for (const args of [['--help'], ['eval', '--help'], ['transfer', '--help'], ['styles'], ['--version']]) {
+    const { code, stdout, stderr } = mstWithEnvironment(noEngine, undefined, ...args);
+    assert.equal(code, 0, `${args.join(' ')}: ${stderr}`);
+    assert.ok(stdout.length > 0);
+  }
+  const missing = mstWithEnvironment(noEngine, undefined, 'transfer', 'in.wav');
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /required option '-o, --output <path>' not specified/);
+  const engine = mstWithEnvironment(noEngine, undefined, 'doctor');
+  assert.equal(engine.code, 1);
+  assert.match(engine.stderr, /^mst: MST_NATIVE=.*no-engine\.node: no such file; point it at a built mst\.node, or unset it/);
+  const threads = mstWithEnvironment({ MST_NUM_THREADS: '-3' }, undefined, 'doctor');
+  assert.equal(threads.code, 1);
+  assert.match(threads.stderr, /^mst: MST_NUM_THREADS=-3: Expected a positive integer/);
 });
 
 test('mst spectrogram writes a PNG', () => {

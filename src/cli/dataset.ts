@@ -4,11 +4,9 @@
 import { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildDataset, type Split } from '../data/build.js';
+import type { Split } from '../data/build.js';
 import { DATASET_CONFIGS, checkDatasetConfig, judgeCorpusConfig, type DatasetConfig } from '../data/config.js';
 import { JUDGE_SETS, type SoundSetName } from '../data/fonts.js';
-import { readManifest } from '../data/loader.js';
-import { datasetStats, sampleGrid } from '../data/stats.js';
 import { writeFileAtomic } from '../engine/files.js';
 import cliProgress from 'cli-progress';
 import { applyOverrides } from './overrides.js';
@@ -54,6 +52,7 @@ export function datasetCommand(): Command {
       console.error(JSON.stringify(config));
       const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'dataset {bar} {value}/{total} pieces | {piece} | ETA {eta_formatted}', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
       let started = false;
+      const [{ buildDataset }, { datasetStats }] = await Promise.all([import('../data/build.js'), import('../data/stats.js')]); // the engine loads here, not for mst --help
       const manifest = await buildDataset(out, config, {
         ...(options.splits ? { splits: options.splits } : {}),
         log: (message) => (bar ? bar.stop() : undefined, console.error(message)),
@@ -75,8 +74,9 @@ export function datasetCommand(): Command {
     .option('--dir <dir>', 'the dataset folder', join('data', 'full'))
     .option('--json', 'print the figures as one JSON object')
     .option('--png <file>', 'where to draw sample groups (default <dir>/samples.png)')
-    .action((options: { dir: string; json?: boolean; png?: string }) => {
+    .action(async (options: { dir: string; json?: boolean; png?: string }) => {
       if (!existsSync(join(options.dir, 'manifest.json'))) throw new Error(`${options.dir}: no manifest.json; build the dataset first (mst dataset build)`);
+      const [{ readManifest }, { datasetStats, sampleGrid }] = await Promise.all([import('../data/loader.js'), import('../data/stats.js')]);
       const manifest = readManifest(options.dir);
       const stats = datasetStats(manifest);
       const png = options.png ?? join(options.dir, 'samples.png');

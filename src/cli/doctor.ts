@@ -4,17 +4,19 @@
  * computation gives the right answer.
  */
 import { Command } from 'commander';
-import { engineInfo } from '../engine/runtime.js';
-import { bf16Support, describeProcessor } from '../engine/processor.js';
-import { trainingPrecision, choosePrecision, precisionName } from '../train/precision.js';
-import { tensor } from '../engine/creation.js';
-import { tidy } from '../engine/scope.js';
 
 export function doctorCommand(): Command {
   return new Command('doctor')
     .description('show the engine: libtorch version, threads, BLAS, devices, CUDA')
     .option('--json', 'print one JSON object')
-    .action((options: { json?: boolean }) => {
+    .action(async (options: { json?: boolean }) => {
+      // the engine loads here, not when the command line is assembled (mst --help stays instant)
+      const [{ engineInfo }, { bf16Support, describeProcessor }, { trainingPrecision, choosePrecision, precisionName }, { tensor, tidy }] = await Promise.all([
+        import('../engine/runtime.js'),
+        import('../engine/processor.js'),
+        import('../train/precision.js'),
+        import('../engine/index.js'),
+      ]);
       const info = engineInfo();
       // 2×2 matmul through libtorch and its BLAS: [[1,2],[3,4]]² = [[7,10],[15,22]].
       const product = tidy(() => {

@@ -4,10 +4,7 @@
  * the round trip comes: spectral convergence and log-spectral distance.
  */
 import { Command } from 'commander';
-import { processFile } from '../audio/pipeline.js';
-import { compareAudio } from '../audio/compare.js';
 import { progressBar } from './progress.js';
-import { probeAudio } from '../audio/decode.js';
 
 export function resynthCommand(): Command {
   return new Command('resynth')
@@ -24,6 +21,7 @@ export function resynthCommand(): Command {
         throw new RangeError(`--iterations: Expected an integer in [0, 1000] but received ${options.iterations}`);
       }
       if (options.phase !== 'random' && options.phase !== 'input') throw new TypeError(`--phase: Expected random or input but received ${options.phase}`);
+      const [{ processFile }, { compareAudio }, { probeAudio }] = await Promise.all([import('../audio/pipeline.js'), import('../audio/compare.js'), import('../audio/decode.js')]);
       probeAudio(audio);
       const bar = options.json ? null : progressBar('resynth', 's');
       const result = await processFile(audio, options.output, {

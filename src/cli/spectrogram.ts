@@ -2,18 +2,22 @@
  * `mst spectrogram <audio> -o out.png`: the log-mel spectrogram the model sees, as a picture.
  */
 import { Command } from 'commander';
-import { tidy, type Tensor } from '../engine/index.js';
+import type { Tensor } from '../engine/index.js';
 import { DEFAULT_ANALYSIS } from '../audio/config.js';
-import { MelFrontEnd } from '../audio/mel.js';
-import { MelStream } from '../audio/analysis.js';
-import { streamAudio } from '../audio/decode.js';
-import { ColumnPool, renderSpectrograms } from '../audio/image.js';
+import type { ColumnPool } from '../audio/image.js';
 import { checkOutputPath } from '../audio/paths.js';
 import { writeFileAtomic } from '../engine/files.js';
 import { basename } from 'node:path';
 
 /** Streams a file through the analysis into a column pool (bounded memory for any length). */
 export async function spectrogramOf(path: string, maxColumns = 1600): Promise<ColumnPool> {
+  const [{ tidy }, { MelFrontEnd }, { MelStream }, { streamAudio }, { ColumnPool }] = await Promise.all([
+    import('../engine/index.js'),
+    import('../audio/mel.js'),
+    import('../audio/analysis.js'),
+    import('../audio/decode.js'),
+    import('../audio/image.js'),
+  ]);
   const config = DEFAULT_ANALYSIS;
   const frontEnd = new MelFrontEnd(config);
   const analysis = new MelStream(frontEnd, { source: path });
@@ -43,6 +47,7 @@ export function spectrogramCommand(): Command {
       if (!Number.isInteger(width) || width < 16) throw new RangeError(`--width: Expected an integer ≥ 16 but received ${options.width}`);
       checkOutputPath(options.output, [audio]);
       const pool = await spectrogramOf(audio, width);
+      const { renderSpectrograms } = await import('../audio/image.js');
       writeFileAtomic(options.output, [renderSpectrograms([{ title: basename(audio), pool }], DEFAULT_ANALYSIS)]);
       console.log(`wrote ${options.output} (${((pool.frames * DEFAULT_ANALYSIS.hop) / DEFAULT_ANALYSIS.sampleRate).toFixed(2)} s of audio)`);
     });

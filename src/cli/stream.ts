@@ -6,11 +6,8 @@
  * waits on it. At the end of the input the rest is flushed, and the output has the input's length.
  */
 import { Command, Option } from 'commander';
-import { StreamResampler } from '../audio/resample.js';
 import { concatSamples } from '../audio/samples.js';
 import { toInt16 } from '../audio/wav.js';
-import { resolveStyle } from '../transfer/style.js';
-import { transferStream, streamLatencySamples } from '../transfer/transfer.js';
 import { addSamplingOptions, loadModelFor, type SamplingFlags } from './transfer.js';
 import { numberIn } from './options.js';
 
@@ -51,7 +48,8 @@ export function streamCommand(): Command {
     .addOption(new Option('--format <format>', 'raw mono sample format of the input and the output').choices(['s16le', 'f32le']).default('s16le'))
     .option('--verbose', 'say on stderr what the stream does and its latency bound')
     .action(async (flags: StreamFlags) => {
-      const model = loadModelFor(flags);
+      const model = await loadModelFor(flags);
+      const [{ resolveStyle }, { transferStream, streamLatencySamples }, { StreamResampler }] = await Promise.all([import('../transfer/style.js'), import('../transfer/transfer.js'), import('../audio/resample.js')]);
       const style = await resolveStyle(flags.style, model.presets, model.analysis);
       const modelRate = model.analysis.sampleRate;
       const inward = await StreamResampler.create(flags.rate, modelRate);

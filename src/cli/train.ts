@@ -7,9 +7,6 @@ import { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { PHASES, PHASE_DEFAULTS, checkTrainConfig, type Phase, type TrainConfig } from '../train/config.js';
-import { runPhase } from '../train/run.js';
-import { summarizeRun } from '../train/summary.js';
-import { precisionName } from '../train/precision.js';
 import { applyOverrides } from './overrides.js';
 
 /** Settings whose value is a choice of types (checked by checkTrainConfig). */
@@ -36,6 +33,7 @@ async function trainPhase(config: TrainConfig): Promise<void> {
   const bar = tty ? new cliProgress.SingleBar({ format: `${config.phase} {bar} {value}/{total} steps | loss {loss} | ETA {eta_formatted}`, stream: process.stderr, etaBuffer: 50 }, cliProgress.Presets.shades_classic) : null;
   let started = false;
   let lastLog = 0;
+  const { runPhase } = await import('../train/run.js'); // the engine loads here, not for mst --help
   const result = await runPhase(config, {
     log: (message) => console.error(message),
     onStep: (position, figures) => {
@@ -63,10 +61,11 @@ async function trainPhase(config: TrainConfig): Promise<void> {
 }
 
 /** `mst train summary [--run=dir] [--json]`: each phase's steps, step time and validations. */
-function printSummary(args: string[]): void {
+async function printSummary(args: string[]): Promise<void> {
   const unknown = args.filter((a) => !a.startsWith('--run=') && a !== '--json');
   if (unknown.length > 0) throw new RangeError(`train summary: unknown option ${unknown[0]}; options: --run=dir, --json`);
   const run = args.find((a) => a.startsWith('--run='))?.slice('--run='.length) ?? PHASE_DEFAULTS.features.run;
+  const [{ summarizeRun }, { precisionName }] = await Promise.all([import('../train/summary.js'), import('../train/precision.js')]);
   const summaries = summarizeRun(run);
   if (args.includes('--json')) {
     console.log(JSON.stringify(summaries));

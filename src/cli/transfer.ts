@@ -6,11 +6,10 @@
 import { Command, Option } from 'commander';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { engineInfo } from '../engine/index.js';
-import { OutputPathError } from '../audio/paths.js';
-import { loadModel, stylePresets, DEFAULT_MODEL, type StyleTransferModel } from '../transfer/bundle.js';
-import { resolveStyle } from '../transfer/style.js';
-import { transfer, samplingOptions, type TransferResult } from '../transfer/transfer.js';
+import { OutputPathError } from '../engine/files.js';
+import { DEFAULT_MODEL, stylePresets } from '../transfer/model-folder.js';
+import type { StyleTransferModel } from '../transfer/bundle.js';
+import type { TransferResult } from '../transfer/transfer.js';
 import { progressBar } from './progress.js';
 import { numberIn } from './options.js';
 
@@ -42,8 +41,12 @@ export function addSamplingOptions(command: Command): Command {
     .option('--iterations <n>', 'Griffin-Lim iterations of the vocoder', numberIn(1, 1000, true), 32);
 }
 
-/** Loads the model onto the device asked for, after checking that the device exists. */
-export function loadModelFor(flags: SamplingFlags): StyleTransferModel {
+/**
+ * Loads the model onto the device asked for, after checking that the device exists. The engine
+ * itself loads here, not when the command line is assembled (mst --help stays instant).
+ */
+export async function loadModelFor(flags: SamplingFlags): Promise<StyleTransferModel> {
+  const [{ engineInfo }, { loadModel }, { samplingOptions }] = await Promise.all([import('../engine/index.js'), import('../transfer/bundle.js'), import('../transfer/transfer.js')]);
   if (flags.device === 'cuda' && !engineInfo().cudaAvailable) {
     throw new Error('--device cuda: libtorch sees no CUDA device here; build the engine against a CUDA libtorch (README) or use --device cpu');
   }
@@ -93,7 +96,8 @@ export function transferCommand(): Command {
       const outputs = files.map((file) => (batchMode ? join(flags.output, `${basename(file, extname(file))}.wav`) : flags.output));
       const clash = outputs.find((o, i) => outputs.indexOf(o) !== i);
       if (clash !== undefined) throw new OutputPathError(clash, `two inputs would both be written here (${files.filter((_, i) => outputs[i] === clash).join(', ')}); transfer them in separate runs or rename one`);
-      const model = loadModelFor(flags);
+      const model = await loadModelFor(flags);
+      const [{ resolveStyle }, { transfer }] = await Promise.all([import('../transfer/style.js'), import('../transfer/transfer.js')]);
       const style = await resolveStyle(flags.style, model.presets, model.analysis);
       const failed: string[] = [];
       try {
@@ -142,7 +146,7 @@ export function stylesCommand(): Command {
     .description('list the style presets of a model')
     .option('-m, --model <folder>', 'the model folder', DEFAULT_MODEL)
     .option('--json', 'print them as JSON')
-    .action((flags: { model: string; json?: boolean }) => {
+    .action(async (flags: { model: string; json?: boolean }) => {
       if (!existsSync(flags.model) || !statSync(flags.model).isDirectory()) throw new Error(`${flags.model}: not a model folder; give one like models/default`);
       const presets = stylePresets(flags.model);
       if (flags.json) console.log(JSON.stringify(presets));

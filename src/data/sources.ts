@@ -5,12 +5,12 @@
  * tagged 'monophonic'.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join, relative } from 'node:path';
 import { createHash } from 'node:crypto';
 import { midiLumps } from './wad.js';
 import { abcToMidi, musescoreToMidi, mmaToMidi, ConverterMissingError, type ConvertedMidi } from './notation.js';
 import { grooveCharts } from './grooves.js';
+import { packageRoot } from '../package-root.js';
 import { parseScore, channelsOf, onlyChannels, cutScore, scoreStats, type Score } from './midi.js';
 import { makePhrase, phraseToScore, type PhraseKind } from './phrases.js';
 
@@ -55,12 +55,6 @@ export const MIDI_SOURCES: readonly MidiSource[] = Object.freeze([
   { name: 'freedoom', package: 'freedoom', directories: ['/usr/share/games/doom', join(packageRoot(), 'data', 'sources', 'freedoom', 'usr', 'share', 'games', 'doom')], format: 'wad', licence: 'BSD-3-Clause (Freedoom)', cutSeconds: 180 },
 ]);
 
-/** The folder of package.json above this file. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
 
 /** Files under `directory` whose names match `pattern`, sorted, in subfolders too if `recursive`. */
 function filesIn(directory: string, pattern: RegExp, recursive = false): string[] {

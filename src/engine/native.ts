@@ -7,9 +7,9 @@
  */
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { existsSync } from 'node:fs';
+import { packageRoot } from '../package-root.js';
 
 /** An opaque libtorch tensor owned by the addon. */
 export type NativeTensor = { readonly __brand: 'NativeTensor' };
@@ -191,24 +191,12 @@ export interface NativeAddon {
   autocastExit(device: 'cpu' | 'cuda', wasEnabled: boolean, previousDtype: number): void;
 }
 
-/** Finds the package root (the folder with package.json) above this file. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('mst: cannot find the package root above ' + fileURLToPath(import.meta.url));
-    dir = parent;
-  }
-  return dir;
-}
 
 function loadAddon(): NativeAddon {
   const path = process.env.MST_NATIVE ?? join(packageRoot(), 'build', 'Release', 'mst.node');
   if (!existsSync(path)) {
-    throw new Error(
-      `mst: the native engine is not built (${path} is missing). Run 'npm install' (or 'npm run build:native') ` +
-        `after 'scripts/setup.sh' has installed libtorch.`,
-    );
+    if (process.env.MST_NATIVE) throw new Error(`MST_NATIVE=${path}: no such file; point it at a built mst.node, or unset it to use build/Release/mst.node`);
+    throw new Error(`the native engine is not built (${path} is missing). Run 'npm install' (or 'npm run build:native') after 'scripts/setup.sh' has installed libtorch.`);
   }
   const require = createRequire(import.meta.url);
   return require(path) as NativeAddon;
@@ -218,7 +206,15 @@ function loadAddon(): NativeAddon {
 export const native: NativeAddon = loadAddon();
 
 // libtorch starts with one intra-op thread here; use every core unless told otherwise.
-native.setNumThreads(Number(process.env.MST_NUM_THREADS) || availableParallelism());
+native.setNumThreads(threadsFromEnvironment(process.env.MST_NUM_THREADS));
+
+/** MST_NUM_THREADS when set (a positive integer), else every core. */
+function threadsFromEnvironment(value: string | undefined): number {
+  if (value === undefined || value === '') return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`MST_NUM_THREADS=${value}: Expected a positive integer (threads of the engine); unset it to use every core`);
+  return n;
+}
 
 // In a Node process glibc keeps mmap-ing and unmapping tensor-sized blocks (a Python process
 // running the same libtorch does not), so every step pays for freshly zeroed pages (bench/audio.ts,

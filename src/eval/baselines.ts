@@ -12,6 +12,7 @@
 import { tidy, where, F, manualSeed, type Tensor } from '../engine/index.js';
 import type { LatentDiffusion } from '../model/ldm.js';
 import type { DdimOptions } from '../model/ddim.js';
+import type { BaselineName } from './choices.js';
 
 export interface TransferBatch {
   /** [B, 1, nMels, frames] in [-1, 1]: what to play. */
@@ -63,7 +64,7 @@ function envelopeTransfer(b: TransferBatch): Tensor {
   });
 }
 
-export const BASELINES: Record<string, TransferSystem> = {
+export const BASELINES: Record<BaselineName, TransferSystem> = {
   identity: { name: 'identity', modelBytes: 0, transfer: (b) => b.content.clone() },
   oracle: { name: 'oracle', modelBytes: 0, transfer: (b) => b.target.clone() },
   envelope: { name: 'envelope', modelBytes: 0, transfer: envelopeTransfer },

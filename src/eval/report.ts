@@ -19,7 +19,6 @@ import type { AnalysisConfig } from '../audio/config.js';
 import type { TransferSystem } from './baselines.js';
 import type { EvaluationReport, Figures } from './evaluate.js';
 
-export const DEFAULT_EXAMPLES: [string, string][] = [['piano', 'guitar'], ['violin', 'cello'], ['flute', 'clarinet']];
 
 /** One worked example: tiles [nMels, frames] of the inputs and of each system's output. */
 export interface Example {

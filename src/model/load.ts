@@ -7,10 +7,9 @@ import { existsSync, statSync } from 'node:fs';
 import { loadCheckpoint } from '../engine/index.js';
 import { checkModelConfig, MODEL_CONFIGS, type ModelConfig } from './config.js';
 import { LatentDiffusion } from './ldm.js';
+import { ModelLoadError } from './load-error.js';
 
-export class ModelLoadError extends Error {
-  override name = 'ModelLoadError';
-}
+export { ModelLoadError };
 
 /** The model in `path`, on `device`, in eval mode. */
 export function loadLatentDiffusion(path: string, device: 'cpu' | 'cuda' = 'cpu'): LatentDiffusion {

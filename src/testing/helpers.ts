@@ -2,17 +2,13 @@
  * Helpers for the tests: fixture loading and closeness checks in PyTorch's allclose sense.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Tensor } from '../engine/tensor.js';
+import { packageRoot } from '../package-root.js';
 
 /** The repository root: the nearest folder above this file with a package.json. */
-export const repoRoot = (() => {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-})();
+export const repoRoot = packageRoot();
 
 export function readFixture<T>(name: string): T {
   return JSON.parse(readFileSync(join(repoRoot, 'test', 'fixtures', name), 'utf8')) as T;

@@ -13,18 +13,12 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { checkAnalysisConfig, DEFAULT_ANALYSIS, type AnalysisConfig } from '../audio/config.js';
 import { loadLatentDiffusion, ModelLoadError } from '../model/load.js';
 import type { LatentDiffusion } from '../model/ldm.js';
+import { DEFAULT_MODEL, stylePresets, readModelJson, type StylePreset } from './model-folder.js';
 
-/** A built-in style: a reference clip shipped with the model. */
-export interface StylePreset {
-  name: string;
-  /** Absolute path of the reference clip. */
-  file: string;
-  description: string;
-}
+export { DEFAULT_MODEL, stylePresets, type StylePreset };
 
 export interface StyleTransferModel {
   /** The folder (or file) it was loaded from. */
@@ -35,38 +29,6 @@ export interface StyleTransferModel {
   device: 'cpu' | 'cuda';
   /** Frees the weights. */
   dispose(): void;
-}
-
-/** The folder of package.json above this file. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
-
-/** The model used when none is named: $MST_MODEL if set, else the one shipped with mst. */
-export const DEFAULT_MODEL = process.env.MST_MODEL || join(packageRoot(), 'models', 'default');
-
-function readJson(path: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new ModelLoadError(`${path}: not readable JSON (${(error as Error).message}); restore it from the model's folder as shipped`);
-  }
-}
-
-/** The presets listed in a model folder's styles.json (none if it has none). */
-export function stylePresets(folder: string): StylePreset[] {
-  const path = join(folder, 'styles.json');
-  if (!existsSync(path)) return [];
-  const list = readJson(path);
-  if (!Array.isArray(list)) throw new ModelLoadError(`${path}: expected a list of { name, file, description }`);
-  return list.map((entry: { name?: unknown; file?: unknown; description?: unknown }, i) => {
-    if (typeof entry?.name !== 'string' || typeof entry.file !== 'string') throw new ModelLoadError(`${path}: entry ${i} needs a name and a file`);
-    const file = resolve(folder, entry.file);
-    if (!existsSync(file)) throw new ModelLoadError(`${path}: the ${entry.name} preset's clip ${file} is missing; restore the model's folder as shipped`);
-    return { name: entry.name, file, description: typeof entry.description === 'string' ? entry.description : '' };
-  });
 }
 
 /**
@@ -85,7 +47,7 @@ export function loadModel(path: string = DEFAULT_MODEL, options: { device?: 'cpu
   let analysis: AnalysisConfig = { ...DEFAULT_ANALYSIS };
   const analysisPath = join(isFolder ? path : dirname(path), 'analysis.json');
   if (existsSync(analysisPath)) {
-    analysis = readJson(analysisPath) as AnalysisConfig;
+    analysis = readModelJson(analysisPath) as AnalysisConfig;
     try {
       checkAnalysisConfig(analysis);
     } catch (error) {

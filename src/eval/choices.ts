@@ -1,0 +1,11 @@
+/**
+ * The evaluation's named choices, apart from the code behind them so that the command line can
+ * list them without loading the engine: the baselines by name, and the default worked examples.
+ */
+
+/** The baselines of baselines.ts (BASELINES has exactly these keys). */
+export const BASELINE_NAMES = ['identity', 'oracle', 'envelope'] as const;
+export type BaselineName = (typeof BASELINE_NAMES)[number];
+
+/** The report's worked examples: content:target instrument pairs. */
+export const DEFAULT_EXAMPLES: [string, string][] = [['piano', 'guitar'], ['violin', 'cello'], ['flute', 'clarinet']];
