@@ -17,6 +17,7 @@ import { ModelLoadError } from '../model/load.js';
 import { DEFAULT_ANALYSIS } from '../audio/config.js';
 import { loadModel, tileNoise, transfer, transferStream, streamLatencySamples, modelTransform, resolveStyle, StyleError } from './index.js';
 import { packModel } from './pack.js';
+import type { TransferOptions } from './transfer.js';
 import { untrainedModelFolder, FIXTURE_AUDIO } from '../testing/model-folder.js';
 import { assertAllClose } from '../testing/helpers.js';
 
@@ -126,6 +127,15 @@ test('bad styles, outputs and settings are refused before anything is written', 
   await assert.rejects(transfer(model, piano, out, { style: 'violin', steps: 900 }), /Expected steps in \[1, 700\] \(strength 0.7 leaves 700/);
   await assert.rejects(transfer(model, piano, out, { style: 'violin', eta: 2 }), /Expected eta in \[0, 1\]/);
   await assert.rejects(transfer(model, join(dir, 'missing.wav'), out, { style: 'violin' }), (e: Error) => e instanceof AudioError && e.code === 'NOT_FOUND');
+  // what a JavaScript caller can pass: each option named, with the type it needs
+  const call = (options: unknown) => transfer(model, piano, out, options as TransferOptions);
+  await assert.rejects(call(undefined), (e: Error) => e instanceof TypeError && /^transfer: Expected an object with at least a style \(\{ style: "violin" \}\) for options but received undefined/.test(e.message));
+  await assert.rejects(call({}), (e: Error) => e instanceof TypeError && /Expected a preset's name, a reference clip's path or a style from resolveStyle for options\.style but received undefined/.test(e.message));
+  await assert.rejects(call({ style: 42 }), (e: Error) => e instanceof TypeError && /options\.style but received 42/.test(e.message));
+  await assert.rejects(call({ style: 'violin', steps: '10' }), (e: Error) => e instanceof TypeError && /Expected a number for options\.steps but received 10 of type string/.test(e.message));
+  await assert.rejects(call({ style: 'violin', format: 'mp3' }), (e: Error) => e instanceof RangeError && /Expected one of pcm16, float32 \(mst writes WAV\) for options\.format/.test(e.message));
+  await assert.rejects(call({ style: 'violin', batchSize: 0 }), (e: Error) => e instanceof RangeError && /an integer in \[1, 256\] for options\.batchSize but received 0/.test(e.message));
+  assert.throws(() => transferStream(model, 'violin' as never), (e: Error) => e instanceof TypeError && /^transferStream: Expected a style from resolveStyle \(await resolveStyle\(name, model\.presets, model\.analysis\)\) for style but received violin of type string/.test(e.message));
   assert.equal(existsSync(out), false);
   assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
 });

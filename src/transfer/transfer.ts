@@ -7,6 +7,7 @@
  */
 import { basename } from 'node:path';
 import { Tensor } from '../engine/index.js';
+import { typeError } from '../engine/errors.js';
 import { processFile } from '../audio/pipeline.js';
 import { TileProcessor, latencyBoundSamples, type TileTransform } from '../audio/processor.js';
 import { ColumnPool, renderSpectrograms } from '../audio/image.js';
@@ -18,6 +19,7 @@ import type { TransferOptions as SamplingOptions } from '../model/ldm.js';
 import type { StyleTransferModel } from './bundle.js';
 import { resolveStyle, type Style } from './style.js';
 import { tileNoise } from './noise.js';
+import { checkTransferOptions } from './options.js';
 
 export interface TransferOptions {
   /** A preset's name (see model.presets), a reference clip's path, or a style resolved once with resolveStyle. */
@@ -85,6 +87,7 @@ async function styleOf(model: StyleTransferModel, style: string | Style): Promis
 
 /** Transfers the audio file `input` to `style`, writing a WAV to `output` (atomically). */
 export async function transfer(model: StyleTransferModel, input: string, output: string, options: TransferOptions): Promise<TransferResult> {
+  checkTransferOptions('transfer', options);
   samplingOptions(model, options); // bad settings fail before any audio is read
   if (options.spectrogram !== undefined) checkOutputPath(options.spectrogram, [input, output]);
   const { style, owned } = await styleOf(model, options.style);
@@ -134,6 +137,10 @@ export const STREAM_SYNTHESIS = Object.freeze({ segmentFrames: 16, contextFrames
  * at a time; finish() flushes the rest. The caller disposes `style`'s tile when done.
  */
 export function transferStream(model: StyleTransferModel, style: Style, options: Omit<TransferOptions, 'style' | 'batchSize' | 'spectrogram' | 'format' | 'onProgress'> = {}): TileProcessor {
+  checkTransferOptions('transferStream', options, { needsStyle: false });
+  if (!(typeof style === 'object' && style !== null && style.tile instanceof Tensor)) {
+    throw typeError('transferStream', 'style', 'a style from resolveStyle (await resolveStyle(name, model.presets, model.analysis))', style);
+  }
   return new TileProcessor({
     config: model.analysis,
     transformTiles: modelTransform(model, style.tile, options),
