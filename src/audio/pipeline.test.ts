@@ -135,6 +135,7 @@ test('bad outputs are refused and a failed run leaves no file', async () => {
   const input = join(fixtures, 'tone.flac');
   await assert.rejects(processFile(input, input), (e: unknown) => e instanceof OutputPathError && /is also an input/.test((e as Error).message));
   await assert.rejects(processFile(input, dir), (e: unknown) => e instanceof OutputPathError && /is a directory/.test((e as Error).message));
+  await assert.rejects(processFile(input, join(dir, 'out.mp3')), (e: unknown) => e instanceof OutputPathError && /out\.mp3: mst writes WAV here, not mp3; name the output out\.wav/.test((e as Error).message));
   await assert.rejects(processFile(input, join(dir, 'no', 'such', 'out.wav')), (e: unknown) => e instanceof OutputPathError && /does not exist/.test((e as Error).message));
   writeWav(join(dir, 'tiny.wav'), new Float32Array(100), 16000);
   await assert.rejects(processFile(join(dir, 'tiny.wav'), join(dir, 'tiny-out.wav')), (e: unknown) => e instanceof AudioError && e.code === 'TOO_SHORT');

@@ -27,7 +27,7 @@ export interface ProcessResult {
 export async function processFile(input: string, output: string, options: ProcessOptions = {}): Promise<ProcessResult> {
   const started = performance.now();
   probeAudio(input);
-  checkOutputPath(output, [input]);
+  checkOutputPath(output, [input], 'wav');
   const processor = new TileProcessor({ ...options, source: input });
   const { sampleRate } = processor.config;
   const writer = new WavStreamWriter(output, sampleRate, options.format ?? 'pcm16');

@@ -62,6 +62,9 @@ test('mst spectrogram writes a PNG', () => {
   assert.equal(code, 0, stdout);
   assert.match(stdout, /4\.5\d s of audio/);
   assert.deepEqual([...readFileSync(out).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const misnamed = mst('spectrogram', join(fixtures, 'phrase-violin.flac'), '-o', join(dir, 'phrase.wav'));
+  assert.equal(misnamed.code, 1);
+  assert.match(misnamed.stderr, /phrase\.wav: mst writes PNG here, not wav; name the output phrase\.png/);
 });
 
 test('mst resynth writes a WAV and prints the round-trip distances', () => {

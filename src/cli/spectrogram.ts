@@ -45,7 +45,7 @@ export function spectrogramCommand(): Command {
     .action(async (audio: string, options: { output: string; width: string }) => {
       const width = Number(options.width);
       if (!Number.isInteger(width) || width < 16) throw new RangeError(`--width: Expected an integer ≥ 16 but received ${options.width}`);
-      checkOutputPath(options.output, [audio]);
+      checkOutputPath(options.output, [audio], 'png');
       const pool = await spectrogramOf(audio, width);
       const { renderSpectrograms } = await import('../audio/image.js');
       writeFileAtomic(options.output, [renderSpectrograms([{ title: basename(audio), pool }], DEFAULT_ANALYSIS)]);

@@ -89,7 +89,7 @@ async function styleOf(model: StyleTransferModel, style: string | Style): Promis
 export async function transfer(model: StyleTransferModel, input: string, output: string, options: TransferOptions): Promise<TransferResult> {
   checkTransferOptions('transfer', options);
   samplingOptions(model, options); // bad settings fail before any audio is read
-  if (options.spectrogram !== undefined) checkOutputPath(options.spectrogram, [input, output]);
+  if (options.spectrogram !== undefined) checkOutputPath(options.spectrogram, [input, output], 'png');
   const { style, owned } = await styleOf(model, options.style);
   try {
     const pools = options.spectrogram !== undefined ? { input: new ColumnPool(model.analysis.nMels), output: new ColumnPool(model.analysis.nMels) } : null;
