@@ -15,6 +15,7 @@ import { streamAudio } from './decode.js';
 import { concatSamples } from './samples.js';
 
 export interface SpectralDistance {
+  /** ‖|B| − |A|‖ / ‖|A|‖ over STFT magnitudes; NaN when the reference is silent (nothing above the analysis floor). */
   spectralConvergence: number;
   logSpectralDistanceDb: number;
   frames: number;
@@ -69,8 +70,10 @@ export async function compareAudio(reference: string, other: string, config: Ana
     frontEnd.dispose();
     for (const source of sources) await source.return?.(undefined);
   }
+  // a reference that holds nothing above the analysis's floor has no convergence to speak of
+  const floorEnergy = frames * (config.nFft / 2 + 1) * 10 ** (floorDb / 10);
   return {
-    spectralConvergence: Math.sqrt(errorSquares / Math.max(referenceSquares, 1e-20)),
+    spectralConvergence: referenceSquares > floorEnergy ? Math.sqrt(errorSquares / referenceSquares) : NaN,
     logSpectralDistanceDb: lsdSum / Math.max(frames, 1),
     frames,
   };

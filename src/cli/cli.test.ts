@@ -79,19 +79,33 @@ test('mst resynth writes a WAV and prints the round-trip distances', () => {
 });
 
 test('bad input gets a clear message and exit code 1, and nothing is written', () => {
+  const emptyFolder = join(dir, 'empty');
+  mkdirSync(emptyFolder, { recursive: true });
+  const notJson = join(dir, 'not-json.json');
+  writeFileSync(notJson, 'maxFilesPerSource: 2');
   const cases: [string[], RegExp][] = [
     [['resynth', join(dir, 'missing.wav'), '-o', join(dir, 'x.wav')], /missing\.wav: no such file; check the path/],
     [['resynth', join(repoRoot, 'package.json'), '-o', join(dir, 'y.wav')], /package\.json: this is not audio mst can read/],
     [['resynth', join(fixtures, 'tone.flac'), '-o', join(fixtures, 'tone.flac')], /is also an input; mst never overwrites its inputs/],
     [['resynth', join(fixtures, 'tone.flac'), '-o', join(dir, 'z.wav'), '--iterations', '-3'], /--iterations: Expected an integer in \[0, 1000\] but received -3/],
     [['spectrogram', join(fixtures, 'tone.flac'), '-o', dir], /is a directory; give a file name/],
+    [['styles', '--model', emptyFolder], /empty: not a model folder \(a folder with model\.safetensors\); give one like models\/default/],
+    [['dataset', 'build', '--config', notJson, '--out', join(dir, 'never')], /--config .*not-json\.json: not a JSON file of settings \(.*\); give small, full, judge-<set> or a JSON object/],
   ];
   for (const [args, message] of cases) {
     const { code, stderr } = mst(...args);
     assert.equal(code, 1, args.join(' '));
     assert.match(stderr, message);
   }
-  assert.equal(existsSync(join(dir, 'x.wav')) || existsSync(join(dir, 'y.wav')) || existsSync(join(dir, 'z.wav')), false);
+  assert.equal(existsSync(join(dir, 'x.wav')) || existsSync(join(dir, 'y.wav')) || existsSync(join(dir, 'z.wav')) || existsSync(join(dir, 'never')), false);
+});
+
+test('mst resynth of silence says its spectral convergence does not apply, rather than a huge number', () => {
+  const silence = join(dir, 'silence.wav');
+  writeWav(silence, new Float32Array(16000 * 3), 16000);
+  const { code, stdout } = mst('resynth', silence, '-o', join(dir, 'silence-out.wav'));
+  assert.equal(code, 0);
+  assert.match(stdout, /spectral convergence n\/a \(the input is silent\), log-spectral distance [0-9.]+ dB/);
 });
 
 const model = untrainedModelFolder(dir);

@@ -18,7 +18,14 @@ export function resolveDatasetConfig(spec: string, overrides: string[]): { name:
   if (spec === 'small' || spec === 'full') config = structuredClone(DATASET_CONFIGS[spec]);
   else if (spec.startsWith('judge-') && (JUDGE_SETS as string[]).includes(spec.slice('judge-'.length))) config = judgeCorpusConfig(spec.slice('judge-'.length) as SoundSetName);
   else if (existsSync(spec)) {
-    config = { ...structuredClone(DATASET_CONFIGS.full), ...(JSON.parse(readFileSync(spec, 'utf8')) as Partial<DatasetConfig>) };
+    let settings: Partial<DatasetConfig>;
+    try {
+      settings = JSON.parse(readFileSync(spec, 'utf8')) as Partial<DatasetConfig>;
+    } catch (error) {
+      throw new RangeError(`--config ${spec}: not a JSON file of settings (${(error as Error).message}); give small, full, judge-<set> or a JSON object of settings`);
+    }
+    if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) throw new RangeError(`--config ${spec}: Expected a JSON object of settings, e.g. {"maxFilesPerSource": 2}`);
+    config = { ...structuredClone(DATASET_CONFIGS.full), ...settings };
     name = spec.replace(/^.*\//, '').replace(/\.json$/, '');
   } else throw new RangeError(`--config: Expected small, full, ${JUDGE_SETS.map((set) => `judge-${set}`).join(', ')} or a JSON file but received ${spec}`);
   return { name, config: checkDatasetConfig(applyOverrides(config, overrides, 'dataset')) };

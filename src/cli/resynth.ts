@@ -45,7 +45,8 @@ export function resynthCommand(): Command {
       if (options.json) console.log(JSON.stringify(figures));
       else {
         console.log(`wrote ${figures.output}: ${figures.seconds} s in ${figures.tiles} tiles, ${figures.realTimeFactor}× real time`);
-        console.log(`spectral convergence ${figures.spectralConvergence}, log-spectral distance ${figures.logSpectralDistanceDb} dB`);
+        const convergence = Number.isNaN(figures.spectralConvergence) ? 'n/a (the input is silent)' : figures.spectralConvergence;
+        console.log(`spectral convergence ${convergence}, log-spectral distance ${figures.logSpectralDistanceDb} dB`);
       }
     });
 }

@@ -147,7 +147,9 @@ export function stylesCommand(): Command {
     .option('-m, --model <folder>', 'the model folder', DEFAULT_MODEL)
     .option('--json', 'print them as JSON')
     .action(async (flags: { model: string; json?: boolean }) => {
-      if (!existsSync(flags.model) || !statSync(flags.model).isDirectory()) throw new Error(`${flags.model}: not a model folder; give one like models/default`);
+      if (!existsSync(flags.model) || !statSync(flags.model).isDirectory() || !existsSync(join(flags.model, 'model.safetensors'))) {
+        throw new Error(`${flags.model}: not a model folder (a folder with model.safetensors); give one like models/default`);
+      }
       const presets = stylePresets(flags.model);
       if (flags.json) console.log(JSON.stringify(presets));
       else if (presets.length === 0) console.log(`${flags.model} has no presets; give --style a reference clip instead`);

@@ -29,6 +29,8 @@ export interface Style {
 
 /** Mean normalised level below which a tile counts as silence (−1 is the floor). */
 const SILENT_LEVEL = -0.95;
+/** A reference shorter than this (a quarter of a tile) says too little about an instrument. */
+const MIN_REFERENCE_SECONDS = 0.5;
 
 /** The preset named `style`, or else the audio file at that path; a clear error otherwise. */
 export function findStyle(style: string, presets: readonly StylePreset[]): { name: string; file: string } {
@@ -73,6 +75,11 @@ export async function styleTile(file: string, config: AnalysisConfig, maxSeconds
     frontEnd.dispose();
   }
   const chosen = best as { tile: Tensor; level: number } | null;
+  const seconds = analysis.samples / config.sampleRate;
+  if (seconds < MIN_REFERENCE_SECONDS) {
+    chosen?.tile.dispose();
+    throw new AudioError('TOO_SHORT', file, `the style reference is ${seconds.toFixed(2)} s long; give at least ${MIN_REFERENCE_SECONDS} s of the instrument playing (a few seconds is best)`);
+  }
   if (chosen === null || chosen.level < SILENT_LEVEL) {
     chosen?.tile.dispose();
     throw new AudioError('SILENT', file, 'the style reference is silent; give a clip in which the instrument plays');

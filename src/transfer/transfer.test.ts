@@ -122,6 +122,9 @@ test('bad styles, outputs and settings are refused before anything is written', 
   const silent = join(dir, 'silent.wav');
   writeWav(silent, new Float32Array(48000), 16000);
   await assert.rejects(transfer(model, piano, out, { style: silent }), (e: Error) => e instanceof AudioError && e.code === 'SILENT');
+  const blip = join(dir, 'blip.wav');
+  writeWav(blip, Float32Array.from({ length: 1600 }, (_, i) => 0.3 * Math.sin(i / 3)), 16000); // 0.1 s of sound
+  await assert.rejects(transfer(model, piano, out, { style: blip }), (e: Error) => e instanceof AudioError && e.code === 'TOO_SHORT' && /the style reference is 0\.10 s long; give at least 0\.5 s/.test(e.message));
   await assert.rejects(transfer(model, piano, dir, { style: 'violin' }), (e: Error) => e instanceof OutputPathError && /is a directory/.test(e.message));
   await assert.rejects(transfer(model, piano, piano, { style: 'violin' }), (e: Error) => e instanceof OutputPathError && /is also an input/.test(e.message));
   await assert.rejects(transfer(model, piano, out, { style: 'violin', steps: 900 }), /Expected steps in \[1, 700\] \(strength 0.7 leaves 700/);
