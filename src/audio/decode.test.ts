@@ -123,5 +123,12 @@ test('every bad input raises its AudioError', async () => {
   // finite, but numbers rather than sound: 1e20 would leave nothing the analysis can keep
   writeWav(join(dir, 'huge.wav'), Float32Array.from({ length: 100 }, (_, i) => (i >= 10 ? 1e20 : 0.1)), rate, 'float32');
   await bad(join(dir, 'huge.wav'), 'ABSURD_LEVEL', /sample 10 \(0\.001 s\) is 1\.00e\+20, 400 dB over full scale: samples belong in \[-1, 1\]; scale the audio down/);
+  // a header whose sample rate no audio has
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'ascii'); header.writeUInt32LE(36 + 3200, 4); header.write('WAVEfmt ', 8, 'ascii');
+  header.writeUInt32LE(16, 16); header.writeUInt16LE(1, 20); header.writeUInt16LE(1, 22); header.writeUInt32LE(0, 24);
+  header.writeUInt32LE(0, 28); header.writeUInt16LE(2, 32); header.writeUInt16LE(16, 34); header.write('data', 36, 'ascii'); header.writeUInt32LE(3200, 40);
+  writeFileSync(join(dir, 'rate0.wav'), Buffer.concat([header, Buffer.alloc(3200)]));
+  await bad(join(dir, 'rate0.wav'), 'CORRUPT', /its header gives a sample rate of 0 Hz; mst reads 1000 Hz to 768 kHz/);
   assert.equal(probeAudio(join(fixtures, 'tone.opus')).format, 'opus');
 });

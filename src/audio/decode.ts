@@ -49,6 +49,10 @@ export function probeAudio(path: string): AudioInfo {
   return { format, bytes: stat.size };
 }
 
+/** The sample rates mst reads, Hz: from telephone-grade audio up to the highest rates in use. */
+const MIN_RATE = 1000;
+const MAX_RATE = 768000;
+
 /** Averages the channels of a decoded chunk into one. */
 export function mixDown(channels: readonly Float32Array[]): Float32Array {
   if (channels.length === 1) return channels[0]!;
@@ -84,6 +88,9 @@ export async function* streamAudio(path: string, options: ReadOptions): AsyncGen
       if (mono.length === 0) continue;
       if (resampler === null) {
         inputRate = chunk.sampleRate;
+        if (!(Number.isInteger(inputRate) && inputRate >= MIN_RATE && inputRate <= MAX_RATE)) {
+          throw new AudioError('CORRUPT', path, `its header gives a sample rate of ${inputRate} Hz; mst reads ${MIN_RATE} Hz to ${MAX_RATE / 1000} kHz. The header is damaged, or the file is not what its name says`);
+        }
         resampler = await StreamResampler.create(inputRate, options.sampleRate, options.quality ?? 'fastest');
       }
       checkSamples(path, mono, decoded, inputRate);
