@@ -45,6 +45,7 @@ test('wrong shapes and out-of-range values raise RangeError naming both sides', 
   fails(() => new nn.Conv2d(3, 4, 3, { groups: 2 }), RangeError, /^Conv2d: Expected a divisor of 3 and 4 for groups/);
   fails(() => new nn.Linear(0, 4), RangeError, /^Linear: Expected a positive integer for inFeatures/);
   fails(() => new nn.MultiheadAttention(10, 3), RangeError, /^MultiheadAttention: Expected a divisor of embedDim 10 for numHeads/);
+  fails(() => randn([2]).to('gpu'), RangeError, /^to: Expected cpu or cuda \(cuda:N for the N-th GPU\) for device but received gpu of type string$/);
 });
 
 test("libtorch's own errors arrive as Error with the op name and libtorch's message", () => {

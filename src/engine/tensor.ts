@@ -128,6 +128,7 @@ export class Tensor implements Scoped {
       dtype = target.dtype;
       device = target.device;
     }
+    if (device !== undefined && !/^(cpu|cuda(:\d+)?)$/.test(device)) throw rangeError('to', 'device', 'cpu or cuda (cuda:N for the N-th GPU)', device);
     return wrap(native.to(this.handle('to'), dtype === undefined ? null : dtypeCode(dtype), device ?? null));
   }
   float(): Tensor {
