@@ -72,7 +72,7 @@ test('an interrupted build resumes: only the missing shard is made again', async
 });
 
 test('the evaluation splits can be built first; the same build without --splits adds the rest, the same bytes as at once', async () => {
-  const dir = join(root, 'c');
+  const dir = join(root, 'split-first');
   const first = await buildDataset(dir, config, { splits: ['validation', 'test'] });
   assert.deepEqual([...new Set(first.shards.map((s) => s.split))].sort(), ['test', 'validation']);
   await buildDataset(dir, config);
