@@ -23,9 +23,30 @@ export interface JudgeConfig {
   dilations: number[];
   /** Width of the embedding (the Fréchet distance's space). */
   embedding: number;
+  /**
+   * Channels of 2-D convolution blocks over (mel, time) before the temporal network, each halving
+   * both axes; their output is pooled over the mel axis (mean and max), so that what the temporal
+   * network hears no longer depends on where in pitch a pattern sits. Absent or empty: the mel
+   * bins are the temporal network's input channels.
+   */
+  spectral?: number[];
 }
 
 export const DEFAULT_JUDGE: Omit<JudgeConfig, 'instruments'> = { nMels: 128, channels: 128, dilations: [1, 2, 4, 8], embedding: 128 };
+
+/** conv 3×3 → GroupNorm → GELU → 2×2 average pooling: [B, in, F, T] → [B, out, F/2, T/2]. */
+class SpectralBlock extends nn.Module {
+  readonly conv: nn.Conv2d;
+  readonly norm: nn.GroupNorm;
+  constructor(inChannels: number, outChannels: number) {
+    super();
+    this.conv = this.child('conv', new nn.Conv2d(inChannels, outChannels, 3, { padding: 1 }));
+    this.norm = this.child('norm', new nn.GroupNorm(Math.min(8, outChannels), outChannels));
+  }
+  forward(x: Tensor): Tensor {
+    return F.avgPool2d(F.gelu(this.norm.forward(this.conv.forward(x))), 2);
+  }
+}
 
 /** conv (kernel 3, dilated) → GroupNorm → GELU, added to its input. */
 class TemporalBlock extends nn.Module {
@@ -50,6 +71,7 @@ export interface JudgeOutput {
 }
 
 export class InstrumentJudge extends nn.Module {
+  readonly spectral: SpectralBlock[];
   readonly input: nn.Conv1d;
   readonly blocks: TemporalBlock[];
   readonly embed: nn.Linear;
@@ -57,8 +79,10 @@ export class InstrumentJudge extends nn.Module {
 
   constructor(readonly config: JudgeConfig) {
     super();
-    const { nMels, channels, dilations, embedding, instruments } = config;
-    this.input = this.child('input', new nn.Conv1d(nMels, channels, 1));
+    const { nMels, channels, dilations, embedding, instruments, spectral = [] } = config;
+    this.spectral = spectral.map((width, i) => this.child(`spectral${i}`, new SpectralBlock(i === 0 ? 1 : spectral[i - 1]!, width)));
+    const inputChannels = spectral.length ? 2 * spectral.at(-1)! : nMels; // mean and max over the mel axis, or the bins
+    this.input = this.child('input', new nn.Conv1d(inputChannels, channels, 1));
     this.blocks = dilations.map((d, i) => this.child(`blocks${i}`, new TemporalBlock(channels, d)));
     this.embed = this.child('embed', new nn.Linear(2 * channels, embedding));
     this.classify = this.child('classify', new nn.Linear(embedding, instruments.length));
@@ -66,7 +90,14 @@ export class InstrumentJudge extends nn.Module {
 
   /** Tiles [B, 1, nMels, T] in [-1, 1] → logits and embeddings. */
   forward(tiles: Tensor): JudgeOutput {
-    let x = this.input.forward(tiles.squeeze(1)); // [B, C, T]
+    let x: Tensor;
+    if (this.spectral.length) {
+      let maps = tiles; // [B, 1, M, T]
+      for (const block of this.spectral) maps = block.forward(maps); // [B, S, M', T']
+      x = this.input.forward(cat([maps.mean([2]), maps.amax([2])], 1)); // [B, C, T']
+    } else {
+      x = this.input.forward(tiles.squeeze(1)); // [B, C, T]
+    }
     for (const block of this.blocks) x = block.forward(x);
     const pooled = cat([x.mean([2]), x.std([2])], 1); // [B, 2C]
     const embedding = F.gelu(this.embed.forward(pooled));

@@ -38,6 +38,8 @@ export interface JudgeTrainingOptions {
    */
   steps: number;
   batchSize?: number;
+  /** The judge's architecture, over DEFAULT_JUDGE (judge.ts). */
+  architecture?: Partial<Omit<JudgeConfig, 'instruments' | 'nMels'>>;
   /** Peak learning rate of AdamW, decayed to 0 along a cosine. */
   learningRate?: number;
   seed?: number;
@@ -120,6 +122,7 @@ async function* endlessBatches(loader: PairLoader, what: string, batchSize: numb
 interface ResumableSettings {
   datasets: string[];
   without?: string;
+  architecture: JudgeConfig;
   batchSize: number;
   seed: number;
   learningRate: number;
@@ -149,9 +152,9 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
   const instruments = [...new Set(available.flatMap((f) => f.instruments))];
   const analysis = readManifest(datasets[0]!).config.analysis;
   manualSeed(seed);
-  const judge = new InstrumentJudge({ ...DEFAULT_JUDGE, nMels: analysis.nMels, instruments });
+  const judge = new InstrumentJudge({ ...DEFAULT_JUDGE, ...options.architecture, nMels: analysis.nMels, instruments });
   const optimizer = new optim.AdamW(judge.parameters(), { lr: learningRate, weightDecay: 0.01 });
-  const settings: ResumableSettings = { datasets, ...(without === undefined ? {} : { without }), batchSize, seed, learningRate };
+  const settings: ResumableSettings = { datasets, ...(without === undefined ? {} : { without }), batchSize, seed, learningRate, architecture: judge.config };
   let positions: StreamPosition[] = training.map(() => ({ epoch: 0, batchInEpoch: 0 }));
   let first = 0;
   if (statePath) {
