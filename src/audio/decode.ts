@@ -21,6 +21,8 @@ export interface ReadOptions {
   quality?: ResampleQuality;
   /** Bytes read from the file at a time. */
   chunkBytes?: number;
+  /** Told what is odd but readable (a WAV cut short of what its header promises). */
+  onWarning?: (message: string) => void;
 }
 
 /** What the file holds, read from its first bytes. */
@@ -53,6 +55,36 @@ export function probeAudio(path: string): AudioInfo {
 const MIN_RATE = 1000;
 const MAX_RATE = 768000;
 
+/**
+ * For a WAV file, the seconds its header promises and the seconds it holds, when it holds less
+ * (a download or copy cut short); null when it is whole or not a plain RIFF WAV.
+ */
+export function wavShortfall(path: string): { promised: number; held: number } | null {
+  const size = statSync(path).size;
+  const head = Buffer.alloc(Math.min(size, 4096));
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (head.length < 12 || head.toString('ascii', 0, 4) !== 'RIFF' || head.toString('ascii', 8, 12) !== 'WAVE') return null;
+  let byteRate = 0;
+  for (let at = 12; at + 8 <= head.length; ) {
+    const id = head.toString('ascii', at, at + 4);
+    const length = head.readUInt32LE(at + 4);
+    if (id === 'fmt ' && at + 16 <= head.length) byteRate = head.readUInt32LE(at + 16);
+    if (id === 'data') {
+      const available = size - (at + 8);
+      // 0 and 0xFFFFFFFF mark a length left open by a streaming writer
+      if (byteRate === 0 || length === 0 || length === 0xffffffff || available >= length) return null;
+      return { promised: length / byteRate, held: available / byteRate };
+    }
+    at += 8 + length + (length % 2);
+  }
+  return null;
+}
+
 /** Averages the channels of a decoded chunk into one. */
 export function mixDown(channels: readonly Float32Array[]): Float32Array {
   if (channels.length === 1) return channels[0]!;
@@ -78,6 +110,10 @@ async function* alignedChunks(source: AsyncIterable<Buffer>): AsyncGenerator<Uin
  */
 export async function* streamAudio(path: string, options: ReadOptions): AsyncGenerator<Float32Array> {
   const { format } = probeAudio(path);
+  if (format === 'wav' && options.onWarning) {
+    const cut = wavShortfall(path);
+    if (cut) options.onWarning(`${path}: the file is cut short: its header promises ${cut.promised.toFixed(2)} s and it holds ${cut.held.toFixed(2)} s; mst uses what is there`);
+  }
   const source = createReadStream(path, { highWaterMark: options.chunkBytes ?? 1 << 18 });
   let resampler: StreamResampler | null = null;
   let decoded = 0;

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../testing/helpers.js';
@@ -164,4 +164,23 @@ test('a model that returns NaN, or silence for sound, is an error and no file is
   const silence = (tiles: ReturnType<typeof tensor>) => tiles.mul(0).sub(1); // every bin at the analysis's floor
   await assert.rejects(processFile(join(dir, 'melody.wav'), join(dir, 'silent-out.wav'), { transformTiles: silence }), (e: unknown) => e instanceof TileTransformError && /melody\.wav: the output is silent \(its loudest bin at -90 dB\) where the input was not \(-?\d+ dB\)/.test((e as Error).message));
   assert.ok(!existsSync(join(dir, 'nan-out.wav')) && !existsSync(join(dir, 'silent-out.wav')));
+});
+
+test('an input cut short of its header, and output clipped at full scale, go through with a warning that says so', async () => {
+  const whole = join(dir, 'whole.wav');
+  writeWav(whole, melody(3), 16000);
+  const cut = join(dir, 'cut.wav');
+  writeFileSync(cut, readFileSync(whole).subarray(0, 44 + 2 * 24000)); // 1.5 s of the promised 3 s
+  const warnings: string[] = [];
+  const result = await processFile(cut, join(dir, 'cut-out.wav'), { onWarning: (m) => warnings.push(m) });
+  assert.match(warnings.join('\n'), /cut\.wav: the file is cut short: its header promises 3\.00 s and it holds 1\.50 s; mst uses what is there/);
+  assert.equal(result.outputSamples, 24000);
+  const loud = join(dir, 'loud.wav');
+  writeWav(loud, melody(3).map((x) => 8 * x), 16000, 'float32'); // peaks near +8 dB over full scale
+  warnings.length = 0;
+  await processFile(loud, join(dir, 'loud-out.wav'), { onWarning: (m) => warnings.push(m) });
+  assert.match(warnings.join('\n'), /loud-out\.wav: \d+ samples \([0-9.]+%\) went past full scale \(peak \+[0-9.]+ dB\) and were clipped in the 16-bit file; write 32-bit float \(--float\)/);
+  warnings.length = 0;
+  await processFile(loud, join(dir, 'loud-out-float.wav'), { format: 'float32', onWarning: (m) => warnings.push(m) });
+  assert.deepEqual(warnings, [], 'float output keeps every sample');
 });

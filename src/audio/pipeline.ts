@@ -11,6 +11,8 @@ export interface ProcessOptions extends Omit<TileProcessorOptions, 'source'> {
   format?: WavFormat;
   /** Called as input is consumed: seconds of input analysed so far. */
   onProgress?: (seconds: number) => void;
+  /** Told what went through but deserves a look: an input cut short, output clipped at full scale. */
+  onWarning?: (message: string) => void;
 }
 
 export interface ProcessResult {
@@ -32,13 +34,17 @@ export async function processFile(input: string, output: string, options: Proces
   const { sampleRate } = processor.config;
   const writer = new WavStreamWriter(output, sampleRate, options.format ?? 'pcm16');
   try {
-    for await (const chunk of streamAudio(input, { sampleRate })) {
+    for await (const chunk of streamAudio(input, { sampleRate, ...(options.onWarning ? { onWarning: options.onWarning } : {}) })) {
       writer.write(processor.push(chunk));
       options.onProgress?.(processor.inputSamples / sampleRate);
       await new Promise((resolve) => setImmediate(resolve)); // let Node-API finish freeing handles
     }
     writer.write(processor.finish());
     writer.close();
+    const { samples: clipped, peak } = writer.clipping;
+    if (clipped > 0) {
+      options.onWarning?.(`${output}: ${clipped} samples (${((100 * clipped) / Math.max(1, writer.samples)).toFixed(2)}%) went past full scale (peak +${(20 * Math.log10(peak)).toFixed(1)} dB) and were clipped in the 16-bit file; write 32-bit float (--float) to keep them, or lower the input's level`);
+    }
   } catch (error) {
     processor.dispose();
     writer.abort();

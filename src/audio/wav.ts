@@ -50,6 +50,8 @@ export function writeWav(path: string, samples: Float32Array, sampleRate: number
 export class WavStreamWriter {
   #file: AtomicFile;
   #dataBytes = 0;
+  #clipped = 0;
+  #peak = 0;
   #closed = false;
 
   constructor(readonly path: string, readonly sampleRate: number, readonly format: WavFormat = 'pcm16') {
@@ -71,10 +73,20 @@ export class WavStreamWriter {
     if (this.format === 'float32') {
       bytes = new Uint8Array(samples.buffer.slice(samples.byteOffset, samples.byteOffset + samples.byteLength));
     } else {
+      for (const x of samples) {
+        const magnitude = Math.abs(x);
+        if (magnitude > 1) this.#clipped++;
+        if (magnitude > this.#peak) this.#peak = magnitude;
+      }
       bytes = new Uint8Array(toInt16(samples).buffer);
     }
     this.#file.write(bytes);
     this.#dataBytes += bytes.byteLength;
+  }
+
+  /** 16-bit samples that went past full scale and were clipped there, and the largest magnitude written (16-bit only). */
+  get clipping(): { samples: number; peak: number } {
+    return { samples: this.#clipped, peak: this.#peak };
   }
 
   /** Samples written so far. */

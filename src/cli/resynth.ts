@@ -29,6 +29,7 @@ export function resynthCommand(): Command {
         phase: options.phase,
         format: options.float ? 'float32' : 'pcm16',
         onProgress: (seconds) => bar?.update(seconds),
+        onWarning: (message) => console.error(`mst: warning: ${message}`),
       });
       bar?.stop();
       const distance = await compareAudio(audio, options.output);

@@ -120,6 +120,7 @@ export function transferCommand(): Command {
               format: flags.float ? 'float32' : 'pcm16',
               spectrogram,
               onProgress: (seconds) => bar?.update(seconds),
+              onWarning: (message) => console.error(`mst: warning: ${message}`),
             });
           } catch (error) {
             if (!batchMode) throw error;

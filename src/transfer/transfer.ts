@@ -44,6 +44,8 @@ export interface TransferOptions {
   spectrogram?: string;
   /** Seconds of input done so far. */
   onProgress?: (seconds: number) => void;
+  /** Told what went through but deserves a look (an input cut short, output clipped at full scale). */
+  onWarning?: (message: string) => void;
 }
 
 export interface TransferResult {
@@ -100,6 +102,7 @@ export async function transfer(model: StyleTransferModel, input: string, output:
       iterations: options.iterations ?? 32,
       format: options.format ?? 'pcm16',
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
       ...(pools
         ? {
             onInputFrames: (frames: Tensor) => pools.input.push(frames.toFloat32Array(), frames.shape[1]!),
@@ -136,7 +139,7 @@ export const STREAM_SYNTHESIS = Object.freeze({ segmentFrames: 16, contextFrames
  * A live transfer: push mono samples at the model's rate, get transferred samples back, one tile
  * at a time; finish() flushes the rest. The caller disposes `style`'s tile when done.
  */
-export function transferStream(model: StyleTransferModel, style: Style, options: Omit<TransferOptions, 'style' | 'batchSize' | 'spectrogram' | 'format' | 'onProgress'> = {}): TileProcessor {
+export function transferStream(model: StyleTransferModel, style: Style, options: Omit<TransferOptions, 'style' | 'batchSize' | 'spectrogram' | 'format' | 'onProgress' | 'onWarning'> = {}): TileProcessor {
   checkTransferOptions('transferStream', options, { needsStyle: false });
   if (!(typeof style === 'object' && style !== null && style.tile instanceof Tensor)) {
     throw typeError('transferStream', 'style', 'a style from resolveStyle (await resolveStyle(name, model.presets, model.analysis))', style);
