@@ -8,12 +8,51 @@
 
 #include "common.h"
 
+#include <csignal>
+
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
 
 namespace mst {
 namespace {
+
+// SIGINT and SIGTERM noticed at once: JavaScript's own handlers run only when the event loop is
+// free, which a long synchronous computation delays by seconds. This handler notes the signal
+// where the sampling loops can read it, then passes it on to the handler it replaced (Node's, or
+// the default action).
+volatile std::sig_atomic_t g_stop_signal = 0;
+struct sigaction g_replaced[2];  // SIGINT, SIGTERM
+bool g_watching = false;
+
+void OnStopSignal(int signal) {
+  g_stop_signal = signal;
+  const struct sigaction& replaced = g_replaced[signal == SIGINT ? 0 : 1];
+  if (replaced.sa_flags & SA_SIGINFO) {
+    if (replaced.sa_sigaction != nullptr) replaced.sa_sigaction(signal, nullptr, nullptr);
+  } else if (replaced.sa_handler == SIG_DFL) {
+    std::signal(signal, SIG_DFL);
+    std::raise(signal);
+  } else if (replaced.sa_handler != SIG_IGN) {
+    replaced.sa_handler(signal);
+  }
+}
+
+MST_FN(WatchStopSignals) {
+  if (!g_watching) {
+    g_watching = true;
+    const int signals[2] = {SIGINT, SIGTERM};
+    for (int i = 0; i < 2; i++) {
+      struct sigaction action = {};
+      action.sa_handler = OnStopSignal;
+      sigemptyset(&action.sa_mask);
+      action.sa_flags = SA_RESTART;
+      sigaction(signals[i], &action, &g_replaced[i]);
+    }
+  }
+  return info.Env().Undefined();
+}
+MST_FN(StopSignal) { return Napi::Number::New(info.Env(), static_cast<int>(g_stop_signal)); }
 
 MST_FN(Version) { return Napi::String::New(info.Env(), TORCH_VERSION); }
 MST_FN(BuildConfig) { return Napi::String::New(info.Env(), at::show_config()); }
@@ -145,6 +184,8 @@ void RegisterRuntime(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "configureAllocator", ConfigureAllocator);
   Export(env, exports, "autocastEnter", AutocastEnter);
   Export(env, exports, "autocastExit", AutocastExit);
+  Export(env, exports, "watchStopSignals", WatchStopSignals);
+  Export(env, exports, "stopSignal", StopSignal);
 }
 
 }  // namespace mst

@@ -6,7 +6,7 @@
  * [nFreqs, frames]; S target magnitude (unscaled STFT units); c_n the spectrogram after n
  * iterations; t_n its consistent projection; α the momentum.
  */
-import { Tensor, tidy, keep, polar, randLike, viewAsReal, viewAsComplex } from '../engine/index.js';
+import { Tensor, tidy, keep, polar, randLike, viewAsReal, viewAsComplex, throwIfStopped } from '../engine/index.js';
 import { inverseStft, overlapEnvelope } from './stft.js';
 import type { MelFrontEnd } from './mel.js';
 
@@ -68,6 +68,15 @@ export function griffinLim(frontEnd: MelFrontEnd, magnitude: Tensor, options: Gr
     let c = keep(polar(s, phase0)); // 1. [T, F]
     let previous: Tensor | null = null; // t_{n−1}, complex [T, F]
     for (let n = 0; n < iterations; n++) {
+      if (n % 8 === 0) {
+        try {
+          throwIfStopped();
+        } catch (error) {
+          c.dispose(); // kept beyond the scope: freed by hand
+          previous?.dispose();
+          throw error;
+        }
+      }
       const t = keep(tidy(() => frontEnd.complexSpectrum(inverseStft(c.transpose(0, 1), inverseOptions)).transpose(0, 1))); // 2.
       c.dispose();
       tidy(() => {

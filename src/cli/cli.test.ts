@@ -188,19 +188,21 @@ test('mst stream turns raw PCM on stdin into as much PCM on stdout', () => {
   assert.equal(s16.stdout.length, input.length);
 });
 
-test('an interrupted transfer leaves no file behind', async () => {
+test('an interrupted transfer leaves no file behind, by Ctrl-C or SIGTERM', async () => {
   const long = join(dir, 'long.wav');
   writeWav(long, Float32Array.from({ length: 16000 * 240 }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 330 * i) / 16000)), 16000);
-  const out = join(dir, 'interrupted.wav');
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'mst.js'), 'transfer', long, '-s', 'violin', '-m', model, '-o', out], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  // wait until the output is being written, then interrupt
-  for (let waited = 0; !readdirSync(dir).some((f) => f.startsWith('.interrupted.wav.')) && waited < 60000; waited += 50) await new Promise((r) => setTimeout(r, 50));
-  child.kill('SIGINT');
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  assert.equal(code, 130, stderr);
-  assert.match(stderr, /interrupted \(SIGINT\); no partial output was kept/);
-  assert.equal(existsSync(out), false);
-  assert.deepEqual(readdirSync(dir).filter((f) => f.includes('interrupted.wav')), []);
+  for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    const out = join(dir, 'interrupted.wav');
+    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'mst.js'), 'transfer', long, '-s', 'violin', '-m', model, '-o', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // wait until the output is being written, then interrupt
+    for (let waited = 0; !readdirSync(dir).some((f) => f.startsWith('.interrupted.wav.')) && waited < 60000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    child.kill(signal);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, status, stderr);
+    assert.match(stderr, new RegExp(`interrupted \\(${signal}\\); no partial output was kept`));
+    assert.equal(existsSync(out), false);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('interrupted.wav')), []);
+  }
 });

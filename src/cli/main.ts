@@ -40,6 +40,12 @@ export async function run(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (error) {
+    if ((error as Error).name === 'InterruptedError') {
+      // a computation stopped by the signal; its outputs were removed as it unwound
+      abortOpenWavWriters();
+      console.error(`mst: ${(error as Error).message}; no partial output was kept`);
+      process.exit((error as { code: number }).code);
+    }
     console.error(`mst: ${(error as Error).message}`);
     process.exitCode = 1;
   }

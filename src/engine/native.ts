@@ -186,6 +186,9 @@ export interface NativeAddon {
   cudaDeviceCount(): number;
   cudaSynchronize(): void;
   precisionSupport(): { mkldnn: boolean; cudaBf16: boolean };
+  /** Installs the SIGINT/SIGTERM watcher over the handlers in place (once); stopSignal(): the signal seen, 0 if none. */
+  watchStopSignals(): void;
+  stopSignal(): number;
   configureAllocator(mmapThresholdBytes: number, trimThresholdBytes: number): boolean;
   autocastEnter(device: 'cpu' | 'cuda', dtype: Num): [boolean, number];
   autocastExit(device: 'cpu' | 'cuda', wasEnabled: boolean, previousDtype: number): void;

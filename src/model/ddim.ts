@@ -6,7 +6,7 @@
  * so η = 0 is deterministic and η = 1 is DDPM's variance. Content enters as in img2img: the
  * content latent, noised to `strength`, is where sampling starts.
  */
-import { Tensor, tensor, tidy, randnLike } from '../engine/index.js';
+import { Tensor, tensor, tidy, randnLike, throwIfStopped } from '../engine/index.js';
 import type { NoiseSchedule } from './schedule.js';
 
 export interface DdimOptions {
@@ -53,6 +53,7 @@ export function ddimSample(schedule: NoiseSchedule, predictNoise: NoisePredictor
     return schedule.addNoise(start, noise(0, start), t);
   });
   timesteps.forEach((t, i) => {
+    throwIfStopped(); // a step is the longest wait a Ctrl-C or SIGTERM has
     const previous = z;
     z = tidy(() => {
       const a = abar[t]!;
