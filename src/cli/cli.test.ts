@@ -188,6 +188,21 @@ test('mst stream turns raw PCM on stdin into as much PCM on stdout', () => {
   assert.equal(s16.stdout.length, input.length);
 });
 
+test('mst stream stops by itself when its reader goes away, though its input never ends', async () => {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'mst.js'), 'stream', '-s', 'piano', '-m', model, '--steps', '2'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdin.on('error', () => {}); // it may stop reading at any moment
+  const second = Buffer.alloc(2 * 16000);
+  for (let i = 0; i < 16000; i++) second.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 16000)), 2 * i);
+  const feeding = setInterval(() => child.stdin.writable && child.stdin.write(second), 100); // endless input
+  child.stdout.once('data', () => child.stdout.destroy()); // the reader takes a little and leaves
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearInterval(feeding);
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stderr, /EPIPE|Error/);
+});
+
 test('an interrupted transfer leaves no file behind, by Ctrl-C or SIGTERM', async () => {
   const long = join(dir, 'long.wav');
   writeWav(long, Float32Array.from({ length: 16000 * 240 }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 330 * i) / 16000)), 16000);

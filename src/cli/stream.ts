@@ -66,9 +66,11 @@ export function streamCommand(): Command {
           if (samples.length === 0) return resolve();
           process.stdout.write(encode(outward.push(samples), flags.format), (error) => (error ? reject(error) : resolve()));
         });
+      let readerGone = false;
       try {
-        process.stdout.on('error', () => {}); // a reader that went away (EPIPE) ends the stream below, quietly
+        process.stdout.on('error', () => (readerGone = true)); // a reader that went away (EPIPE) ends the stream below, quietly
         for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+          if (readerGone) return; // nobody reads the rest: stop now rather than transfer endless input into nowhere
           await write(stream.push(inward.push(decoder.push(chunk))));
         }
         const rest = concatSamples(stream.push(inward.finish()), stream.finish());
