@@ -32,7 +32,7 @@ export function addSamplingOptions(command: Command): Command {
   return command
     .requiredOption('-s, --style <preset|file>', 'a preset (mst styles lists them) or a reference clip of the instrument to sound like')
     .option('-m, --model <folder>', 'the model folder or model.safetensors', DEFAULT_MODEL)
-    .option('--steps <n>', 'DDIM steps (default: the model\'s, 10)', numberIn(1, 1000, true))
+    .option('--steps <n>', 'DDIM steps, at most strength × 1000 (default: the model\'s, 10)', numberIn(1, 1000, true))
     .option('--strength <s>', 'how far the content is noised before sampling, (0, 1] (default: the model\'s, 0.7)', numberIn(0.001, 1))
     .option('--eta <e>', 'DDIM noise: 0 deterministic, 1 DDPM (default 0)', numberIn(0, 1))
     .option('--guidance <g>', 'style guidance: 1 none, >1 further from the input\'s own timbre (default 1)', numberIn(0, 100))

@@ -37,7 +37,7 @@ export function ddimTimesteps(trainSteps: number, options: Pick<DdimOptions, 'st
   if (!(strength > 0 && strength <= 1)) throw new RangeError(`ddim: Expected strength in (0, 1] but received ${strength}`);
   const start = Math.max(0, Math.round(strength * trainSteps) - 1);
   if (!(Number.isInteger(steps) && steps >= 1 && steps <= start + 1)) {
-    throw new RangeError(`ddim: Expected steps in [1, ${start + 1}] (strength ${strength} leaves ${start + 1} of ${trainSteps} time steps) but received ${steps}`);
+    throw new RangeError(`ddim: Expected steps in [1, ${start + 1}] (strength ${strength} leaves ${start + 1} of ${trainSteps} time steps) but received ${steps}; lower the steps or raise the strength`);
   }
   const stride = (start + 1) / steps;
   return Array.from({ length: steps }, (_, i) => Math.round(start + 1 - i * stride) - 1);
