@@ -41,122 +41,122 @@ export interface RunOptions {
 
 /** `mst eval train-judge`: trains (or resumes) the judge, saves it with its report and card, prints its scores. */
 export async function trainJudgeAction(options: { data: string; out: string; without?: string; steps: number; batch: number; seed: number; json?: boolean }, command: Command): Promise<void> {
-      const judgePath = options.out;
-      if (options.without && command.getOptionValueSource('out') === 'default') options.out = join(dirname(judgePath), `without-${options.without}.safetensors`);
-      const bar = process.stderr.isTTY
-        ? new cliProgress.SingleBar({ format: 'judge {bar} {value}/{total} steps | loss {loss} | ETA {eta_formatted}', stream: process.stderr }, cliProgress.Presets.shades_classic)
-        : null;
-      bar?.start(options.steps, 0, { loss: '-' });
-      mkdirSync(dirname(options.out), { recursive: true }); // the training state is saved beside it as it goes
-      const { judge, report } = await trainJudge({
-        datasets: options.data.split(','),
-        ...(options.without ? { without: options.without } : {}),
-        steps: options.steps,
-        statePath: options.out.replace(/\.safetensors$/, '') + '.state.safetensors', // run the command again to resume
-        log: (message) => console.error(message),
-        batchSize: options.batch,
-        seed: options.seed,
-        onStep: (step, steps, loss) => {
-          bar?.update(step, { loss: loss.toFixed(3) });
-          // without a terminal (a log file), a line now and then
-          if (!bar && (step % 100 === 0 || step === steps)) console.error(`judge step ${step}/${steps} loss ${loss.toFixed(3)}`);
-        },
-      });
-      bar?.stop();
-      saveJudge(options.out, judge, report);
-      judge.dispose();
-      writeFileAtomic(reportPathOf(options.out), [Buffer.from(JSON.stringify(report, null, 2) + '\n')]);
-      // the card of the judge itself, which a judge trained without one set adds a row to
-      const card = options.without && existsSync(reportPathOf(judgePath)) ? writeJudgeCard(judgePath) : options.without ? null : writeJudgeCard(options.out);
-      if (options.json) {
-        console.log(JSON.stringify(report));
-        return;
-      }
-      console.log(`trained on ${report.trainedOn.fonts.join(', ')} (${report.trainedOn.split}) for ${report.trainedOn.steps} steps in ${report.trainedOn.seconds.toFixed(0)} s → ${options.out}${card ? `; its card: ${card}` : ''}`);
-      for (const score of report.scores) {
-        console.log(`\n${score.font} ${score.split}${score.dataset ? ` (${score.dataset})` : ''}: accuracy ${score.accuracy.toFixed(3)} on ${score.tiles} tiles`);
-        console.log(confusionTable(report.instruments, score));
-      }
-    }
+  const judgePath = options.out;
+  if (options.without && command.getOptionValueSource('out') === 'default') options.out = join(dirname(judgePath), `without-${options.without}.safetensors`);
+  const bar = process.stderr.isTTY
+    ? new cliProgress.SingleBar({ format: 'judge {bar} {value}/{total} steps | loss {loss} | ETA {eta_formatted}', stream: process.stderr }, cliProgress.Presets.shades_classic)
+    : null;
+  bar?.start(options.steps, 0, { loss: '-' });
+  mkdirSync(dirname(options.out), { recursive: true }); // the training state is saved beside it as it goes
+  const { judge, report } = await trainJudge({
+    datasets: options.data.split(','),
+    ...(options.without ? { without: options.without } : {}),
+    steps: options.steps,
+    statePath: options.out.replace(/\.safetensors$/, '') + '.state.safetensors', // run the command again to resume
+    log: (message) => console.error(message),
+    batchSize: options.batch,
+    seed: options.seed,
+    onStep: (step, steps, loss) => {
+      bar?.update(step, { loss: loss.toFixed(3) });
+      // without a terminal (a log file), a line now and then
+      if (!bar && (step % 100 === 0 || step === steps)) console.error(`judge step ${step}/${steps} loss ${loss.toFixed(3)}`);
+    },
+  });
+  bar?.stop();
+  saveJudge(options.out, judge, report);
+  judge.dispose();
+  writeFileAtomic(reportPathOf(options.out), [Buffer.from(JSON.stringify(report, null, 2) + '\n')]);
+  // the card of the judge itself, which a judge trained without one set adds a row to
+  const card = options.without && existsSync(reportPathOf(judgePath)) ? writeJudgeCard(judgePath) : options.without ? null : writeJudgeCard(options.out);
+  if (options.json) {
+    console.log(JSON.stringify(report));
+    return;
+  }
+  console.log(`trained on ${report.trainedOn.fonts.join(', ')} (${report.trainedOn.split}) for ${report.trainedOn.steps} steps in ${report.trainedOn.seconds.toFixed(0)} s → ${options.out}${card ? `; its card: ${card}` : ''}`);
+  for (const score of report.scores) {
+    console.log(`\n${score.font} ${score.split}${score.dataset ? ` (${score.dataset})` : ''}: accuracy ${score.accuracy.toFixed(3)} on ${score.tiles} tiles`);
+    console.log(confusionTable(report.instruments, score));
+  }
+}
 
 /** `mst eval score-judge`: scores a judge on the sets its report lacks and rewrites its report and card. */
 export async function scoreJudgeAction(options: { judge: string; data: string }): Promise<void> {
-      if (!existsSync(options.judge)) throw new Error(`no judge at ${options.judge}: give one with --judge, or train one with mst eval train-judge --out ${options.judge}`);
-      const { judge, report } = loadJudge(options.judge);
-      if (!report) throw new Error(`${options.judge} holds no training report (not saved by mst eval train-judge); train it again`);
-      const before = new Set(report.scores.map((s) => s.font));
-      const scored = await scoreOnMore(judge, report, options.data.split(','));
-      saveJudge(options.judge, judge, scored);
-      judge.dispose();
-      writeFileAtomic(reportPathOf(options.judge), [Buffer.from(JSON.stringify(scored, null, 2) + '\n')]);
-      const mainJudge = join(dirname(options.judge), 'judge.safetensors');
-      const card = existsSync(reportPathOf(mainJudge)) ? writeJudgeCard(mainJudge) : null;
-      const added = scored.scores.filter((s) => !before.has(s.font));
-      if (added.length === 0) console.log(`${options.judge}: already scored on every font of ${options.data}`);
-      for (const score of added) {
-        console.log(`\n${score.font} ${score.split} (${score.dataset}): accuracy ${score.accuracy.toFixed(3)} on ${score.tiles} tiles`);
-        console.log(confusionTable(scored.instruments, score));
-      }
-      if (card) console.log(`\nits card: ${card}`);
-    }
+  if (!existsSync(options.judge)) throw new Error(`no judge at ${options.judge}: give one with --judge, or train one with mst eval train-judge --out ${options.judge}`);
+  const { judge, report } = loadJudge(options.judge);
+  if (!report) throw new Error(`${options.judge} holds no training report (not saved by mst eval train-judge); train it again`);
+  const before = new Set(report.scores.map((s) => s.font));
+  const scored = await scoreOnMore(judge, report, options.data.split(','));
+  saveJudge(options.judge, judge, scored);
+  judge.dispose();
+  writeFileAtomic(reportPathOf(options.judge), [Buffer.from(JSON.stringify(scored, null, 2) + '\n')]);
+  const mainJudge = join(dirname(options.judge), 'judge.safetensors');
+  const card = existsSync(reportPathOf(mainJudge)) ? writeJudgeCard(mainJudge) : null;
+  const added = scored.scores.filter((s) => !before.has(s.font));
+  if (added.length === 0) console.log(`${options.judge}: already scored on every font of ${options.data}`);
+  for (const score of added) {
+    console.log(`\n${score.font} ${score.split} (${score.dataset}): accuracy ${score.accuracy.toFixed(3)} on ${score.tiles} tiles`);
+    console.log(confusionTable(scored.instruments, score));
+  }
+  if (card) console.log(`\nits card: ${card}`);
+}
 
 /** `mst eval classify`: the instrument the judge hears in each file. */
 export async function classifyAction(files: string[], options: { judge: string; json?: boolean }): Promise<void> {
-      if (!existsSync(options.judge)) throw new Error(`no judge at ${options.judge}: give one with --judge, or train one with mst eval train-judge --out ${options.judge}`);
-      const { judge } = loadJudge(options.judge);
-      const failed: string[] = [];
+  if (!existsSync(options.judge)) throw new Error(`no judge at ${options.judge}: give one with --judge, or train one with mst eval train-judge --out ${options.judge}`);
+  const { judge } = loadJudge(options.judge);
+  const failed: string[] = [];
+  try {
+    for (const file of files) {
       try {
-        for (const file of files) {
-          try {
-            const { instrument, probabilities, tiles } = await classifyFile(judge, file);
-            if (options.json) console.log(JSON.stringify({ file, instrument, probabilities }));
-            else {
-              const ranked = Object.entries(probabilities).sort((a, b) => b[1] - a[1]);
-              console.log(`${file}: ${instrument} (${ranked[0]![1].toFixed(2)}); then ${ranked.slice(1, 3).map(([n, p]) => `${n} ${p.toFixed(2)}`).join(', ')} [${tiles.judged} of ${tiles.total} tiles sounding]`);
-            }
-          } catch (error) {
-            console.error(`mst: ${(error as Error).message}`); // the other files are still classified
-            failed.push(file);
-          }
+        const { instrument, probabilities, tiles } = await classifyFile(judge, file);
+        if (options.json) console.log(JSON.stringify({ file, instrument, probabilities }));
+        else {
+          const ranked = Object.entries(probabilities).sort((a, b) => b[1] - a[1]);
+          console.log(`${file}: ${instrument} (${ranked[0]![1].toFixed(2)}); then ${ranked.slice(1, 3).map(([n, p]) => `${n} ${p.toFixed(2)}`).join(', ')} [${tiles.judged} of ${tiles.total} tiles sounding]`);
         }
-      } finally {
-        judge.dispose();
+      } catch (error) {
+        console.error(`mst: ${(error as Error).message}`); // the other files are still classified
+        failed.push(file);
       }
-      if (failed.length > 0) throw new Error(`${failed.length} of ${files.length} files could not be classified (${failed.join(', ')})`);
     }
+  } finally {
+    judge.dispose();
+  }
+  if (failed.length > 0) throw new Error(`${failed.length} of ${files.length} files could not be classified (${failed.join(', ')})`);
+}
 
 /** `mst eval reconstruction`: the autoencoder's figures of trained models. */
 export async function reconstructionAction(options: { model: string; data: string; split: string; groups: number; json?: boolean }): Promise<void> {
-      if (options.split !== 'validation' && options.split !== 'test') throw new RangeError(`--split: Expected validation or test but received ${options.split}`);
-      const rows: { model: string; figures: SeedFigures }[] = [];
-      for (const file of options.model.split(',')) {
-        const features = join(dirname(file), 'features.safetensors');
-        if (!existsSync(features)) throw new Error(`no loss network beside ${file}: expected ${features} (mst train features)`);
-        const [model, net] = [loadLatentDiffusion(file), loadFeatureNet(features)];
-        rows.push({ model: file, figures: await seedFigures(model, net, options.data, options.split, options.groups, 0, null) });
-        model.dispose();
-        net.dispose();
-      }
-      if (options.json) return console.log(JSON.stringify(rows));
-      console.log(['| model | split | groups (2 tiles each) | reconstruction MSE | perceptual | latent penalty |', '|---|---|---:|---:|---:|---:|',
-        ...rows.map(({ model, figures: f }) => `| ${model} | ${f.split} | ${f.tiles} | ${f.reconstructionMse.toFixed(5)} | ${f.perceptual.toFixed(4)} | ${f.kl.toFixed(3)} |`)].join('\n'));
-    }
+  if (options.split !== 'validation' && options.split !== 'test') throw new RangeError(`--split: Expected validation or test but received ${options.split}`);
+  const rows: { model: string; figures: SeedFigures }[] = [];
+  for (const file of options.model.split(',')) {
+    const features = join(dirname(file), 'features.safetensors');
+    if (!existsSync(features)) throw new Error(`no loss network beside ${file}: expected ${features} (mst train features)`);
+    const [model, net] = [loadLatentDiffusion(file), loadFeatureNet(features)];
+    rows.push({ model: file, figures: await seedFigures(model, net, options.data, options.split, options.groups, 0, null) });
+    model.dispose();
+    net.dispose();
+  }
+  if (options.json) return console.log(JSON.stringify(rows));
+  console.log(['| model | split | groups (2 tiles each) | reconstruction MSE | perceptual | latent penalty |', '|---|---|---:|---:|---:|---:|',
+    ...rows.map(({ model, figures: f }) => `| ${model} | ${f.split} | ${f.tiles} | ${f.reconstructionMse.toFixed(5)} | ${f.perceptual.toFixed(4)} | ${f.kl.toFixed(3)} |`)].join('\n'));
+}
 
 /** `mst eval run`: the evaluation's figures, as a table or JSON. */
 export async function runAction(options: RunOptions & { json?: boolean }): Promise<void> {
-      const { report, judgePath } = await runEvaluation(options);
-      console.log(options.json ? JSON.stringify({ ...report, judgeFile: judgePath }) : summaryTable(report));
-    }
+  const { report, judgePath } = await runEvaluation(options);
+  console.log(options.json ? JSON.stringify({ ...report, judgeFile: judgePath }) : summaryTable(report));
+}
 
 /** `mst eval report`: the evaluation written as Markdown and HTML with figures and audio. */
 export async function reportAction(options: RunOptions & { out: string; examples: string }): Promise<void> {
-      const pairs = options.examples.split(',').map((p) => p.split(':') as [string, string]);
-      const { report, judgePath, systems, datasetDir } = await runEvaluation(options);
-      const examples = await transferExamples(systems, datasetDir, pairs.filter(([c, t]) => report.judge.instruments.includes(c) && report.judge.instruments.includes(t)), { split: report.split, targetFont: report.targetFont });
-      const command = ['mst eval report', ...process.argv.slice(4)].join(' ');
-      writeReport(options.out, report, examples, readManifest(datasetDir).config.analysis, { command, judge: judgePath });
-      console.log(`wrote ${join(options.out, 'report.md')} and report.html`);
-    }
+  const pairs = options.examples.split(',').map((p) => p.split(':') as [string, string]);
+  const { report, judgePath, systems, datasetDir } = await runEvaluation(options);
+  const examples = await transferExamples(systems, datasetDir, pairs.filter(([c, t]) => report.judge.instruments.includes(c) && report.judge.instruments.includes(t)), { split: report.split, targetFont: report.targetFont });
+  const command = ['mst eval report', ...process.argv.slice(4)].join(' ');
+  writeReport(options.out, report, examples, readManifest(datasetDir).config.analysis, { command, judge: judgePath });
+  console.log(`wrote ${join(options.out, 'report.md')} and report.html`);
+}
 
 /** Builds the small dataset and a briefly trained judge for --small, when they are missing. */
 async function smallSetup(): Promise<{ data: string; judge: string }> {
