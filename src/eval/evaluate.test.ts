@@ -73,6 +73,20 @@ test('judge augmentation: recolouring changes sounding bins smoothly, keeps sile
   });
 });
 
+test('a judge that removes the long-term spectrum hears a tile the same under any EQ that keeps it sounding', () => {
+  tidy(() => {
+    manualSeed(7);
+    const judge = new InstrumentJudge({ ...DEFAULT_JUDGE, channels: 32, dilations: [1, 2], embedding: 16, instruments: ['a', 'b'], centre: true }).eval();
+    const silentHalf = full([1, 1, 128, 64], -1);
+    const tile = cat([rand([1, 1, 128, 64]).mul(0.6).sub(0.5), silentHalf], 3); // sounding frames, then silence
+    const gains = rand([1, 1, 128, 1]).mul(0.2).sub(0.1); // up to ±5 dB per band
+    const coloured = cat([tile.slice(3, 0, 64).add(gains), silentHalf], 3);
+    const [plain, eq] = [judge.forward(tile).logits, judge.forward(coloured).logits];
+    assert.ok(plain.sub(eq).abs().amax().item() < 1e-4, 'the same logits');
+    assert.ok(judge.forward(tile.mul(0.5)).logits.sub(plain).abs().amax().item() > 1e-3, 'what is not an EQ still counts');
+  });
+});
+
 /** Synthetic "instruments": energy in a low band or a high band, with noise. */
 function syntheticTiles(n: number): { tiles: Tensor; labels: number[] } {
   return tidy(() => {

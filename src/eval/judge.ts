@@ -30,6 +30,22 @@ export interface JudgeConfig {
    * bins are the temporal network's input channels.
    */
   spectral?: number[];
+  /**
+   * Hear each tile with its long-term spectrum removed: every mel bin's mean over the tile's
+   * sounding frames is subtracted (silence becomes 0), so that a synth's overall EQ says nothing
+   * and what remains is how the spectrum moves and its detail. Absent: false.
+   */
+  centre?: boolean;
+}
+
+/** Bins at or below this normalised level are silence (−1 is the analysis's floor). */
+const SOUNDING = -0.95;
+
+/** Tiles [B, 1, M, T] with each bin's mean over the sounding frames subtracted; silent bins 0. */
+export function withoutLongTermSpectrum(tiles: Tensor): Tensor {
+  const sounding = tiles.gt(SOUNDING).float();
+  const mean = tiles.mul(sounding).sum([3], true).div(sounding.sum([3], true).clamp(1)); // [B, 1, M, 1]
+  return tiles.sub(mean).mul(sounding);
 }
 
 export const DEFAULT_JUDGE: Omit<JudgeConfig, 'instruments'> = { nMels: 128, channels: 128, dilations: [1, 2, 4, 8], embedding: 128 };
@@ -89,7 +105,8 @@ export class InstrumentJudge extends nn.Module {
   }
 
   /** Tiles [B, 1, nMels, T] in [-1, 1] → logits and embeddings. */
-  forward(tiles: Tensor): JudgeOutput {
+  forward(input: Tensor): JudgeOutput {
+    const tiles = this.config.centre ? withoutLongTermSpectrum(input) : input;
     let x: Tensor;
     if (this.spectral.length) {
       let maps = tiles; // [B, 1, M, T]
