@@ -48,7 +48,12 @@ export function withoutLongTermSpectrum(tiles: Tensor): Tensor {
   return tiles.sub(mean).mul(sounding);
 }
 
-export const DEFAULT_JUDGE: Omit<JudgeConfig, 'instruments'> = { nMels: 128, channels: 128, dilations: [1, 2, 4, 8], embedding: 128 };
+/**
+ * The judge mst trains. `centre` is on: over three sound sets (500 steps), hearing tiles without
+ * their long-term spectrum raised the accuracy on the two sets it never heard from 0.31 and 0.23
+ * to 0.41 and 0.33.
+ */
+export const DEFAULT_JUDGE: Omit<JudgeConfig, 'instruments'> = { nMels: 128, channels: 128, dilations: [1, 2, 4, 8], embedding: 128, centre: true };
 
 /** conv 3×3 → GroupNorm → GELU → 2×2 average pooling: [B, in, F, T] → [B, out, F/2, T/2]. */
 class SpectralBlock extends nn.Module {
