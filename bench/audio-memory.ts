@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readAudio } from '../src/audio/decode.js';
-import { describeProcessor } from '../src/engine/index.js';
+import { describeProcessor, configureIfUnset } from '../src/engine/index.js';
 import { WavStreamWriter } from '../src/audio/wav.js';
 import { processFile } from '../src/audio/pipeline.js';
 
@@ -18,6 +18,7 @@ const self = fileURLToPath(import.meta.url);
 if (process.argv[2] === '--run') {
   // child: one round trip, then report this process's peak RSS
   const [input, output] = [process.argv[3]!, process.argv[4]!];
+  configureIfUnset(); // as mst resynth runs it
   const result = await processFile(input, output);
   console.log(JSON.stringify({ seconds: result.inputSeconds, wall_s: result.wallSeconds, peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024) }));
 } else {

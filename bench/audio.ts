@@ -18,10 +18,11 @@ import { readAudio } from '../src/audio/decode.js';
 import { resample } from '../src/audio/resample.js';
 import { writeWav } from '../src/audio/wav.js';
 import { processFile } from '../src/audio/pipeline.js';
-import { startPeer, compareWithPeer, median, option } from './peer.js';
+import { startPeer, compareWithPeer, median, option, configureForComparison } from './peer.js';
 
 const rounds = Number(option('rounds', '5'));
 const iterations = Number(option('iterations', '2'));
+configureForComparison();
 const info = engineInfo();
 const frontEnd = new MelFrontEnd(DEFAULT_ANALYSIS);
 manualSeed(0);

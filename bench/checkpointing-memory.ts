@@ -9,13 +9,14 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { PhaseBench } from './phases.js';
-import { median, option } from './peer.js';
+import { median, option, configureForComparison } from './peer.js';
 import { describeProcessor } from '../src/engine/index.js';
 
 const self = fileURLToPath(import.meta.url);
 const VARIANTS = { plain: 'phase1_all_items', checkpointed: 'phase1_checkpointed' } as const;
 
 if (process.argv[2] === '--child') {
+  configureForComparison();
   const variant = process.argv[3] as keyof typeof VARIANTS;
   const steps = Number(process.argv[4]);
   const bench = new PhaseBench('cpu');

@@ -6,14 +6,24 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { pythonWithTorch } from '../src/testing/helpers.js';
-import { MALLOC_MMAP_THRESHOLD, MALLOC_TRIM_THRESHOLD } from '../src/engine/native.js';
+import { availableParallelism } from 'node:os';
+import { configure, settingsFromEnvironment, MALLOC_MMAP_THRESHOLD, MALLOC_TRIM_THRESHOLD } from '../src/engine/configure.js';
 
 /**
- * glibc's allocator set in the peer as the engine sets it in its own process (src/engine/native.ts),
+ * glibc's allocator set in the peer as configure() sets it in the engine's process (src/engine/configure.ts),
  * so that neither side pays for freshly mapped pages the other does not. MST_MALLOC=default leaves
  * both sides on glibc's defaults.
  */
 const SAME_ALLOCATOR = process.env.MST_MALLOC === 'default' ? {} : { GLIBC_TUNABLES: `glibc.malloc.mmap_threshold=${MALLOC_MMAP_THRESHOLD}:glibc.malloc.trim_threshold=${MALLOC_TRIM_THRESHOLD}` };
+
+/**
+ * The engine configured for a comparison with a peer: a fixed thread count (MST_NUM_THREADS, else
+ * every core), which the peer is given too, rather than 'auto', and the allocator from MST_MALLOC.
+ */
+export function configureForComparison(): void {
+  const settings = settingsFromEnvironment();
+  configure({ ...settings, threads: settings.threads ?? availableParallelism() });
+}
 
 export interface Peer {
   /** Runs `name` `iterations` times in the peer; returns the seconds of each run. */

@@ -18,7 +18,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { engineInfo, synchronize, describeProcessor, type Device } from '../src/engine/index.js';
 import { trainingPrecision } from '../src/train/precision.js';
 import { PhaseBench, type PhaseVariant } from './phases.js';
-import { startPeer, median, option } from './peer.js';
+import { startPeer, median, option, configureForComparison } from './peer.js';
 
 const PHASES = ['features', 'phase1', 'phase2'] as const satisfies readonly PhaseVariant[];
 type Phase = (typeof PHASES)[number];
@@ -32,6 +32,7 @@ const limits = Object.fromEntries(['ONEDNN_MAX_CPU_ISA', 'DNNL_MAX_CPU_ISA', 'AT
 const rounds = Number(option('rounds', '8'));
 const iterations = Number(option('iterations', '2'));
 const device = option('device', 'cpu') as Device;
+configureForComparison();
 const forced = process.argv.includes('--forced-bf16');
 const phases = option('phases', PHASES.join(',')).split(',') as Phase[];
 for (const phase of phases) if (!PHASES.includes(phase)) throw new Error(`bench:precision: unknown phase ${phase}; phases: ${PHASES.join(', ')}`);

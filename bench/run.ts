@@ -17,7 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { SeedBench } from './seed-model.js';
 import { PhaseBench } from './phases.js';
 import { engineInfo, synchronize, describeProcessor, type Device } from '../src/engine/index.js';
-import { startPeer, compareWithPeer, option } from './peer.js';
+import { startPeer, compareWithPeer, option, configureForComparison } from './peer.js';
 
 let phases: PhaseBench | null = null; // built on first use: only the phase cases need it
 const CASES = {
@@ -57,6 +57,7 @@ async function main() {
     return;
   }
   const name = names[0]!;
+  configureForComparison();
   const info = engineInfo();
   if (device !== 'cpu' && !info.cudaAvailable) throw new Error(`bench: --device ${device} but libtorch sees no CUDA device`);
   const twin = await startPeer('twin.py', info.threads, { MST_DEVICE: device });

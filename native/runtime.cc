@@ -116,6 +116,20 @@ MST_FN(ConfigureAllocator) {
 #endif
 }
 
+// mallocMapsBlock(bytes) -> whether glibc serves a block of this size with its own mapping rather
+// than from its heap: a probe of the thresholds configureAllocator sets (null without glibc 2.33).
+MST_FN(MallocMapsBlock) {
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 33)
+  size_t before = mallinfo2().hblks;
+  void* volatile block = malloc(static_cast<size_t>(Int(ARG(0))));  // volatile: the pair is not elided
+  bool mapped = mallinfo2().hblks > before;
+  free(block);
+  return Napi::Boolean::New(info.Env(), mapped);
+#else
+  return info.Env().Null();
+#endif
+}
+
 // ---- autocast: enter(device, dtype) -> [wasEnabled, previousDtype]; exit(device, wasEnabled, previousDtype)
 at::DeviceType AutocastDevice(const Napi::Value& value) {
   std::string device = String(value);
@@ -182,6 +196,7 @@ void RegisterRuntime(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "cudaSynchronize", CudaSynchronize);
   Export(env, exports, "precisionSupport", PrecisionSupport);
   Export(env, exports, "configureAllocator", ConfigureAllocator);
+  Export(env, exports, "mallocMapsBlock", MallocMapsBlock);
   Export(env, exports, "autocastEnter", AutocastEnter);
   Export(env, exports, "autocastExit", AutocastExit);
   Export(env, exports, "watchStopSignals", WatchStopSignals);

@@ -8,6 +8,7 @@
  * The tensor engine is `mst/engine` (also re-exported here as `engine`).
  */
 export * as engine from './engine/index.js';
+export { configure, type EngineSettings } from './engine/configure.js';
 export {
   loadModel,
   stylePresets,

@@ -8,7 +8,7 @@
  * With batch size 1 and segments of S frames with C frames of context, that delay is at most
  * tileFrames − 1 + S + C frames plus half an FFT window (see `latencyBoundSamples`).
  */
-import { Tensor, tidy, keep, cat, zeros } from '../engine/index.js';
+import { Tensor, tidy, keep, cat, zeros, adaptThreads } from '../engine/index.js';
 import { DEFAULT_ANALYSIS, type AnalysisConfig } from './config.js';
 import { MelFrontEnd } from './mel.js';
 import { MelStream } from './analysis.js';
@@ -177,6 +177,7 @@ export class TileProcessor {
   #run(batch: Tensor[]): Float32Array {
     const first = this.#tiles;
     this.#tiles += batch.length;
+    adaptThreads(); // a machine that got busier (or quieter) since the last tile
     return tidy(() => {
       const input = cat(batch.map((t) => t.unsqueeze(0)), 0); // [n, 1, nMels, tileFrames]
       const output = this.#transform(input, first);

@@ -29,6 +29,10 @@ export async function run(argv: string[]): Promise<void> {
   program.addCommand(transferCommand());
   program.addCommand(stylesCommand());
   program.addCommand(streamCommand());
+  // the engine's process settings, from the environment, for every command that runs (styles needs no engine)
+  program.hook('preAction', async (_program, command) => {
+    if (command.name() !== 'styles') (await import('../engine/configure.js')).configureIfUnset();
+  });
   // an interrupted command leaves no half-written output behind
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.once(signal, () => {

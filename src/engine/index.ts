@@ -13,6 +13,7 @@ export { noGrad, enableGrad, inferenceMode, isGradEnabled } from './autograd.js'
 export { recomputedLoss, type Segment } from './recompute.js';
 export { autocast, type AutocastOptions } from './autocast.js';
 export { manualSeed, getRngState, setRngState } from './random.js';
+export { configure, engineSettings, settingsFromEnvironment, configureIfUnset, adaptThreads, type EngineSettings } from './configure.js';
 export { engineInfo, setNumThreads, getNumThreads, synchronize, type EngineInfo } from './runtime.js';
 export { processorInfo, describeProcessor, bf16Support, bf16Native, type ProcessorInfo, type Bf16Support, type Bf16Facts } from './processor.js';
 export { type DType, DTYPES, isFloating } from './dtype.js';

@@ -3,10 +3,10 @@
  *
  * The addon (native/*.cc) is a thin layer over libtorch: it converts arguments, calls one
  * libtorch function and wraps the result. Everything else — validation, defaults, scopes,
- * policy — lives in TypeScript. Tensor handles are opaque to TypeScript.
+ * policy — lives in TypeScript. Tensor handles are opaque to TypeScript. Loading it changes no
+ * process setting; those are configure()'s (engine/configure.ts).
  */
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { packageRoot } from '../package-root.js';
@@ -190,6 +190,8 @@ export interface NativeAddon {
   watchStopSignals(): void;
   stopSignal(): number;
   configureAllocator(mmapThresholdBytes: number, trimThresholdBytes: number): boolean;
+  /** Whether glibc maps a block of this size on its own (above its mmap threshold); null without glibc. */
+  mallocMapsBlock(bytes: number): boolean | null;
   autocastEnter(device: 'cpu' | 'cuda', dtype: Num): [boolean, number];
   autocastExit(device: 'cpu' | 'cuda', wasEnabled: boolean, previousDtype: number): void;
 }
@@ -207,22 +209,3 @@ function loadAddon(): NativeAddon {
 
 /** The native addon, loaded once. */
 export const native: NativeAddon = loadAddon();
-
-// libtorch starts with one intra-op thread here; use every core unless told otherwise.
-native.setNumThreads(threadsFromEnvironment(process.env.MST_NUM_THREADS));
-
-/** MST_NUM_THREADS when set (a positive integer), else every core. */
-function threadsFromEnvironment(value: string | undefined): number {
-  if (value === undefined || value === '') return availableParallelism();
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`MST_NUM_THREADS=${value}: Expected a positive integer (threads of the engine); unset it to use every core`);
-  return n;
-}
-
-// In a Node process glibc keeps mmap-ing and unmapping tensor-sized blocks (a Python process
-// running the same libtorch does not), so every step pays for freshly zeroed pages (bench/audio.ts,
-// mel_60s, shows the difference with MST_MALLOC=default). Blocks up to 32 MiB come from the heap and freed heap
-// memory up to 1 GiB stays mapped. MST_MALLOC=default leaves glibc's settings alone.
-export const MALLOC_MMAP_THRESHOLD = 32 << 20;
-export const MALLOC_TRIM_THRESHOLD = 1 << 30;
-if (process.env.MST_MALLOC !== 'default') native.configureAllocator(MALLOC_MMAP_THRESHOLD, MALLOC_TRIM_THRESHOLD);

@@ -15,6 +15,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { checkAnalysisConfig, DEFAULT_ANALYSIS, type AnalysisConfig } from '../audio/config.js';
 import { loadLatentDiffusion, ModelLoadError } from '../model/load.js';
+import { configureIfUnset } from '../engine/configure.js';
 import type { LatentDiffusion } from '../model/ldm.js';
 import { DEFAULT_MODEL, stylePresets, readModelJson, type StylePreset } from './model-folder.js';
 
@@ -55,6 +56,7 @@ export function loadModel(path: string = DEFAULT_MODEL, options: { device?: 'cpu
     }
   }
   const presets = isFolder ? stylePresets(path) : [];
+  configureIfUnset(); // the engine's threads and allocator, unless the program chose them
   const model = loadLatentDiffusion(weights, device);
   return { path, model, analysis, presets, device, dispose: () => model.dispose() };
 }
