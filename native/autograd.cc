@@ -43,9 +43,10 @@ MST_FN(SetGradEnabled) {
   return Napi::Boolean::New(info.Env(), previous);
 }
 
-// Inference mode is an RAII guard in libtorch; the TypeScript scope enters and exits it in
-// strict LIFO order (try/finally around a synchronous callback), so a stack of guards suffices.
-std::vector<std::unique_ptr<c10::InferenceMode>> inference_guards;
+// Inference mode is an RAII guard in libtorch, and its state is the calling thread's; the
+// TypeScript scope enters and exits it in strict LIFO order (try/finally around a synchronous
+// callback), so one stack of guards per thread (the main thread, each worker) suffices.
+thread_local std::vector<std::unique_ptr<c10::InferenceMode>> inference_guards;
 MST_FN(EnterInferenceMode) {
   inference_guards.push_back(std::make_unique<c10::InferenceMode>(true));
   return info.Env().Undefined();

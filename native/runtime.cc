@@ -8,6 +8,7 @@
 
 #include "common.h"
 
+#include <atomic>
 #include <csignal>
 
 #ifdef __GLIBC__
@@ -23,7 +24,7 @@ namespace {
 // the default action).
 volatile std::sig_atomic_t g_stop_signal = 0;
 struct sigaction g_replaced[2];  // SIGINT, SIGTERM
-bool g_watching = false;
+std::atomic<bool> g_watching{false};  // the main thread and workers may both ask
 
 void OnStopSignal(int signal) {
   g_stop_signal = signal;
@@ -39,8 +40,7 @@ void OnStopSignal(int signal) {
 }
 
 MST_FN(WatchStopSignals) {
-  if (!g_watching) {
-    g_watching = true;
+  if (!g_watching.exchange(true)) {
     const int signals[2] = {SIGINT, SIGTERM};
     for (int i = 0; i < 2; i++) {
       struct sigaction action = {};

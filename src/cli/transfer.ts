@@ -97,7 +97,7 @@ export function transferCommand(): Command {
       const clash = outputs.find((o, i) => outputs.indexOf(o) !== i);
       if (clash !== undefined) throw new OutputPathError(clash, `two inputs would both be written here (${files.filter((_, i) => outputs[i] === clash).join(', ')}); transfer them in separate runs or rename one`);
       const model = await loadModelFor(flags);
-      const [{ resolveStyle }, { transfer }] = await Promise.all([import('../transfer/style.js'), import('../transfer/transfer.js')]);
+      const [{ resolveStyle }, { transferOnThisThread: transfer }] = await Promise.all([import('../transfer/style.js'), import('../transfer/transfer.js')]);
       const style = await resolveStyle(flags.style, model.presets, model.analysis);
       const failed: string[] = [];
       try {

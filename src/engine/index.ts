@@ -23,4 +23,4 @@ export * as optim from './optim/index.js';
 export { saveSafetensors, loadSafetensors, loadSafetensorsAsync, readSafetensorsHeader, SafetensorsError } from './safetensors.js';
 export { writeFileAtomic, AtomicFile, OutputPathError, replaceableTarget } from './files.js';
 export { saveCheckpoint, loadCheckpoint, type Checkpoint } from './checkpoint.js';
-export { throwIfStopped, InterruptedError } from './stop.js';
+export { throwIfStopped, cancellable, InterruptedError, AbortError } from './stop.js';

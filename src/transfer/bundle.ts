@@ -28,8 +28,10 @@ export interface StyleTransferModel {
   analysis: AnalysisConfig;
   presets: StylePreset[];
   device: 'cpu' | 'cuda';
-  /** Frees the weights. */
+  /** Frees the weights, and ends the worker thread its transfers ran on (transfer/worker.ts). */
   dispose(): void;
+  /** Runs `release` when the model is disposed (for what holds the model's resources elsewhere). */
+  onDispose(release: () => void): void;
 }
 
 /**
@@ -58,5 +60,13 @@ export function loadModel(path: string = DEFAULT_MODEL, options: { device?: 'cpu
   const presets = isFolder ? stylePresets(path) : [];
   configureIfUnset(); // the engine's threads and allocator, unless the program chose them
   const model = loadLatentDiffusion(weights, device);
-  return { path, model, analysis, presets, device, dispose: () => model.dispose() };
+  const releases: (() => void)[] = [];
+  return {
+    path, model, analysis, presets, device,
+    dispose: () => {
+      for (const release of releases.splice(0)) release();
+      model.dispose();
+    },
+    onDispose: (release) => void releases.push(release),
+  };
 }

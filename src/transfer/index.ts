@@ -3,4 +3,4 @@ export { loadModel, stylePresets, DEFAULT_MODEL, type StyleTransferModel, type S
 export { packModel, type PackOptions } from './pack.js';
 export { resolveStyle, findStyle, styleTile, StyleError, type Style } from './style.js';
 export { tileNoise } from './noise.js';
-export { transfer, transferStream, modelTransform, samplingOptions, streamLatencySamples, STREAM_SYNTHESIS, type TransferOptions, type TransferResult } from './transfer.js';
+export { transfer, transferOnThisThread, workerLiveTensors, transferStream, modelTransform, samplingOptions, streamLatencySamples, STREAM_SYNTHESIS, type TransferOptions, type TransferResult } from './transfer.js';

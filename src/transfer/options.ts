@@ -32,4 +32,5 @@ export function checkTransferOptions(op: string, options: unknown, { needsStyle 
   for (const key of ['onProgress', 'onWarning']) {
     if (o[key] !== undefined && typeof o[key] !== 'function') throw typeError(op, `options.${key}`, 'a function', o[key]);
   }
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw typeError(op, 'options.signal', 'an AbortSignal', o.signal);
 }

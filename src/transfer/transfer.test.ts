@@ -8,19 +8,21 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, mkdirSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tidy, rand, liveTensors, cat, manualSeed, noGrad } from '../engine/index.js';
+import { tidy, rand, cat, manualSeed, noGrad, configure } from '../engine/index.js';
 import { writeWav } from '../audio/wav.js';
 import { readAudio } from '../audio/decode.js';
 import { AudioError } from '../audio/errors.js';
 import { OutputPathError } from '../audio/paths.js';
 import { ModelLoadError } from '../model/load.js';
 import { DEFAULT_ANALYSIS } from '../audio/config.js';
-import { loadModel, tileNoise, transfer, transferStream, streamLatencySamples, modelTransform, resolveStyle, StyleError } from './index.js';
+import { loadModel, tileNoise, transfer, transferOnThisThread, workerLiveTensors, transferStream, streamLatencySamples, modelTransform, resolveStyle, StyleError } from './index.js';
 import { packModel } from './pack.js';
 import type { TransferOptions } from './transfer.js';
 import { untrainedModelFolder, FIXTURE_AUDIO } from '../testing/model-folder.js';
 import { assertAllClose } from '../testing/helpers.js';
 
+// a fixed thread count: the same settings give the same bytes only with the same threads ('auto' may change them between tiles)
+configure({ threads: 2 });
 const dir = mkdtempSync(join(tmpdir(), 'mst-transfer-'));
 const folder = untrainedModelFolder(dir);
 const model = loadModel(folder);
@@ -108,12 +110,54 @@ test('a file transfers to a WAV of its own length, reproducibly, with a picture,
   assert.equal(output.length, input.length);
   assert.deepEqual([...readFileSync(png).subarray(1, 4)], [0x50, 0x4e, 0x47]);
   const bytes = readFileSync(out);
-  const live = liveTensors();
+  const live = await workerLiveTensors(model);
+  assert.ok(live > 0, "the worker holds the model's weights");
   for (let i = 0; i < 3; i++) await transfer(model, piano, out, { style: 'violin', steps: 4 });
-  assert.equal(liveTensors(), live, 'tensors alive after three more transfers');
+  assert.equal(await workerLiveTensors(model), live, 'tensors alive in the worker after three more transfers');
   assert.ok(readFileSync(out).equals(bytes), 'the same settings give the same bytes');
+  const here = join(dir, 'piano-as-violin-here.wav');
+  await transferOnThisThread(model, piano, here, { style: 'violin', steps: 4 });
+  assert.ok(readFileSync(here).equals(bytes), 'the worker and the calling thread give the same bytes');
   await transfer(model, piano, out, { style: 'violin', steps: 4, seed: 1 });
   assert.ok(!readFileSync(out).equals(bytes), 'another seed gives another output');
+});
+
+test("transfer() leaves the caller's event loop free, and an AbortSignal stops it with no output and no tensor left", async () => {
+  const phrase = await readAudio(piano, { sampleRate: 16000 });
+  const long = join(dir, 'long.wav'); // 18 s: 12 tiles
+  writeWav(long, Float32Array.from({ length: 4 * phrase.length }, (_, i) => phrase[i % phrase.length]!), 16000);
+  const out = join(dir, 'long-as-violin.wav');
+  await transfer(model, piano, out, { style: 'violin', steps: 4 }); // the worker is up
+  const live = await workerLiveTensors(model);
+  const lateness: number[] = [];
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    lateness.push(now - last - 20);
+    last = now;
+  }, 20);
+  const started = performance.now();
+  let progress = 0;
+  await transfer(model, long, out, { style: 'violin', steps: 4, onProgress: (seconds) => (progress = seconds) });
+  const wallMs = performance.now() - started;
+  clearInterval(timer);
+  lateness.sort((a, b) => a - b);
+  assert.ok(lateness.length >= (wallMs / 20) * 0.3, `the timer fired ${lateness.length} times in ${wallMs.toFixed(0)} ms`);
+  assert.ok(lateness[lateness.length >> 1]! <= 100, `median lateness ${lateness[lateness.length >> 1]!.toFixed(1)} ms`);
+  assert.ok(progress > 17, `progress reached ${progress} s`);
+
+  const aborted = join(dir, 'aborted.wav');
+  const controller = new AbortController();
+  const reason = new Error('enough');
+  const running = transfer(model, long, aborted, { style: 'violin', steps: 4, signal: controller.signal, onProgress: () => controller.abort(reason) });
+  await assert.rejects(running, (e) => e === reason);
+  assert.equal(existsSync(aborted), false, 'no output');
+  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('.aborted.wav')), [], 'no temporary file');
+  assert.equal(await workerLiveTensors(model), live, 'no tensor left in the worker');
+  await assert.rejects(transfer(model, long, aborted, { style: 'violin', signal: AbortSignal.abort() }), (e: Error) => e.name === 'AbortError');
+  await assert.rejects(transfer(model, long, aborted, { style: 'violin', signal: 'stop' as never }), /Expected an AbortSignal for options\.signal/);
+  // the worker goes on after an abort
+  assert.equal((await transfer(model, piano, aborted, { style: 'violin', steps: 4 })).tiles, 3);
 });
 
 test('bad styles, outputs and settings are refused before anything is written', async () => {

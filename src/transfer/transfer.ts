@@ -20,6 +20,7 @@ import type { StyleTransferModel } from './bundle.js';
 import { resolveStyle, type Style } from './style.js';
 import { tileNoise } from './noise.js';
 import { checkTransferOptions } from './options.js';
+import { TransferWorker } from './worker.js';
 
 export interface TransferOptions {
   /** A preset's name (see model.presets), a reference clip's path, or a style resolved once with resolveStyle. */
@@ -32,7 +33,10 @@ export interface TransferOptions {
   eta?: number;
   /** Style guidance ≥ 0 (default 1: none); see LatentDiffusion.transfer. */
   guidance?: number;
-  /** Seed of the sampling noise (default 0): the same seed gives the same output. */
+  /**
+   * Seed of the sampling noise (default 0): the same seed gives the same output, to the byte with
+   * a fixed thread count (configure({ threads })); threads 'auto' may differ in the last bits.
+   */
   seed?: number;
   /** Tiles sampled together (default 8; 1 for the least memory). */
   batchSize?: number;
@@ -46,6 +50,8 @@ export interface TransferOptions {
   onProgress?: (seconds: number) => void;
   /** Told what went through but deserves a look (an input cut short, output clipped at full scale). */
   onWarning?: (message: string) => void;
+  /** Cancels the transfer: it stops within a sampling step, leaves no output, and rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface TransferResult {
@@ -87,8 +93,37 @@ async function styleOf(model: StyleTransferModel, style: string | Style): Promis
   return { style: await resolveStyle(style, model.presets, model.analysis), owned: true };
 }
 
-/** Transfers the audio file `input` to `style`, writing a WAV to `output` (atomically). */
+const workers = new WeakMap<StyleTransferModel, TransferWorker>();
+
+/**
+ * Transfers the audio file `input` to `style`, writing a WAV to `output` (atomically), on the
+ * model's worker thread (worker.ts): the caller's event loop stays free meanwhile, and
+ * `options.signal` cancels. Transfers of one model run one at a time, in the order asked.
+ */
 export async function transfer(model: StyleTransferModel, input: string, output: string, options: TransferOptions): Promise<TransferResult> {
+  checkTransferOptions('transfer', options);
+  samplingOptions(model, options); // bad settings fail here, before the worker starts
+  let worker = workers.get(model);
+  if (worker === undefined) {
+    const started = new TransferWorker(model);
+    model.onDispose(() => void started.close());
+    workers.set(model, (worker = started));
+  }
+  const { style, onProgress, onWarning, signal, ...sent } = options;
+  const sentStyle = typeof style === 'string' ? style : { name: style.name, file: style.file, values: style.tile.toFloat32Array(), shape: [...style.tile.shape] };
+  return worker.transfer(input, output, sentStyle, sent, { ...(onProgress ? { onProgress } : {}), ...(onWarning ? { onWarning } : {}), ...(signal ? { signal } : {}) });
+}
+
+/** Tensors alive in the worker thread of `model`'s transfers (none started yet: 0). */
+export async function workerLiveTensors(model: StyleTransferModel): Promise<number> {
+  return workers.get(model)?.liveTensors() ?? 0;
+}
+
+/**
+ * transfer() on the calling thread, which it blocks while the model runs: what the worker runs,
+ * and what the command line uses (a process of its own, whose signals stop it).
+ */
+export async function transferOnThisThread(model: StyleTransferModel, input: string, output: string, options: TransferOptions): Promise<TransferResult> {
   checkTransferOptions('transfer', options);
   samplingOptions(model, options); // bad settings fail before any audio is read
   if (options.spectrogram !== undefined) checkOutputPath(options.spectrogram, [input, output], 'png');
