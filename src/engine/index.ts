@@ -22,5 +22,5 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export { saveSafetensors, loadSafetensors, loadSafetensorsAsync, readSafetensorsHeader, SafetensorsError } from './safetensors.js';
 export { writeFileAtomic, AtomicFile, OutputPathError, replaceableTarget } from './files.js';
-export { saveCheckpoint, loadCheckpoint, type Checkpoint } from './checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, loadModule, type Checkpoint } from './checkpoint.js';
 export { throwIfStopped, cancellable, InterruptedError, AbortError } from './stop.js';

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { tensor, tidy, cat, rand, optim, F, manualSeed, saveCheckpoint, loadCheckpoint, describeProcessor, type Tensor } from '../engine/index.js';
+import { tensor, tidy, cat, rand, optim, F, manualSeed, saveCheckpoint, loadModule, describeProcessor, type Tensor } from '../engine/index.js';
 import { MelFrontEnd } from '../audio/mel.js';
 import { PairLoader, readManifest, disposeBatch, type PairBatch } from '../data/loader.js';
 import { SOUND_SETS, JUDGE_SETS } from '../data/fonts.js';
@@ -273,10 +273,7 @@ export function saveJudge(path: string, judge: InstrumentJudge, report: JudgeRep
 
 /** Loads a judge checkpoint (in eval mode), with the report it was saved with. */
 export function loadJudge(path: string): { judge: InstrumentJudge; report: JudgeReport | null } {
-  const { config, tensors, metadata } = loadCheckpoint<JudgeConfig>(path);
-  const judge = new InstrumentJudge(config);
-  judge.loadStateDict(tensors);
-  for (const t of tensors.values()) t.dispose();
+  const { module: judge, metadata } = loadModule<JudgeConfig, InstrumentJudge>(path, (config) => new InstrumentJudge(config));
   judge.eval();
   const report = metadata['mst.judge.report'];
   return { judge, report: report ? (JSON.parse(report) as JudgeReport) : null };

@@ -11,7 +11,7 @@
  * are narrowed: 32768→`hidden`→`hidden`→`embedding`, then one linear head per label.
  * The loss reads the four pooled block outputs (64@64², 128@32², 256@16², 512@8²).
  */
-import { Tensor, nn, F, noGrad, loadCheckpoint, recomputedLoss } from '../engine/index.js';
+import { Tensor, nn, F, noGrad, loadModule, recomputedLoss } from '../engine/index.js';
 
 export interface FeatureNetConfig {
   /** Instruments it names, in logit order. */
@@ -123,13 +123,9 @@ export function featureLoss(net: VGGishFeatureNet, x: Tensor, y: Tensor, { recom
 
 /** A trained feature network (mst train features), frozen. */
 export function loadFeatureNet(path: string): VGGishFeatureNet {
-  const checkpoint = loadCheckpoint<FeatureNetConfig>(path);
-  try {
-    if (!Array.isArray(checkpoint.config?.widths) || !Array.isArray(checkpoint.config?.instruments)) throw new Error(`${path}: not a feature network checkpoint (mst train features writes them)`);
-    const net = new VGGishFeatureNet(checkpoint.config);
-    net.loadStateDict(checkpoint.tensors);
-    return freeze(net);
-  } finally {
-    for (const t of checkpoint.tensors.values()) t.dispose();
-  }
+  const { module } = loadModule<FeatureNetConfig, VGGishFeatureNet>(path, (config) => {
+    if (!Array.isArray(config?.widths) || !Array.isArray(config?.instruments)) throw new Error(`${path}: not a feature network checkpoint (mst train features writes them)`);
+    return new VGGishFeatureNet(config);
+  });
+  return freeze(module);
 }

@@ -9,7 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { manualSeed, saveCheckpoint, loadCheckpoint, type nn } from '../engine/index.js';
+import { manualSeed, saveCheckpoint, loadModule, type nn } from '../engine/index.js';
 import { openTrainingData, type TrainingData } from './data.js';
 import { LatentDiffusion } from '../model/ldm.js';
 import { modelConfig, type ModelConfig } from '../model/config.js';
@@ -25,17 +25,14 @@ export const PHASE_OUTPUT: Record<Phase, string> = { features: 'features.safeten
 export const TRAINING_KEY = 'mst.training-config';
 export const PRECISION_KEY = 'mst.training-precision';
 
-/** Loads a checkpoint into `module`, refusing one made with another config. */
-function loadInto(path: string, module: nn.Module, expected: unknown, what: string): void {
-  const checkpoint = loadCheckpoint<unknown>(path);
-  try {
-    if (JSON.stringify(checkpoint.config) !== JSON.stringify(expected)) {
-      throw new Error(`${path}: a ${what} checkpoint of another config (${JSON.stringify(checkpoint.config)}), not ${JSON.stringify(expected)}; train it again with this config, or pick the run made with that one`);
+/** The module in `path`, built by `build` once the checkpoint's config is found to be `expected`. */
+function loadSame<M extends nn.Module>(path: string, expected: unknown, what: string, build: () => M): M {
+  return loadModule<unknown, M>(path, (config) => {
+    if (JSON.stringify(config) !== JSON.stringify(expected)) {
+      throw new Error(`${path}: a ${what} checkpoint of another config (${JSON.stringify(config)}), not ${JSON.stringify(expected)}; train it again with this config, or pick the run made with that one`);
     }
-    module.loadStateDict(checkpoint.tensors);
-  } finally {
-    for (const t of checkpoint.tensors.values()) t.dispose();
-  }
+    return build();
+  }).module;
 }
 
 /** A phase's input from the phase before it, or an error naming the command that makes it. */
@@ -71,12 +68,10 @@ async function runWith(config: TrainConfig, data: TrainingData, hooks: TrainingH
   }
 
   const netConfig: FeatureNetConfig = featureNetConfig(instruments);
-  const featureNet = new VGGishFeatureNet(netConfig);
-  loadInto(required(config, 'features'), featureNet, netConfig, 'feature network');
+  const featureNet = loadSame(required(config, 'features'), netConfig, 'feature network', () => new VGGishFeatureNet(netConfig));
   freeze(featureNet.to(config.device));
   const modelSettings: ModelConfig = modelConfig(config.model);
-  const model = new LatentDiffusion(modelSettings);
-  if (config.phase === 'diffusion') loadInto(required(config, 'autoencoder'), model, modelSettings, 'model');
+  const model = config.phase === 'diffusion' ? loadSame(required(config, 'autoencoder'), modelSettings, 'model', () => new LatentDiffusion(modelSettings)) : new LatentDiffusion(modelSettings);
   model.to(config.device);
   const task = config.phase === 'autoencoder' ? autoencoderTask(model, featureNet, config) : diffusionTask(model, featureNet, config);
   const result = await train(task, config, data, hooks);
