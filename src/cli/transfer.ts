@@ -5,9 +5,10 @@
  */
 import { Command, Option } from 'commander';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, extname, join, relative } from 'node:path';
 import { OutputPathError } from '../engine/files.js';
-import { DEFAULT_MODEL, stylePresets } from '../transfer/model-folder.js';
+import { DEFAULT_MODEL, stylePresets, modelSamplingDefaults } from '../transfer/model-folder.js';
+import type { DdimOptions } from '../model/ddim.js';
 import type { StyleTransferModel } from '../transfer/bundle.js';
 import type { TransferResult } from '../transfer/transfer.js';
 import { progressBar } from './progress.js';
@@ -29,12 +30,15 @@ export interface SamplingFlags {
 }
 
 export function addSamplingOptions(command: Command): Command {
+  // the defaults shown are those of the model used when none is named; another model's are its own
+  const shipped = modelSamplingDefaults();
+  const model = (key: keyof DdimOptions) => (shipped ? `default: the model's; ${shipped[key]} for ${relative(process.cwd(), DEFAULT_MODEL) || '.'}` : "default: the model's");
   return command
     .requiredOption('-s, --style <preset|file>', 'a preset (mst styles lists them) or a reference clip of the instrument to sound like')
     .option('-m, --model <folder>', 'the model folder or model.safetensors', DEFAULT_MODEL)
-    .option('--steps <n>', 'DDIM steps, at most strength × 1000 (default: the model\'s, 10)', numberIn(1, 1000, true))
-    .option('--strength <s>', 'how far the content is noised before sampling, (0, 1] (default: the model\'s, 0.7)', numberIn(0.001, 1))
-    .option('--eta <e>', 'DDIM noise: 0 deterministic, 1 DDPM (default 0)', numberIn(0, 1))
+    .option('--steps <n>', `DDIM steps, at most strength × 1000 (${model('steps')})`, numberIn(1, 1000, true))
+    .option('--strength <s>', `how far the content is noised before sampling, (0, 1] (${model('strength')})`, numberIn(0.001, 1))
+    .option('--eta <e>', `DDIM noise: 0 deterministic, 1 DDPM (${model('eta')})`, numberIn(0, 1))
     .option('--guidance <g>', 'style guidance: 1 none, >1 further from the input\'s own timbre (default 1)', numberIn(0, 100))
     .option('--seed <n>', 'seed of the sampling noise', numberIn(0, 2 ** 31 - 1, true), 0)
     .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))

@@ -7,7 +7,9 @@ import { saveSafetensors, loadSafetensors } from './safetensors.js';
 import type { Tensor } from './tensor.js';
 import type { Module } from './nn/module.js';
 
-export const CONFIG_KEY = 'mst.config';
+import { CONFIG_KEY } from './safetensors-header.js';
+
+export { CONFIG_KEY };
 
 export interface Checkpoint<C> {
   config: C;

@@ -16,6 +16,9 @@ import { native } from './native.js';
 import type { DType } from './dtype.js';
 import { typeError } from './errors.js';
 import { writeFileAtomic } from './files.js';
+import { SafetensorsError, readSafetensorsHeader } from './safetensors-header.js';
+
+export { SafetensorsError, readSafetensorsHeader };
 
 const TO_SAFETENSORS: Record<DType, string> = {
   float32: 'F32',
@@ -30,13 +33,6 @@ const TO_SAFETENSORS: Record<DType, string> = {
 };
 const FROM_SAFETENSORS = new Map(Object.entries(TO_SAFETENSORS).map(([k, v]) => [v, k as DType]));
 
-/** Raised for a file that is not valid safetensors, with the path and what is wrong. */
-export class SafetensorsError extends Error {
-  constructor(path: string, problem: string) {
-    super(`${path}: not a valid safetensors file (${problem})`);
-    this.name = 'SafetensorsError';
-  }
-}
 
 /**
  * Saves tensors (any device; copied to CPU) with optional string metadata.
@@ -71,23 +67,6 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
-/** Reads only the header of a safetensors file: each tensor's dtype and shape, and the metadata. */
-export function readSafetensorsHeader(path: string): { tensors: Record<string, { dtype: string; shape: number[] }>; metadata: Record<string, string> } {
-  const fd = openSync(path, 'r');
-  try {
-    const size = Buffer.alloc(8);
-    if (readSync(fd, size, 0, 8, 0) < 8) throw new SafetensorsError(path, 'shorter than its 8-byte header size');
-    const length = Number(size.readBigUInt64LE(0));
-    if (length > statSync(path).size - 8) throw new SafetensorsError(path, `header of ${length} bytes does not fit in the file`);
-    const json = Buffer.alloc(length);
-    readSync(fd, json, 0, length, 8);
-    const header = JSON.parse(json.toString('utf8')) as Record<string, { dtype: string; shape: number[] }> & { __metadata__?: Record<string, string> };
-    const { __metadata__: metadata = {}, ...tensors } = header;
-    return { tensors, metadata };
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** Loads every tensor of a safetensors file onto `device` (default CPU). */
 export function loadSafetensors(path: string, device = 'cpu'): SafetensorsFile {

@@ -43,9 +43,15 @@ export function ddimTimesteps(trainSteps: number, options: Pick<DdimOptions, 'st
   return Array.from({ length: steps }, (_, i) => Math.round(start + 1 - i * stride) - 1);
 }
 
+/** Throws RangeError for DDIM settings out of range: steps and strength (ddimTimesteps), eta in [0, 1]. */
+export function checkDdim(options: DdimOptions, trainSteps: number): void {
+  ddimTimesteps(trainSteps, options);
+  if (!(options.eta >= 0 && options.eta <= 1)) throw new RangeError(`sampling: Expected eta in [0, 1] but received ${options.eta}`);
+}
+
 /** Runs DDIM from the clean latent `start` [B, C, H, W], noised to `strength`; returns the sampled clean latent. */
 export function ddimSample(schedule: NoiseSchedule, predictNoise: NoisePredictor, start: Tensor, options: DdimOptions, noise: NoiseSource = (_, like) => randnLike(like)): Tensor {
-  if (!(options.eta >= 0 && options.eta <= 1)) throw new RangeError(`ddim: Expected eta in [0, 1] but received ${options.eta}`);
+  checkDdim(options, schedule.steps);
   const timesteps = ddimTimesteps(schedule.steps, options);
   const abar = schedule.alphasCumprod;
   let z = tidy(() => {

@@ -13,14 +13,10 @@ import { StyleEncoder } from './style-encoder.js';
 import { UNet } from './unet.js';
 import { NoiseSchedule } from './schedule.js';
 import { ddimSample, type DdimOptions, type NoiseSource } from './ddim.js';
+import { checkSampling, SAMPLING_DEFAULTS, type SamplingSettings } from './sampling.js';
 
-export interface TransferOptions extends DdimOptions {
-  /**
-   * Style guidance g (default 1: none): ε = ε(own style) + g·(ε(style) − ε(own style)), where
-   * "own style" conditions on the content tile itself. g > 1 pushes further from the source
-   * timbre towards the reference's; it costs a second UNet pass per step.
-   */
-  guidance?: number;
+/** The sampler's settings for a batch of tiles (guidance default 1: see SamplingSettings), and where its noise comes from. */
+export interface TileSamplingOptions extends DdimOptions, Partial<Pick<SamplingSettings, 'guidance'>> {
   /** Where the sampler's noise comes from (default: the global generator). */
   noise?: NoiseSource;
 }
@@ -47,11 +43,11 @@ export class LatentDiffusion extends nn.Module {
    * [1, 1, 128, 128] for one style for all) → output tiles [B, 1, 128, 128] in (-1, 1).
    * Runs in inference mode with the modules in eval mode; the caller seeds the generator.
    */
-  transfer(content: Tensor, style: Tensor, options: TransferOptions): Tensor {
+  transfer(content: Tensor, style: Tensor, options: TileSamplingOptions): Tensor {
     const batch = content.shape[0]!;
     if (style.shape[0] !== batch && style.shape[0] !== 1) throw new RangeError(`LatentDiffusion: Expected 1 or ${batch} style tiles but received ${style.shape[0]}`);
-    const guidance = options.guidance ?? 1;
-    if (!(Number.isFinite(guidance) && guidance >= 0)) throw new RangeError(`LatentDiffusion: Expected guidance ≥ 0 but received ${options.guidance}`);
+    const guidance = options.guidance ?? SAMPLING_DEFAULTS.guidance;
+    checkSampling(options, this.schedule.steps);
     this.eval();
     const output = inferenceMode(() =>
       tidy(() => {

@@ -8,6 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { packageRoot } from '../package-root.js';
 import { ModelLoadError } from '../model/load-error.js';
+import { readCheckpointConfig } from '../engine/safetensors-header.js';
+import type { DdimOptions } from '../model/ddim.js';
 
 /** The model used when none is named: $MST_MODEL if set, else the one shipped with mst. */
 export const DEFAULT_MODEL = process.env.MST_MODEL || join(packageRoot(), 'models', 'default');
@@ -41,4 +43,15 @@ export function stylePresets(folder: string): StylePreset[] {
     if (!existsSync(file)) throw new ModelLoadError(`${path}: the ${entry.name} preset's clip ${file} is missing; restore the model's folder as shipped`);
     return { name: entry.name, file, description: typeof entry.description === 'string' ? entry.description : '' };
   });
+}
+
+/**
+ * The sampling defaults (steps, strength, eta) a model's weights carry, read from the header of
+ * its model.safetensors (a folder) or of the file itself; null where they cannot be read.
+ */
+export function modelSamplingDefaults(path: string = DEFAULT_MODEL): DdimOptions | null {
+  const weights = existsSync(join(path, 'model.safetensors')) ? join(path, 'model.safetensors') : path;
+  const config = readCheckpointConfig(weights) as { sampling?: DdimOptions } | null;
+  const sampling = config?.sampling;
+  return sampling && [sampling.steps, sampling.strength, sampling.eta].every(Number.isFinite) ? sampling : null;
 }

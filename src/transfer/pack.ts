@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../engine/files.js';
 import { DEFAULT_ANALYSIS, checkAnalysisConfig, type AnalysisConfig } from '../audio/config.js';
 import { probeAudio } from '../audio/decode.js';
 import { loadLatentDiffusion } from '../model/load.js';
-import { ddimTimesteps } from '../model/ddim.js';
+import { checkSampling } from '../model/sampling.js';
 import type { ModelConfig } from '../model/config.js';
 import { CONFIG_KEY } from '../engine/checkpoint.js';
 
@@ -46,7 +46,7 @@ export function packModel(options: PackOptions): void {
     const stored = new Map([...tensors].map(([name, t]) => [name, options.half !== false && t.dtype === 'float32' ? t.to('float16') : t]));
     const config = { ...(JSON.parse(metadata[CONFIG_KEY]!) as ModelConfig) };
     config.sampling = { ...config.sampling, ...options.sampling };
-    ddimTimesteps(config.schedule.steps, config.sampling); // refuses steps or a strength out of range
+    checkSampling(config.sampling, config.schedule.steps); // refuses settings out of range
     saveSafetensors(join(options.out, 'model.safetensors'), stored, { ...metadata, [CONFIG_KEY]: JSON.stringify(config) }); // atomic
     for (const [name, t] of stored) if (t !== tensors.get(name)) t.dispose();
   } finally {

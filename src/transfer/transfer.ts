@@ -14,30 +14,22 @@ import { ColumnPool, renderSpectrograms } from '../audio/image.js';
 import { checkOutputPath } from '../audio/paths.js';
 import { writeFileAtomic } from '../engine/files.js';
 import type { WavFormat } from '../audio/wav.js';
-import { ddimTimesteps } from '../model/ddim.js';
-import type { TransferOptions as SamplingOptions } from '../model/ldm.js';
+import { samplingSettings, type SamplingSettings } from '../model/sampling.js';
 import type { StyleTransferModel } from './bundle.js';
 import { resolveStyle, type Style } from './style.js';
 import { tileNoise } from './noise.js';
 import { checkTransferOptions } from './options.js';
 import { TransferWorker } from './worker.js';
 
-export interface TransferOptions {
+/**
+ * A transfer's options. The sampler's (steps, strength, eta, guidance, seed: model/sampling.ts)
+ * default to the loaded model's own (model.model.config.sampling), then guidance 1 and seed 0.
+ * The same seed gives the same bytes with a fixed thread count (configure({ threads })); threads
+ * 'auto' may change the last bits.
+ */
+export interface TransferOptions extends Partial<SamplingSettings> {
   /** A preset's name (see model.presets), a reference clip's path, or a style resolved once with resolveStyle. */
   style: string | Style;
-  /** DDIM steps (default: the model's config, 10 for the seed model). */
-  steps?: number;
-  /** How far the content is noised, in (0, 1] (default: the model's, 0.7): more changes more. */
-  strength?: number;
-  /** 0 (default): deterministic DDIM; up to 1: DDPM's noise. */
-  eta?: number;
-  /** Style guidance ≥ 0 (default 1: none); see LatentDiffusion.transfer. */
-  guidance?: number;
-  /**
-   * Seed of the sampling noise (default 0): the same seed gives the same output, to the byte with
-   * a fixed thread count (configure({ threads })); threads 'auto' may differ in the last bits.
-   */
-  seed?: number;
   /** Tiles sampled together (default 8; 1 for the least memory). */
   batchSize?: number;
   /** Griffin-Lim iterations of the vocoder (default 32). */
@@ -65,21 +57,14 @@ export interface TransferResult {
   realTimeFactor: number;
 }
 
-/** The sampler's settings: the model's defaults overridden by `options`, checked before any audio is read. */
-export function samplingOptions(model: StyleTransferModel, options: Pick<TransferOptions, 'steps' | 'strength' | 'eta' | 'guidance' | 'seed'>): Required<Omit<SamplingOptions, 'noise'>> {
-  const defaults = model.model.config.sampling;
-  const sampling = { steps: options.steps ?? defaults.steps, strength: options.strength ?? defaults.strength, eta: options.eta ?? defaults.eta, guidance: options.guidance ?? 1 };
-  if (!(sampling.eta >= 0 && sampling.eta <= 1)) throw new RangeError(`transfer: Expected eta in [0, 1] but received ${sampling.eta}`);
-  if (!(Number.isFinite(sampling.guidance) && sampling.guidance >= 0)) throw new RangeError(`transfer: Expected guidance ≥ 0 but received ${sampling.guidance}`);
-  if (options.seed !== undefined && !(Number.isInteger(options.seed) && options.seed >= 0)) throw new RangeError(`transfer: Expected a non-negative integer seed but received ${options.seed}`);
-  ddimTimesteps(model.model.schedule.steps, sampling); // throws on steps or strength out of range
-  return sampling;
+/** The sampler's settings for `model`: its defaults overridden by `options`, checked (model/sampling.ts). */
+export function samplingOptions(model: StyleTransferModel, options: Partial<SamplingSettings>): SamplingSettings {
+  return samplingSettings(model.model.config.sampling, options, model.model.schedule.steps);
 }
 
 /** The tile transform that runs the model: tiles to the model's device and back, noise by tile position. */
-export function modelTransform(model: StyleTransferModel, style: Tensor, options: Pick<TransferOptions, 'steps' | 'strength' | 'eta' | 'guidance' | 'seed'>): TileTransform {
-  const sampling = samplingOptions(model, options);
-  const seed = options.seed ?? 0;
+export function modelTransform(model: StyleTransferModel, style: Tensor, options: Partial<SamplingSettings>): TileTransform {
+  const { seed, ...sampling } = samplingOptions(model, options);
   return (tiles, first) => {
     const onDevice = model.device === 'cpu' ? tiles : tiles.to(model.device);
     const styleOnDevice = model.device === 'cpu' ? style : style.to(model.device);
