@@ -5,13 +5,13 @@
  * VGGish-architecture feature net trained with it), on the tiles of a split. These are the
  * numbers the seed reports; the judges in evaluate.ts are the independent ones.
  */
-import { tidy, noGrad, cat, F, manualSeed } from '../engine/index.js';
+import { tidy, noGrad, cat, manualSeed } from '../engine/index.js';
 import { PairLoader, disposeBatch } from '../data/loader.js';
 import type { Split } from '../data/build.js';
 import type { LatentDiffusion } from '../model/ldm.js';
 import type { DdimOptions } from '../model/ddim.js';
 import { featureLoss, type VGGishFeatureNet } from '../model/vggish.js';
-import { latentPenalty } from '../model/autoencoder.js';
+import { reconstructionTerms } from '../model/reconstruction.js';
 import { EVERY_SHARD } from './evaluate.js';
 
 export interface SeedFigures {
@@ -38,11 +38,10 @@ export async function seedFigures(model: LatentDiffusion, featureNet: VGGishFeat
     const n = batch.content.shape[0]!;
     noGrad(() => tidy(() => {
       const tiles = cat([batch.content, batch.target], 0);
-      const z = model.encoder.forward(tiles);
-      const reconstruction = model.decoder.forward(z);
-      sums.reconstructionMse += F.mseLoss(reconstruction, tiles).item() * n;
-      sums.perceptual += featureLoss(featureNet, reconstruction, tiles).item() * n;
-      sums.kl += latentPenalty(z).item() * n;
+      const terms = reconstructionTerms(model.decoder, featureNet, model.encoder.forward(tiles), tiles);
+      sums.reconstructionMse += terms.mse.item() * n;
+      sums.perceptual += terms.perceptual!.item() * n;
+      sums.kl += terms.kl.item() * n;
       if (sampling === null) return;
       manualSeed(seed);
       const transferred = model.transfer(batch.content, batch.style, sampling);

@@ -4,11 +4,11 @@
  * The style encoder and UNet ride along untouched, so the phase's output is a whole model
  * checkpoint that phase 2 starts from.
  */
-import { cat, F, type Tensor } from '../engine/index.js';
+import { cat, type Tensor } from '../engine/index.js';
 import type { PairBatch } from '../data/loader.js';
-import { latentPenalty } from '../model/autoencoder.js';
 import type { LatentDiffusion } from '../model/ldm.js';
-import { featureLoss, spreadSubset, type VGGishFeatureNet } from '../model/vggish.js';
+import type { VGGishFeatureNet } from '../model/vggish.js';
+import { reconstructionTerms, reconstructionLoss } from '../model/reconstruction.js';
 import { tileGrid } from '../audio/image.js';
 import type { TrainConfig } from './config.js';
 import type { TrainingTask } from './loop.js';
@@ -19,23 +19,19 @@ export function autoencoderTask(model: LatentDiffusion, featureNet: VGGishFeatur
    * The loss terms; the perceptual one on `featureItems` tiles spread through the batch (0: all),
    * its feature network recomputed in the backward pass when `recompute`.
    */
-  const terms = (x: Tensor, featureItems: number, recompute = false) => {
-    const z = model.encoder.forward(x);
-    const reconstruction = model.decoder.forward(z).float();
-    const perceptual = featureLoss(featureNet, spreadSubset(reconstruction, featureItems), spreadSubset(x, featureItems), { recompute });
-    return { z, reconstruction, mse: F.mseLoss(reconstruction, x), perceptual, kl: latentPenalty(z.float()) };
-  };
+  const terms = (x: Tensor, featureItems: number, recompute = false) => reconstructionTerms(model.decoder, featureNet, model.encoder.forward(x), x, { featureItems, recompute });
+  const weights = { perceptual: config.perceptualWeight, kl: config.klWeight };
   return {
     module: model,
     parameters: [...model.encoder.parameters(), ...model.decoder.parameters()],
     trainModules: [model.encoder, model.decoder],
     loss(batch) {
-      const { mse, perceptual, kl } = terms(tilesOf(batch), config.featureLossItems, config.gradientCheckpointing);
-      return { loss: mse.add(perceptual.mul(config.perceptualWeight)).add(kl.mul(config.klWeight)), parts: { mse, perceptual, kl } };
+      const parts = terms(tilesOf(batch), config.featureLossItems, config.gradientCheckpointing);
+      return { loss: reconstructionLoss(parts, weights), parts: { mse: parts.mse, perceptual: parts.perceptual!, kl: parts.kl } };
     },
     validate(batch) {
       const { mse, perceptual, kl } = terms(tilesOf(batch), 0); // validation reads every tile
-      return { mse: mse.item(), perceptual: perceptual.item(), kl: kl.item() };
+      return { mse: mse.item(), perceptual: perceptual!.item(), kl: kl.item() };
     },
     drawSamples(batch) {
       const x = tilesOf(batch).slice(0, 0, 4);

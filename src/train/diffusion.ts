@@ -20,6 +20,7 @@ import { randint, randnLike, noGrad, F, manualSeed, type Tensor } from '../engin
 import type { PairBatch } from '../data/loader.js';
 import type { LatentDiffusion } from '../model/ldm.js';
 import { featureLoss, spreadSubset, type VGGishFeatureNet } from '../model/vggish.js';
+import { reconstructionTerms, reconstructionLoss } from '../model/reconstruction.js';
 import { tileGrid } from '../audio/image.js';
 import type { TrainConfig } from './config.js';
 import type { TrainingTask } from './loop.js';
@@ -49,16 +50,13 @@ export function diffusionTask(model: LatentDiffusion, featureNet: VGGishFeatureN
     const diffusion = F.mseLoss(predicted, noise);
     const [subDecoded, subTarget, subWeights] = [decoded, target, weights].map((x) => spreadSubset(x, featureItems)) as [Tensor, Tensor, Tensor];
     const styleLoss = featureLoss(featureNet, subDecoded, subTarget, { recompute }).mul(subWeights.mean());
-    return { diffusion, reconstruction: reconstructionLoss(z0, target, decoded, weights, featureItems, recompute), style: styleLoss };
+    return { diffusion, reconstruction: decoderLoss(z0, target, decoded, weights, featureItems, recompute), style: styleLoss };
   };
   /** L_rec: eq. 2 on the target's own latent z_0 [B, C, 16, 16], or the ᾱ-weighted MSE of the decoded prediction [B, 1, 128, 128]. */
-  const reconstructionLoss = (z0: Tensor, target: Tensor, decodedPrediction: Tensor, weights: Tensor, featureItems: number, recompute: boolean): Tensor => {
+  const decoderLoss = (z0: Tensor, target: Tensor, decodedPrediction: Tensor, weights: Tensor, featureItems: number, recompute: boolean): Tensor => {
     if (config.reconstructionFrom === 'prediction') return weightedMse(decodedPrediction, target, weights);
-    const reconstruction = model.decoder.forward(z0).float();
-    const mse = F.mseLoss(reconstruction, target);
-    if (config.perceptualWeight === 0) return mse;
-    const perceptual = featureLoss(featureNet, spreadSubset(reconstruction, featureItems), spreadSubset(target, featureItems), { recompute });
-    return mse.add(perceptual.mul(config.perceptualWeight));
+    const terms = reconstructionTerms(model.decoder, config.perceptualWeight === 0 ? null : featureNet, z0, target, { featureItems, recompute });
+    return reconstructionLoss(terms, { perceptual: config.perceptualWeight, kl: 0 }); // z_0 is the frozen encoder's: no latent penalty
   };
   return {
     module: model,
