@@ -16,7 +16,8 @@ import { readAudio } from '../audio/decode.js';
 import { MelFrontEnd } from '../audio/mel.js';
 import { toTiles } from '../audio/tiles.js';
 import { DEFAULT_ANALYSIS, type AnalysisConfig } from '../audio/config.js';
-import { seededRandom } from './phrases.js';
+import { shuffle } from '../random.js';
+import { epochRandom, drawReference } from './draw.js';
 import type { PairBatch } from './loader.js';
 import type { Split } from './build.js';
 
@@ -129,23 +130,16 @@ export class FolderLoader {
 
   /** The batches of one epoch, in an order fixed by seed and epoch; `skip` passes over the first ones. */
   async *epoch(epoch = 0, { skip = 0 } = {}): AsyncGenerator<PairBatch> {
-    const random = seededRandom((this.options.seed ?? 0) * 7919 + epoch);
-    const items = this.clips.flatMap((clip) => Array.from({ length: clip.tiles.shape[0]! }, (_, tile) => ({ clip, tile })));
-    for (let i = items.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [items[i], items[j]] = [items[j]!, items[i]!];
-    }
+    const random = epochRandom(this.options.seed ?? 0, epoch);
+    const items = shuffle(this.clips.flatMap((clip) => Array.from({ length: clip.tiles.shape[0]! }, (_, tile) => ({ clip, tile }))), random);
     const { batchSize } = this.options;
     for (let start = 0, served = 0; start < items.length; start += batchSize, served++) {
       const chunk = items.slice(start, start + batchSize);
       if (chunk.length < batchSize && !this.options.keepLast) break;
       const styles = chunk.map(({ clip, tile }) => {
         // another clip with the same label, or another tile of this one when it is alone
-        const others = this.#byLabel.get(clip.label)!.filter((c) => c !== clip);
-        const source = others.length > 0 ? others[Math.floor(random() * others.length)]! : clip;
-        let styleTile = Math.floor(random() * source.tiles.shape[0]!);
-        if (source === clip && source.tiles.shape[0]! > 1 && styleTile === tile) styleTile = (tile + 1) % source.tiles.shape[0]!;
-        return { clip: source, tile: styleTile };
+        const drawn = drawReference(clip, tile, this.#byLabel.get(clip.label)!.filter((c) => c !== clip), (c) => c.tiles.shape[0]!, random);
+        return { clip: drawn.source, tile: drawn.index };
       });
       if (served < skip) continue;
       yield tidy(() => {

@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tensor, tidy, keep, stack, loadSafetensorsAsync } from '../engine/index.js';
-import { seededRandom } from './phrases.js';
+import { shuffle } from '../random.js';
+import { epochRandom, drawReference } from './draw.js';
 import { instrument } from './instruments.js';
 import type { Manifest, Split } from './build.js';
 
@@ -109,7 +110,7 @@ export class PairLoader {
    */
   async *epoch(epoch = 0, { skip = 0 } = {}): AsyncGenerator<PairBatch> {
     let served = 0;
-    const random = seededRandom((this.options.seed ?? 0) * 7919 + epoch);
+    const random = epochRandom(this.options.seed ?? 0, epoch);
     const order = shuffle([...this.shards], random);
     const windowSize = this.options.window ?? 4;
     const contentPool = (this.options.contentInstruments ?? this.instruments).map((n) => this.instruments.indexOf(n));
@@ -156,12 +157,9 @@ export class PairLoader {
         const content = withPartner[Math.floor(random() * withPartner.length)]!;
         const targets = targetCandidates.filter((t) => t !== content);
         const target = targets[Math.floor(random() * targets.length)]!;
-        const others = loaded.filter((s) => s.piece !== shard.piece);
-        const styleShard = others.length > 0 ? others[Math.floor(random() * others.length)]! : shard;
-        const styleGroups = styleShard.tiles.shape[0]!;
-        let styleGroup = Math.floor(random() * styleGroups);
-        if (styleShard === shard && styleGroups > 1 && styleGroup === group) styleGroup = (group + 1) % styleGroups;
-        items.push({ shard, group, content, target, style: { shard: styleShard, group: styleGroup } });
+        // a tile of another piece in the window, or another tile of this one when it is alone
+        const style = drawReference(shard, group, loaded.filter((s) => s.piece !== shard.piece), (s) => s.tiles.shape[0]!, random);
+        items.push({ shard, group, content, target, style: { shard: style.source, group: style.index } });
         if (items.length === this.options.batchSize) {
           if (served++ >= skip) yield this.#assemble(items);
           items = [];
@@ -202,14 +200,5 @@ export class PairLoader {
 function disposeShard(shard: LoadedShard): void {
   shard.tiles.dispose();
   if (shard.targetTiles !== shard.tiles) shard.targetTiles.dispose();
-}
-
-/** Fisher–Yates with the given generator. */
-function shuffle<T>(xs: T[], random: () => number): T[] {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
-  }
-  return xs;
 }
 

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseScore, scoreToBytes, forInstrument, transpose, notesOf, scoreStats, channelsOf, onlyChannels, tempoMap, MidiError, DRUM_CHANNEL, type Score } from './midi.js';
 import { melodyChannelOf } from './sources.js';
-import { makePhrase, phraseToScore, seededRandom } from './phrases.js';
+import { makePhrase, phraseToScore } from './phrases.js';
+import { seededRandom } from '../random.js';
 
 type Event = Score['tracks'][number][number];
 const ev = (tick: number, e: Record<string, unknown>) => ({ deltaTime: 0, tick, ...e }) as unknown as Event;

@@ -4,18 +4,7 @@
  * Deterministic for a given seed. Each phrase is a Score on channel 0 at its own tempo.
  */
 import type { Score } from './midi.js';
-
-/** mulberry32: a small, fast, seeded PRNG returning numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../random.js';
 
 export type PhraseKind = 'scale' | 'arpeggio' | 'melody' | 'chords';
 

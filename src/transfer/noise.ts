@@ -9,7 +9,7 @@
 import { tensor, type Tensor } from '../engine/index.js';
 import type { AnalysisConfig } from '../audio/config.js';
 import type { NoiseSource } from '../model/ddim.js';
-import { seededRandom } from '../data/phrases.js';
+import { seededRandom } from '../random.js';
 
 /** A 32-bit hash of a few integers (murmur3's finaliser over a running mix). */
 function hashOf(...values: number[]): number {
