@@ -8,7 +8,7 @@ import type { Split } from '../data/build.js';
 import { DATASET_CONFIGS, checkDatasetConfig, judgeCorpusConfig, type DatasetConfig } from '../data/config.js';
 import { JUDGE_SETS, type SoundSetName } from '../data/fonts.js';
 import { writeFileAtomic } from '../engine/files.js';
-import cliProgress from 'cli-progress';
+import { progressTowards, type Counter } from './progress.js';
 import { applyOverrides } from './overrides.js';
 
 /** A named config, or a JSON file of overrides on top of `full`; then --key=value overrides. */
@@ -57,19 +57,12 @@ export function datasetCommand(): Command {
       const out = options.out ?? join('data', name);
       console.error(`building dataset '${name}' into ${out}`);
       console.error(JSON.stringify(config));
-      const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'dataset {bar} {value}/{total} pieces | {piece} | ETA {eta_formatted}', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
-      let started = false;
+      let bar = null as Counter | null; // started by the first piece, when the total is known
       const [{ buildDataset }, { datasetStats }] = await Promise.all([import('../data/build.js'), import('../data/stats.js')]); // the engine loads here, not for mst --help
       const manifest = await buildDataset(out, config, {
         ...(options.splits ? { splits: options.splits } : {}),
-        log: (message) => (bar ? bar.stop() : undefined, console.error(message)),
-        onPiece: (done, total, piece) => {
-          if (!started) {
-            bar?.start(total, done, { piece });
-            started = true;
-          }
-          bar?.update(done, { piece });
-        },
+        log: (message) => (bar ? bar.note(message) : console.error(message)),
+        onPiece: (done, total, piece) => (bar ??= progressTowards('dataset', 'pieces', total)).update(done, piece),
       });
       bar?.stop();
       const stats = datasetStats(manifest);

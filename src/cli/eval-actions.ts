@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import cliProgress from 'cli-progress';
+import { progressTowards } from './progress.js';
 import { trainJudge, saveJudge, loadJudge, scoreOnMore } from '../eval/train-judge.js';
 import { classifyFile } from '../eval/classify.js';
 import { confusionTable, reportPathOf, writeJudgeCard } from '../eval/judge-card.js';
@@ -43,10 +43,7 @@ export interface RunOptions {
 export async function trainJudgeAction(options: { data: string; out: string; without?: string; steps: number; batch: number; seed: number; json?: boolean }, command: Command): Promise<void> {
   const judgePath = options.out;
   if (options.without && command.getOptionValueSource('out') === 'default') options.out = join(dirname(judgePath), `without-${options.without}.safetensors`);
-  const bar = process.stderr.isTTY
-    ? new cliProgress.SingleBar({ format: 'judge {bar} {value}/{total} steps | loss {loss} | ETA {eta_formatted}', stream: process.stderr }, cliProgress.Presets.shades_classic)
-    : null;
-  bar?.start(options.steps, 0, { loss: '-' });
+  const bar = progressTowards('judge', 'steps', options.steps);
   mkdirSync(dirname(options.out), { recursive: true }); // the training state is saved beside it as it goes
   const { judge, report } = await trainJudge({
     datasets: options.data.split(','),
@@ -56,13 +53,9 @@ export async function trainJudgeAction(options: { data: string; out: string; wit
     log: (message) => console.error(message),
     batchSize: options.batch,
     seed: options.seed,
-    onStep: (step, steps, loss) => {
-      bar?.update(step, { loss: loss.toFixed(3) });
-      // without a terminal (a log file), a line now and then
-      if (!bar && (step % 100 === 0 || step === steps)) console.error(`judge step ${step}/${steps} loss ${loss.toFixed(3)}`);
-    },
+    onStep: (step, _steps, loss) => bar.update(step, `loss ${loss.toFixed(3)}`),
   });
-  bar?.stop();
+  bar.stop();
   saveJudge(options.out, judge, report);
   judge.dispose();
   writeFileAtomic(reportPathOf(options.out), [Buffer.from(JSON.stringify(report, null, 2) + '\n')]);

@@ -7,17 +7,9 @@ import { join } from 'node:path';
 import { JUDGE_SETS } from '../data/fonts.js';
 import { BASELINE_NAMES, DEFAULT_EXAMPLES } from '../eval/choices.js';
 import type * as actions from './eval-actions.js';
+import { numberIn, numberListIn, positiveInteger } from './options.js';
 
 const loadActions = () => import('./eval-actions.js');
-
-/** `--n`: a positive integer. */
-function positiveInteger(name: string) {
-  return (raw: string) => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`--${name}: Expected a positive integer but received ${raw}`);
-    return n;
-  };
-}
 
 export function evalCommand(): Command {
   const evaluation = new Command('eval').description('judge style transfer: the instrument judge, metrics and baselines');
@@ -27,9 +19,9 @@ export function evalCommand(): Command {
     .option('--data <dirs>', "built datasets, comma-separated: the judge's corpora (mst dataset build --config judge-<set> --out data/judge/<set>) and the paired dataset, whose FluidR3 renders it is scored on but never trains on", [...JUDGE_SETS.map((set) => join('data', 'judge', set)), join('data', 'full')].join(','))
     .option('--out <file>', 'where to write the judge (a card, README.md, is written beside it)', join('models', 'judge', 'judge.safetensors'))
     .option('--without <set>', "leave this sound set out of training too, to measure how the judge hears a set it never heard (default --out: without-<set>.safetensors beside the judge, whose card gains the figure)")
-    .option('--steps <n>', 'optimiser steps', positiveInteger('steps'), 3000)
-    .option('--batch <n>', 'tile groups per step (3 tiles each)', positiveInteger('batch'), 32)
-    .option('--seed <n>', 'seed of the initialisation and the data order', Number, 0)
+    .option('--steps <n>', 'optimiser steps', positiveInteger, 3000)
+    .option('--batch <n>', 'tile groups per step (3 tiles each)', positiveInteger, 32)
+    .option('--seed <n>', 'seed of the initialisation and the data order', numberIn(0, 2 ** 31 - 1, true), 0)
     .option('--json', 'print the report as JSON')
     .action(async (...args: Parameters<typeof actions.trainJudgeAction>) => (await loadActions()).trainJudgeAction(...args));
   evaluation
@@ -51,7 +43,7 @@ export function evalCommand(): Command {
     .option('--model <files>', 'model .safetensors files from mst train (autoencoder.safetensors or model.safetensors), comma-separated', join('runs', 'seed', 'model.safetensors'))
     .option('--data <dir>', 'a built dataset', join('data', 'full'))
     .option('--split <name>', 'validation or test', 'test')
-    .option('--groups <n>', 'tile groups (2 tiles each)', positiveInteger('groups'), 256)
+    .option('--groups <n>', 'tile groups (2 tiles each)', positiveInteger, 256)
     .option('--json', 'print the figures as JSON')
     .action(async (...args: Parameters<typeof actions.reconstructionAction>) => (await loadActions()).reconstructionAction(...args));
   withRunOptions(evaluation.command('run'))
@@ -73,20 +65,12 @@ function withRunOptions(command: Command): Command {
     .option('--data <dir>', 'a built dataset', join('data', 'full'))
     .option('--judge <file>', 'the instrument judge (mst eval train-judge)', join('models', 'judge', 'judge.safetensors'))
     .option('--split <name>', 'validation or test', 'test')
-    .option('--groups <n>', 'test pairs per system', positiveInteger('groups'), 256)
-    .option('--audio-groups <n>', 'of those, resynthesised and transcribed', positiveInteger('audio-groups'), 48)
-    .option('--seed <n>', 'seed of the pair draw', Number, 0)
+    .option('--groups <n>', 'test pairs per system', positiveInteger, 256)
+    .option('--audio-groups <n>', 'of those, resynthesised and transcribed', positiveInteger, 48)
+    .option('--seed <n>', 'seed of the pair draw', numberIn(0, 2 ** 31 - 1, true), 0)
     .option('--target-font <name>', "SoundFont of the style references and targets: the held-out one (e.g. timgm6mb) for sounds the model never heard")
     .option('--any-range', 'draw instrument pairs regardless of whether their ranges hold the notes')
     .option('--small', 'a quick check: the small dataset (built if missing), a briefly trained judge, 16 pairs')
-    .option('--strength <values>', "the trained models' sampling strength, comma-separated for one system per value (name@strength); default: each model's own", strengthList)
-    .option('--steps <n>', "the trained models' DDIM steps; default: each model's own", positiveInteger('steps'));
-}
-
-/** `--strength 0.3,0.5`: values in (0, 1]. */
-function strengthList(value: string): number[] {
-  const values = value.split(',').map(Number);
-  const bad = values.find((v) => !(v > 0 && v <= 1));
-  if (bad !== undefined) throw new RangeError(`--strength: Expected values in (0, 1], comma-separated, but received ${value}`);
-  return values;
+    .option('--strength <values>', "the trained models' sampling strength, comma-separated for one system per value (name@strength); default: each model's own", numberListIn(0.001, 1))
+    .option('--steps <n>', "the trained models' DDIM steps; default: each model's own", positiveInteger);
 }

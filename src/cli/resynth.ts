@@ -5,27 +5,24 @@
  */
 import { Command } from 'commander';
 import { progressBar } from './progress.js';
+import { numberIn } from './options.js';
 
 export function resynthCommand(): Command {
   return new Command('resynth')
     .description('round-trip an audio file through the tiles the model sees and back to sound')
     .argument('<audio>', 'audio file (WAV, FLAC, MP3, Ogg Vorbis, Opus, M4A)')
     .requiredOption('-o, --output <wav>', 'where to write the resynthesised WAV (16 kHz)')
-    .option('--iterations <n>', 'Griffin-Lim iterations', '32')
+    .option('--iterations <n>', 'Griffin-Lim iterations', numberIn(0, 1000, true), 32)
     .option('--phase <start>', "Griffin-Lim's starting phase: random or input", 'random')
     .option('--float', 'write 32-bit float samples instead of 16-bit PCM')
     .option('--json', 'print the figures as one JSON object')
-    .action(async (audio: string, options: { output: string; iterations: string; phase: string; float?: boolean; json?: boolean }) => {
-      const iterations = Number(options.iterations);
-      if (!Number.isInteger(iterations) || iterations < 0 || iterations > 1000) {
-        throw new RangeError(`--iterations: Expected an integer in [0, 1000] but received ${options.iterations}`);
-      }
+    .action(async (audio: string, options: { output: string; iterations: number; phase: string; float?: boolean; json?: boolean }) => {
       if (options.phase !== 'random' && options.phase !== 'input') throw new TypeError(`--phase: Expected random or input but received ${options.phase}`);
       const [{ processFile }, { compareAudio }, { probeAudio }] = await Promise.all([import('../audio/pipeline.js'), import('../audio/compare.js'), import('../audio/decode.js')]);
       probeAudio(audio);
       const bar = options.json ? null : progressBar('resynth', 's');
       const result = await processFile(audio, options.output, {
-        iterations,
+        iterations: options.iterations,
         phase: options.phase,
         format: options.float ? 'float32' : 'pcm16',
         onProgress: (seconds) => bar?.update(seconds),

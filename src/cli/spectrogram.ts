@@ -8,6 +8,7 @@ import type { ColumnPool } from '../audio/image.js';
 import { checkOutputPath } from '../audio/paths.js';
 import { writeFileAtomic } from '../engine/files.js';
 import { basename } from 'node:path';
+import { numberIn } from './options.js';
 
 /** Streams a file through the analysis into a column pool (bounded memory for any length). */
 export async function spectrogramOf(path: string, maxColumns = 1600): Promise<ColumnPool> {
@@ -41,12 +42,10 @@ export function spectrogramCommand(): Command {
     .description('draw the log-mel spectrogram of an audio file as a PNG')
     .argument('<audio>', 'audio file (WAV, FLAC, MP3, Ogg Vorbis, Opus, M4A)')
     .requiredOption('-o, --output <png>', 'where to write the picture')
-    .option('--width <pixels>', 'at most this many time columns (longer audio is pooled)', '1600')
-    .action(async (audio: string, options: { output: string; width: string }) => {
-      const width = Number(options.width);
-      if (!Number.isInteger(width) || width < 16) throw new RangeError(`--width: Expected an integer ≥ 16 but received ${options.width}`);
+    .option('--width <pixels>', 'at most this many time columns (longer audio is pooled)', numberIn(16, Infinity, true), 1600)
+    .action(async (audio: string, options: { output: string; width: number }) => {
       checkOutputPath(options.output, [audio], 'png');
-      const pool = await spectrogramOf(audio, width);
+      const pool = await spectrogramOf(audio, options.width);
       const { renderSpectrograms } = await import('../audio/image.js');
       writeFileAtomic(options.output, [renderSpectrograms([{ title: basename(audio), pool }], DEFAULT_ANALYSIS)]);
       console.log(`wrote ${options.output} (${((pool.frames * DEFAULT_ANALYSIS.hop) / DEFAULT_ANALYSIS.sampleRate).toFixed(2)} s of audio)`);

@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
-import cliProgress from 'cli-progress';
+import { progressTowards } from './progress.js';
 import { PHASES, PHASE_DEFAULTS, checkTrainConfig, type Phase, type TrainConfig } from '../train/config.js';
 import { applyOverrides } from './overrides.js';
 
@@ -25,36 +25,15 @@ export function resolveTrainConfig(phase: Phase, file: string | undefined, overr
 }
 
 /** Line-per-interval progress where stderr is not a terminal (logs of background runs). */
-const LOG_EVERY_SECONDS = 60;
-
 async function trainPhase(config: TrainConfig): Promise<void> {
   console.error(`training ${config.phase}: ${JSON.stringify(config)}`);
-  const tty = process.stderr.isTTY;
-  const bar = tty ? new cliProgress.SingleBar({ format: `${config.phase} {bar} {value}/{total} steps | loss {loss} | ETA {eta_formatted}`, stream: process.stderr, etaBuffer: 50 }, cliProgress.Presets.shades_classic) : null;
-  let started = false;
-  let lastLog = 0;
+  const bar = progressTowards(config.phase, 'steps', config.steps);
+  const figuresLine = (figures: Record<string, number>) => Object.entries(figures).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(', ');
   const { runPhase } = await import('../train/run.js'); // the engine loads here, not for mst --help
   const result = await runPhase(config, {
     log: (message) => console.error(message),
-    onStep: (position, figures) => {
-      if (!started) {
-        bar?.start(config.steps, position.step, { loss: '…' });
-        started = true;
-      }
-      bar?.update(position.step, { loss: figures.loss!.toFixed(4) });
-      if (!tty && performance.now() - lastLog > LOG_EVERY_SECONDS * 1000) {
-        lastLog = performance.now();
-        console.error(`${config.phase} step ${position.step}/${config.steps}: ${Object.entries(figures).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(', ')}`);
-      }
-    },
-    onValidation: (step, figures) => {
-      const line = `${config.phase} validation at step ${step}: ${Object.entries(figures).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(', ')}`;
-      if (bar) {
-        bar.stop(); // the line goes above; the next step starts the bar again
-        started = false;
-      }
-      console.error(line);
-    },
+    onStep: (position, figures) => bar.update(position.step, `loss ${figures.loss!.toFixed(4)}`, figuresLine(figures)),
+    onValidation: (step, figures) => bar.note(`${config.phase} validation at step ${step}: ${figuresLine(figures)}`),
   });
   bar?.stop();
   console.log(JSON.stringify({ phase: config.phase, steps: result.position.step, seconds: Number(result.seconds.toFixed(1)), validation: result.validation, output: result.output }));
