@@ -19,11 +19,15 @@ Napi::Value WrapList(Napi::Env env, const std::vector<at::Tensor>& tensors) {
   return array;
 }
 
-at::Tensor& Unwrap(const Napi::Value& value) {
+at::Tensor* TensorSlot(const Napi::Value& value) {
   if (!value.IsExternal()) throw ArgError("expected a tensor handle");
   auto external = value.As<Napi::External<at::Tensor>>();
   if (!external.CheckTypeTag(&kTensorTag)) throw ArgError("expected a tensor handle, got a foreign external");
-  at::Tensor* tensor = external.Data();
+  return external.Data();
+}
+
+at::Tensor& Unwrap(const Napi::Value& value) {
+  at::Tensor* tensor = TensorSlot(value);
   if (!tensor->defined()) throw ArgError("tensor has been disposed");
   return *tensor;
 }
@@ -52,7 +56,16 @@ std::vector<int64_t> IntList(const Napi::Value& value) {
 
 int64_t Int(const Napi::Value& value) {
   if (!value.IsNumber()) throw ArgError("expected an integer");
-  return value.As<Napi::Number>().Int64Value();
+  double number = value.As<Napi::Number>().DoubleValue();
+  // beyond ±2^63 or fractional: refused rather than wrapped or truncated
+  if (!(std::trunc(number) == number && std::abs(number) < 9223372036854775808.0)) throw ArgError("expected an integer");
+  return static_cast<int64_t>(number);
+}
+
+int IntIn(const Napi::Value& value, int64_t low, int64_t high) {
+  int64_t n = Int(value);
+  if (n < low || n > high) throw ArgError("expected an integer in [" + std::to_string(low) + ", " + std::to_string(high) + "], got " + std::to_string(n));
+  return static_cast<int>(n);
 }
 
 double Double(const Napi::Value& value) {
@@ -91,7 +104,7 @@ at::Scalar ScalarArg(const Napi::Value& value) {
 }
 
 at::ScalarType DType(const Napi::Value& value) {
-  return static_cast<at::ScalarType>(Int(value));
+  return static_cast<at::ScalarType>(IntIn(value, 0, static_cast<int64_t>(at::ScalarType::NumOptions) - 1));
 }
 
 c10::Device DeviceArg(const Napi::Value& value) {

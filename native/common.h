@@ -30,6 +30,8 @@ struct ArgError : std::runtime_error {
 Napi::Value Wrap(Napi::Env env, at::Tensor tensor);
 /// Wraps a list of tensors into a JS array of handles.
 Napi::Value WrapList(Napi::Env env, const std::vector<at::Tensor>& tensors);
+/// The slot of a tensor handle (empty once disposed); throws if the value is not a tensor handle.
+at::Tensor* TensorSlot(const Napi::Value& value);
 /// The tensor behind a handle; throws if the value is not a handle or was disposed.
 at::Tensor& Unwrap(const Napi::Value& value);
 /// Like Unwrap, but `undefined`/`null` give an undefined tensor (for optional arguments).
@@ -37,7 +39,10 @@ c10::optional<at::Tensor> UnwrapOptional(const Napi::Value& value);
 std::vector<at::Tensor> UnwrapList(const Napi::Value& value);
 
 std::vector<int64_t> IntList(const Napi::Value& value);
+/// An integral number (fractions and values beyond int64 are refused, not truncated).
 int64_t Int(const Napi::Value& value);
+/// An integer in [low, high], as int (for libtorch's int parameters and enum codes).
+int IntIn(const Napi::Value& value, int64_t low, int64_t high);
 double Double(const Napi::Value& value);
 bool Bool(const Napi::Value& value);
 std::string String(const Napi::Value& value);

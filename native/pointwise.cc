@@ -67,8 +67,6 @@ BINARY(Remainder, remainder)
 MST_FN(Maximum) { return Wrap(info.Env(), at::maximum(Unwrap(ARG(0)), Unwrap(ARG(1)))); }
 MST_FN(Minimum) { return Wrap(info.Env(), at::minimum(Unwrap(ARG(0)), Unwrap(ARG(1)))); }
 MST_FN(Atan2) { return Wrap(info.Env(), at::atan2(Unwrap(ARG(0)), Unwrap(ARG(1)))); }
-MST_FN(LogicalAnd) { return Wrap(info.Env(), at::logical_and(Unwrap(ARG(0)), Unwrap(ARG(1)))); }
-MST_FN(LogicalOr) { return Wrap(info.Env(), at::logical_or(Unwrap(ARG(0)), Unwrap(ARG(1)))); }
 
 // where(cond, a, b): a and b may each be a tensor or a number.
 MST_FN(Where) {
@@ -131,8 +129,6 @@ void RegisterPointwise(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "maximum", Maximum);
   Export(env, exports, "minimum", Minimum);
   Export(env, exports, "atan2", Atan2);
-  Export(env, exports, "logicalAnd", LogicalAnd);
-  Export(env, exports, "logicalOr", LogicalOr);
   Export(env, exports, "where", Where);
   Export(env, exports, "clamp", Clamp);
 }

@@ -55,14 +55,13 @@ MST_FN(WatchStopSignals) {
 MST_FN(StopSignal) { return Napi::Number::New(info.Env(), static_cast<int>(g_stop_signal)); }
 
 MST_FN(Version) { return Napi::String::New(info.Env(), TORCH_VERSION); }
-MST_FN(BuildConfig) { return Napi::String::New(info.Env(), at::show_config()); }
 MST_FN(GetNumThreads) { return Napi::Number::New(info.Env(), at::get_num_threads()); }
 MST_FN(SetNumThreads) {
-  at::set_num_threads(static_cast<int>(Int(ARG(0))));
+  at::set_num_threads(IntIn(ARG(0), 1, 1 << 16));
   return info.Env().Undefined();
 }
 MST_FN(ManualSeed) {
-  torch::manual_seed(static_cast<uint64_t>(Int(ARG(0))));
+  torch::manual_seed(static_cast<uint64_t>(Int(ARG(0))));  // negative seeds wrap as in PyTorch
   return info.Env().Undefined();
 }
 // A device's default generator: "cpu", or "cuda" (the current CUDA device's; libtorch throws
@@ -108,8 +107,8 @@ MST_FN(CudaSynchronize) {
 // tensors of the same sizes reuses warm pages instead of faulting in fresh zeroed ones.
 MST_FN(ConfigureAllocator) {
 #ifdef __GLIBC__
-  bool ok = mallopt(M_MMAP_THRESHOLD, static_cast<int>(Int(ARG(0)))) == 1;
-  ok = mallopt(M_TRIM_THRESHOLD, static_cast<int>(Int(ARG(1)))) == 1 && ok;
+  bool ok = mallopt(M_MMAP_THRESHOLD, IntIn(ARG(0), 0, INT32_MAX)) == 1;
+  ok = mallopt(M_TRIM_THRESHOLD, IntIn(ARG(1), 0, INT32_MAX)) == 1 && ok;
   return Napi::Boolean::New(info.Env(), ok);
 #else
   return Napi::Boolean::New(info.Env(), false);
@@ -185,7 +184,6 @@ MST_FN(AutocastExit) {
 
 void RegisterRuntime(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "version", Version);
-  Export(env, exports, "buildConfig", BuildConfig);
   Export(env, exports, "getNumThreads", GetNumThreads);
   Export(env, exports, "setNumThreads", SetNumThreads);
   Export(env, exports, "manualSeed", ManualSeed);

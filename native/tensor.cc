@@ -69,37 +69,19 @@ MST_FN(Shape) {
 
 MST_FN(Dtype) { return Napi::Number::New(info.Env(), static_cast<int>(Unwrap(ARG(0)).scalar_type())); }
 MST_FN(Device) { return Napi::String::New(info.Env(), Unwrap(ARG(0)).device().str()); }
-MST_FN(IsContiguous) { return Napi::Boolean::New(info.Env(), Unwrap(ARG(0)).is_contiguous()); }
-MST_FN(Nbytes) {
-  auto& t = Unwrap(ARG(0));
-  return Napi::Number::New(info.Env(), static_cast<double>(t.numel() * t.element_size()));
-}
 
 // dispose(handle): releases the tensor now; the handle stays, empty. Disposing twice is a no-op.
 MST_FN(Dispose) {
-  if (!ARG(0).IsExternal()) throw ArgError("expected a tensor handle");
-  auto external = ARG(0).As<Napi::External<at::Tensor>>();
-  if (!external.CheckTypeTag(&kTensorTag)) throw ArgError("expected a tensor handle, got a foreign external");
-  *external.Data() = at::Tensor();
+  *TensorSlot(ARG(0)) = at::Tensor();
   return info.Env().Undefined();
 }
 
 // disposeAll(handles): dispose() for each handle of an array, in one call.
 MST_FN(DisposeAll) {
+  if (!ARG(0).IsArray()) throw ArgError("expected an array of tensor handles");
   auto array = ARG(0).As<Napi::Array>();
-  for (uint32_t i = 0; i < array.Length(); ++i) {
-    Napi::Value value = array.Get(i);
-    if (!value.IsExternal()) throw ArgError("expected an array of tensor handles");
-    auto external = value.As<Napi::External<at::Tensor>>();
-    if (!external.CheckTypeTag(&kTensorTag)) throw ArgError("expected an array of tensor handles");
-    *external.Data() = at::Tensor();
-  }
+  for (uint32_t i = 0; i < array.Length(); ++i) *TensorSlot(array.Get(i)) = at::Tensor();
   return info.Env().Undefined();
-}
-
-MST_FN(IsDisposed) {
-  auto external = ARG(0).As<Napi::External<at::Tensor>>();
-  return Napi::Boolean::New(info.Env(), !external.Data()->defined());
 }
 
 // ---- factories: (shape, dtype, device) ----
@@ -145,7 +127,6 @@ MST_FN(Clone) { return Wrap(info.Env(), Unwrap(ARG(0)).clone()); }
 MST_FN(Contiguous) { return Wrap(info.Env(), Unwrap(ARG(0)).contiguous()); }
 MST_FN(Detach) { return Wrap(info.Env(), Unwrap(ARG(0)).detach()); }
 // alias(t): a second handle to the same tensor (same storage and autograd identity).
-MST_FN(Alias) { return Wrap(info.Env(), Unwrap(ARG(0))); }
 
 // ---- in-place updates (return nothing; the handle keeps pointing at the same storage) ----
 MST_FN(Copy_) {
@@ -232,11 +213,8 @@ void RegisterTensor(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "shape", Shape);
   Export(env, exports, "dtype", Dtype);
   Export(env, exports, "device", Device);
-  Export(env, exports, "isContiguous", IsContiguous);
-  Export(env, exports, "nbytes", Nbytes);
   Export(env, exports, "dispose", Dispose);
   Export(env, exports, "disposeAll", DisposeAll);
-  Export(env, exports, "isDisposed", IsDisposed);
   Export(env, exports, "zeros", Zeros);
   Export(env, exports, "ones", Ones);
   Export(env, exports, "empty", Empty);
@@ -255,7 +233,6 @@ void RegisterTensor(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "clone", Clone);
   Export(env, exports, "contiguous", Contiguous);
   Export(env, exports, "detach", Detach);
-  Export(env, exports, "alias", Alias);
   Export(env, exports, "copy_", Copy_);
   Export(env, exports, "fill_", Fill_);
   Export(env, exports, "zero_", Zero_);

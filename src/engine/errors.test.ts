@@ -77,4 +77,13 @@ test('the addon itself refuses foreign handles instead of crashing', () => {
   assert.throws(() => native.shape(42 as never), /shape: expected a tensor handle/);
   assert.throws(() => native.optimStep(tidy(() => randn([1])).handle() as never), /optimStep: expected an optimizer handle/);
   assert.throws(() => native.reshape(tidy(() => randn([4])).handle(), ['x'] as never), /reshape: expected an integer/);
+  // a handle of another type, where a tensor or a list of tensors is expected
+  const optimizer = native.sgd([], 0.1, 0, 0, 0, false);
+  assert.throws(() => native.dispose(optimizer as never), /^Error: dispose: expected a tensor handle, got a foreign external$/);
+  assert.throws(() => native.disposeAll([optimizer] as never), /disposeAll: expected a tensor handle, got a foreign external/);
+  assert.throws(() => native.disposeAll('x' as never), /disposeAll: expected an array of tensor handles/);
+  // numbers are checked, not truncated or wrapped
+  assert.throws(() => native.zeros([2, 1.5], 6, 'cpu'), /^Error: zeros: expected an integer$/);
+  assert.throws(() => native.zeros([2], 1e6, 'cpu'), /^Error: zeros: expected an integer in \[0, \d+\], got 1000000$/);
+  assert.throws(() => native.setNumThreads(2 ** 40), /setNumThreads: expected an integer in \[1, 65536\]/);
 });

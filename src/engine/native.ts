@@ -35,11 +35,8 @@ export interface NativeAddon {
   shape(t: T): number[];
   dtype(t: T): number;
   device(t: T): string;
-  isContiguous(t: T): boolean;
-  nbytes(t: T): number;
   dispose(t: T): void;
   disposeAll(ts: T[]): void;
-  isDisposed(t: T): boolean;
   zeros(shape: Num[], dtype: Num, device: string): T;
   ones(shape: Num[], dtype: Num, device: string): T;
   empty(shape: Num[], dtype: Num, device: string): T;
@@ -58,7 +55,6 @@ export interface NativeAddon {
   clone(t: T): T;
   contiguous(t: T): T;
   detach(t: T): T;
-  alias(t: T): T;
   copy_(dst: T, src: T): void;
   fill_(t: T, value: number): void;
   zero_(t: T): void;
@@ -86,7 +82,6 @@ export interface NativeAddon {
   lt(a: TensorOrNumber, b: TensorOrNumber): T; le(a: TensorOrNumber, b: TensorOrNumber): T;
   gt(a: TensorOrNumber, b: TensorOrNumber): T; ge(a: TensorOrNumber, b: TensorOrNumber): T;
   maximum(a: T, b: T): T; minimum(a: T, b: T): T; atan2(a: T, b: T): T;
-  logicalAnd(a: T, b: T): T; logicalOr(a: T, b: T): T;
   where(cond: T, a: TensorOrNumber, b: TensorOrNumber): T;
   clamp(t: T, min: Maybe<number>, max: Maybe<number>): T;
   // reduce.cc
@@ -176,7 +171,6 @@ export interface NativeAddon {
   clipGradNorm(params: T[], maxNorm: number, normType: number): number;
   // runtime.cc
   version(): string;
-  buildConfig(): string;
   getNumThreads(): number;
   setNumThreads(n: number): void;
   manualSeed(seed: number): void;
