@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadSafetensors, tidy, keep } from '../engine/index.js';
-import { buildDataset, splitOf, type Manifest } from './build.js';
+import { buildDataset, splitOf, programOf, type Manifest } from './build.js';
 import { DATASET_CONFIGS, type DatasetConfig } from './config.js';
 import { PairLoader } from './loader.js';
 import { datasetStats } from './stats.js';
@@ -219,4 +219,15 @@ test('a full disk stops the build with a message that says how to go on, leaving
   const left = listFiles(out);
   assert.ok(left.every((f) => !f.includes('.tmp')), `no temporary file left: ${left.join(', ')}`);
   for (const file of left.filter((f) => f.endsWith('.safetensors'))) loadSafetensors(join(out, file)).tensors.forEach((tensor) => tensor.dispose()); // whatever is there is whole
+});
+
+test("with programVariants each instrument plays one of its kin that the set defines, fixed by the piece's name", () => {
+  const variants = { ...config, programVariants: true };
+  const available = new Set([0, 1, 2, 24, 40, 41, 73]); // no 3 (honky-tonk), no guitar kin but nylon
+  const pieces = Array.from({ length: 40 }, (_, i) => `piece-${i}`);
+  const drawn = pieces.map((id) => programOf('piano', id, variants, available));
+  assert.deepEqual([...new Set(drawn)].sort(), [0, 1, 2], 'every available kin of piano, and only those');
+  assert.deepEqual(pieces.map((id) => programOf('piano', id, variants, available)), drawn, 'the same piece draws the same program');
+  assert.deepEqual(new Set(pieces.map((id) => programOf('guitar', id, variants, available))), new Set([24]));
+  assert.deepEqual(new Set(pieces.map((id) => programOf('piano', id, config, available))), new Set([0]), 'without variants, its own program');
 });

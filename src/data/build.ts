@@ -24,6 +24,7 @@ import { tileSeconds } from '../audio/config.js';
 import { transpose, notesOf, type Score } from './midi.js';
 import { renderPrograms, normaliseLoudness } from './render.js';
 import { instrument } from './instruments.js';
+import { programsOf } from './fonts.js';
 import { discoverPieces, generatedPieces, MIDI_SOURCES, type Piece, type Texture } from './sources.js';
 import { checkDatasetConfig, type DatasetConfig } from './config.js';
 
@@ -38,6 +39,8 @@ export interface ShardInfo {
   split: Split;
   transposition: number;
   instruments: string[];
+  /** With programVariants, the program each instrument played (instruments.ts, kin). */
+  programs?: number[];
   fonts: string[];
   /** Start of each kept tile group, seconds into the piece. */
   offsets: number[];
@@ -62,6 +65,17 @@ export function splitOf(pieceId: string, config: DatasetConfig): Split {
 /** A number in [0, 1) fixed by `text`. */
 function hashUnit(text: string): number {
   return createHash('sha256').update(text).digest().readUInt32BE(0) / 2 ** 32;
+}
+
+/**
+ * The program that plays `name` in a piece: its own, or with programVariants one of its kin that
+ * the training set defines (`available`), fixed by the seed and the piece's name.
+ */
+export function programOf(name: string, pieceId: string, config: DatasetConfig, available: ReadonlySet<number>): number {
+  const { program, kin } = instrument(name);
+  if (!config.programVariants) return program;
+  const choices = kin.filter((p) => available.has(p));
+  return choices.length ? choices[Math.floor(hashUnit(`${config.seed}:program:${name}:${pieceId}`) * choices.length)]! : program;
 }
 
 /** Whether a job is also rendered with the held-out SoundFont. */
@@ -98,9 +112,9 @@ const RENDER_AHEAD = 2;
  * instruments are split into RENDER_PROCESSES FluidSynth runs, queued on `limit`, which a build
  * shares between the jobs it renders ahead.
  */
-async function renderJob(piece: Piece, score: Score, withHeldOut: boolean, config: DatasetConfig, limit: LimitFunction): Promise<Rendered> {
+async function renderJob(piece: Piece, score: Score, withHeldOut: boolean, config: DatasetConfig, available: ReadonlySet<number>, limit: LimitFunction): Promise<Rendered> {
   const seconds = piece.seconds + 0.5; // the last release rings for half a second
-  const programs = config.instruments.map((name) => instrument(name).program);
+  const programs = config.instruments.map((name) => programOf(name, piece.id, config, available));
   const size = Math.ceil(programs.length / RENDER_PROCESSES);
   const parts = Array.from({ length: Math.ceil(programs.length / size) }, (_, i) => programs.slice(i * size, (i + 1) * size));
   const renderFont = async (soundfont: string) => {
@@ -135,6 +149,7 @@ export async function buildDataset(
   mkdirSync(join(outDir, 'shards'), { recursive: true });
   writeFileAtomic(join(outDir, 'config.json'), [Buffer.from(JSON.stringify(config, null, 2) + '\n')]);
   const pieces = piecesOf(config, log);
+  const available = config.programVariants ? programsOf(config.trainFont) : new Set<number>();
   const frontEnd = new MelFrontEnd(config.analysis);
   const step = (config.tileStep * config.analysis.hop) / config.analysis.sampleRate;
   const jobs = pieces
@@ -147,7 +162,7 @@ export async function buildDataset(
   const limit = pLimit(RENDER_PROCESSES);
   const start = (i: number) => {
     const job = jobs[i];
-    return job ? renderJob(job.piece, job.score, wantsHeldOut(job.piece.id, job.transposition, job.split, config), config, limit).catch((error: Error) => error) : null;
+    return job ? renderJob(job.piece, job.score, wantsHeldOut(job.piece.id, job.transposition, job.split, config), config, available, limit).catch((error: Error) => error) : null;
   };
   const ahead = Array.from({ length: RENDER_AHEAD }, (_, i) => start(i));
   // FluidSynth keeps every core busy; libtorch's worker threads would only spin-wait beside it
@@ -176,7 +191,8 @@ export async function buildDataset(
         return sounding.length ? [Math.min(...sounding), Math.max(...sounding)] : [-1, -1];
       });
       const fonts = heldOut ? [config.trainFont.name, config.heldOutFont.name] : [config.trainFont.name];
-      const info: ShardInfo = { piece: piece.id, source: piece.source, licence: piece.licence, texture: piece.texture, split, transposition, instruments: config.instruments, fonts, offsets, pitchRanges };
+      const programs = config.programVariants ? { programs: config.instruments.map((name) => programOf(name, piece.id, config, available)) } : {};
+      const info: ShardInfo = { piece: piece.id, source: piece.source, licence: piece.licence, texture: piece.texture, split, transposition, instruments: config.instruments, ...programs, fonts, offsets, pitchRanges };
       if (kept.length > 0) {
         try {
           tidy(() => {

@@ -48,6 +48,12 @@ export interface DatasetConfig {
   /** Active loudness every render is normalised to, dBFS. */
   loudnessDb: number;
   analysis: AnalysisConfig;
+  /**
+   * Each piece's instruments play one program of their kin (instruments.ts) that the training
+   * set defines, drawn from the piece's name, rather than always their own; the labels stay the
+   * instruments' names. For the judge's corpora: more recordings of each instrument per set.
+   */
+  programVariants?: boolean;
 }
 
 /** A dataset's fonts by name and path, from the registry of sound sets. */
@@ -117,6 +123,7 @@ export function judgeCorpusConfig(set: SoundSetName): DatasetConfig {
     maxPieceSeconds: 30,
     heldOutTranspositions: [],
     heldOutTrainShare: 0,
+    programVariants: false, // --programVariants=true: each instrument's kin (instruments.ts), a corpus of its own
   };
 }
 
