@@ -4,9 +4,9 @@
  */
 import { native } from './native.js';
 
-/** Runs `fn` without recording operations for autograd. */
-export function noGrad<R>(fn: () => R): R {
-  const previous = native.setGradEnabled(false);
+/** Runs `fn` with autograd recording on or off, then restores what was before. */
+function withGrad<R>(enabled: boolean, fn: () => R): R {
+  const previous = native.setGradEnabled(enabled);
   try {
     return fn();
   } finally {
@@ -14,14 +14,14 @@ export function noGrad<R>(fn: () => R): R {
   }
 }
 
+/** Runs `fn` without recording operations for autograd. */
+export function noGrad<R>(fn: () => R): R {
+  return withGrad(false, fn);
+}
+
 /** Runs `fn` with autograd recording, even inside noGrad. */
 export function enableGrad<R>(fn: () => R): R {
-  const previous = native.setGradEnabled(true);
-  try {
-    return fn();
-  } finally {
-    native.setGradEnabled(previous);
-  }
+  return withGrad(true, fn);
 }
 
 /**

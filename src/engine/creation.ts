@@ -1,7 +1,7 @@
 /**
  * Creating tensors: from JS data, constants, ranges and random numbers (seeded by manualSeed).
  */
-import { native } from './native.js';
+import { native, type NativeTensor } from './native.js';
 import { type DType, dtypeCode, dtypeOfArray, dtypeSize, isDType, DTYPES } from './dtype.js';
 import { typeError, rangeError, isIntegerList, isInteger } from './errors.js';
 import { Tensor, wrap, asHandle, type Device } from './tensor.js';
@@ -91,31 +91,31 @@ export function scalar(value: number, options: TensorOptions = {}): Tensor {
   return tensor(value, [], options);
 }
 
+/** A tensor of `shape` made by the addon's `make` (zeros, ones, …), with the options resolved and checked under `op`. */
+function shaped(op: string, shape: readonly number[], options: TensorOptions, make: (shape: number[], dtype: number, device: string) => NativeTensor): Tensor {
+  const { dtype, device } = resolve(op, options);
+  return finish(wrap(make(checkShape(op, shape), dtypeCode(dtype), device)), options);
+}
+
 export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  const { dtype, device } = resolve('zeros', options);
-  return finish(wrap(native.zeros(checkShape('zeros', shape), dtypeCode(dtype), device)), options);
+  return shaped('zeros', shape, options, native.zeros);
 }
 export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  const { dtype, device } = resolve('ones', options);
-  return finish(wrap(native.ones(checkShape('ones', shape), dtypeCode(dtype), device)), options);
+  return shaped('ones', shape, options, native.ones);
 }
 export function empty(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  const { dtype, device } = resolve('empty', options);
-  return finish(wrap(native.empty(checkShape('empty', shape), dtypeCode(dtype), device)), options);
+  return shaped('empty', shape, options, native.empty);
 }
 export function full(shape: readonly number[], value: number | boolean, options: TensorOptions = {}): Tensor {
-  const { dtype, device } = resolve('full', options);
-  return finish(wrap(native.full(checkShape('full', shape), value, dtypeCode(dtype), device)), options);
+  return shaped('full', shape, options, (s, dtype, device) => native.full(s, value, dtype, device));
 }
 /** Standard normal samples from the global generator (see manualSeed). */
 export function randn(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  const { dtype, device } = resolve('randn', options);
-  return finish(wrap(native.randn(checkShape('randn', shape), dtypeCode(dtype), device)), options);
+  return shaped('randn', shape, options, native.randn);
 }
 /** Uniform samples in [0, 1). */
 export function rand(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  const { dtype, device } = resolve('rand', options);
-  return finish(wrap(native.rand(checkShape('rand', shape), dtypeCode(dtype), device)), options);
+  return shaped('rand', shape, options, native.rand);
 }
 /** Integers uniform in [low, high), int64. */
 export function randint(low: number, high: number, shape: readonly number[], options: { device?: Device } = {}): Tensor {

@@ -262,18 +262,23 @@ export class Tensor implements Scoped {
     return wrap(native.clamp(this.handle('clamp'), min, max));
   }
 
-  add(other: TensorLike): Tensor { return wrap(native.add(this.handle('add'), operand('add', other))); }
-  sub(other: TensorLike): Tensor { return wrap(native.sub(this.handle('sub'), operand('sub', other))); }
-  mul(other: TensorLike): Tensor { return wrap(native.mul(this.handle('mul'), operand('mul', other))); }
-  div(other: TensorLike): Tensor { return wrap(native.div(this.handle('div'), operand('div', other))); }
-  pow(other: TensorLike): Tensor { return wrap(native.pow(this.handle('pow'), operand('pow', other))); }
-  remainder(other: TensorLike): Tensor { return wrap(native.remainder(this.handle('remainder'), operand('remainder', other))); }
-  eq(other: TensorLike): Tensor { return wrap(native.eq(this.handle('eq'), operand('eq', other))); }
-  ne(other: TensorLike): Tensor { return wrap(native.ne(this.handle('ne'), operand('ne', other))); }
-  lt(other: TensorLike): Tensor { return wrap(native.lt(this.handle('lt'), operand('lt', other))); }
-  le(other: TensorLike): Tensor { return wrap(native.le(this.handle('le'), operand('le', other))); }
-  gt(other: TensorLike): Tensor { return wrap(native.gt(this.handle('gt'), operand('gt', other))); }
-  ge(other: TensorLike): Tensor { return wrap(native.ge(this.handle('ge'), operand('ge', other))); }
+  /** `this op other` through the addon's `fn`, for a tensor or a number `other`. */
+  #binary(op: string, fn: (a: NativeTensor, b: NativeTensor | number) => NativeTensor, other: TensorLike): Tensor {
+    return wrap(fn(this.handle(op), operand(op, other)));
+  }
+
+  add(other: TensorLike): Tensor { return this.#binary('add', native.add, other); }
+  sub(other: TensorLike): Tensor { return this.#binary('sub', native.sub, other); }
+  mul(other: TensorLike): Tensor { return this.#binary('mul', native.mul, other); }
+  div(other: TensorLike): Tensor { return this.#binary('div', native.div, other); }
+  pow(other: TensorLike): Tensor { return this.#binary('pow', native.pow, other); }
+  remainder(other: TensorLike): Tensor { return this.#binary('remainder', native.remainder, other); }
+  eq(other: TensorLike): Tensor { return this.#binary('eq', native.eq, other); }
+  ne(other: TensorLike): Tensor { return this.#binary('ne', native.ne, other); }
+  lt(other: TensorLike): Tensor { return this.#binary('lt', native.lt, other); }
+  le(other: TensorLike): Tensor { return this.#binary('le', native.le, other); }
+  gt(other: TensorLike): Tensor { return this.#binary('gt', native.gt, other); }
+  ge(other: TensorLike): Tensor { return this.#binary('ge', native.ge, other); }
   maximum(other: Tensor): Tensor { return wrap(native.maximum(this.handle('maximum'), asHandle('maximum', 'other', other))); }
   minimum(other: Tensor): Tensor { return wrap(native.minimum(this.handle('minimum'), asHandle('minimum', 'other', other))); }
 
