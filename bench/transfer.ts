@@ -10,6 +10,8 @@
  *   stream_60s           the same clip through mst stream's path in 20 ms chunks, as fast as it
  *                        goes: × real time, the longest single push (a stall a live input would
  *                        have to buffer) and the most the output trailed the input
+ *   event_loop_during_transfer_60s  how late a 50 ms timer of the calling program fires while the
+ *                        same transfer runs (on its worker thread): median and worst, in ms
  *   transfer_10min_memory  peak resident memory of a 10-minute transfer, in a fresh process
  * The per-tile sampling time against the PyTorch twin is bench/run.ts's sampling_8_tiles.
  * The model is models/default (or $MST_MODEL); without one, an untrained model of the same
@@ -95,6 +97,27 @@ if (process.argv[2] === '--child') {
     seam_ratio_input: Number(seams.input.toFixed(3)),
     rounds,
     threads: info.threads,
+  }));
+
+  // the embedding program's event loop during a transfer: a 50 ms timer's lateness
+  const lateness: number[] = [];
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    lateness.push(now - last - 50);
+    last = now;
+  }, 50);
+  const during = await transfer(model, input, output, { style });
+  clearInterval(timer);
+  lateness.sort((a, b) => a - b);
+  console.log(JSON.stringify({
+    case: 'event_loop_during_transfer_60s',
+    processor: describeProcessor(),
+    wall_s: Number(during.wallSeconds.toFixed(2)),
+    timer_ms: 50,
+    ticks: lateness.length,
+    lateness_median_ms: Number(median(lateness).toFixed(1)),
+    lateness_max_ms: Number(lateness.at(-1)!.toFixed(1)),
   }));
 
   const resolved = await resolveStyle(style, model.presets, model.analysis);
