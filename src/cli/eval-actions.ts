@@ -3,7 +3,7 @@
  * classify audio, and run the evaluation and its report.
  */
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { progressTowards } from './progress.js';
 import { trainJudge, saveJudge, loadJudge, scoreOnMore } from '../eval/train-judge.js';
@@ -44,7 +44,6 @@ export async function trainJudgeAction(options: { data: string; out: string; wit
   const judgePath = options.out;
   if (options.without && command.getOptionValueSource('out') === 'default') options.out = join(dirname(judgePath), `without-${options.without}.safetensors`);
   const bar = progressTowards('judge', 'steps', options.steps);
-  mkdirSync(dirname(options.out), { recursive: true }); // the training state is saved beside it as it goes
   const { judge, report } = await trainJudge({
     datasets: options.data.split(','),
     ...(options.without ? { without: options.without } : {}),

@@ -6,8 +6,8 @@
  * every font's validation renders; FluidR3's, a family it never heard, tells how it will hear a
  * model's outputs. The training state is saved as it goes, so a killed run resumes.
  */
-import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { tensor, tidy, cat, rand, optim, F, manualSeed, saveCheckpoint, loadModule, describeProcessor, type Tensor } from '../engine/index.js';
 import { MelFrontEnd } from '../audio/mel.js';
@@ -173,7 +173,7 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
   }
   const perFont = Math.max(1, Math.round(batchSize / training.length));
   const streams = training.map(({ dataset, font }, i) => endlessBatches(new PairLoader(dataset, { split: 'train', font, batchSize: perFont, seed }), `${dataset} (${font})`, perFont, positions[i]!));
-  const save = (step: number) => saveTrainingState(statePath!, { module: judge, optimizer, ema: null, position: { step, epoch: 0, batchInEpoch: 0 }, config: { settings, streams: positions } });
+  const save = (step: number) => (mkdirSync(dirname(statePath!), { recursive: true }), saveTrainingState(statePath!, { module: judge, optimizer, ema: null, position: { step, epoch: 0, batchInEpoch: 0 }, config: { settings, streams: positions } }));
   const frontEnd = new MelFrontEnd(analysis);
   const pool = new OutputPathPool(frontEnd, outputPath);
   const started = performance.now();

@@ -38,11 +38,11 @@ port.on('message', async (message: ToWorker) => {
     return;
   }
   const { id, input, output, options, style, flag } = message;
-  const styleTensor = typeof style === 'string' ? null : tensor(style.values, style.shape);
+  const resolved = typeof style === 'string' ? style : { name: style.name, file: style.file, tile: tensor(style.values, style.shape) };
   try {
     const transferOptions: TransferOptions = {
       ...options,
-      style: styleTensor === null ? (style as string) : { name: (style as { name: string }).name, file: (style as { file: string }).file, tile: styleTensor },
+      style: resolved,
       onProgress: (seconds) => send({ type: 'progress', id, seconds }),
       onWarning: (warning) => send({ type: 'warning', id, message: warning }),
     };
@@ -51,7 +51,6 @@ port.on('message', async (message: ToWorker) => {
   } catch (error) {
     send({ type: 'failed', id, error: sendableError(error) });
   } finally {
-    styleTensor?.dispose();
+    if (typeof resolved !== 'string') resolved.tile.dispose();
   }
 });
-send({ type: 'ready' });

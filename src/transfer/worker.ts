@@ -26,7 +26,6 @@ export type ToWorker =
   | { type: 'close' };
 
 export type FromWorker =
-  | { type: 'ready' }
   | { type: 'unavailable'; error: SentError }
   | { type: 'progress'; id: number; seconds: number }
   | { type: 'warning'; id: number; message: string }
@@ -54,7 +53,6 @@ export class TransferWorker {
     this.#worker = new Worker(new URL('./worker-main.js', import.meta.url), { workerData: { path: model.path, device: model.device, settings } });
     this.#worker.unref();
     this.#worker.on('message', (message: FromWorker) => {
-      if (message.type === 'ready') return;
       if (message.type === 'unavailable') return this.#fail(revivedError(message.error));
       this.#pending.get(message.id)?.onMessage?.(message);
     });
