@@ -31,6 +31,7 @@ import { processFile } from '../src/audio/pipeline.js';
 import { loadModel, transfer, transferStream, resolveStyle, streamLatencySamples, DEFAULT_MODEL } from '../src/transfer/index.js';
 import { readAudio } from '../src/audio/decode.js';
 import { untrainedModelFolder } from '../src/testing/model-folder.js';
+import { timerLatenessDuring } from '../src/testing/lateness.js';
 import { median, option } from './peer.js';
 
 const self = fileURLToPath(import.meta.url);
@@ -100,16 +101,7 @@ if (process.argv[2] === '--child') {
   }));
 
   // the embedding program's event loop during a transfer: a 50 ms timer's lateness
-  const lateness: number[] = [];
-  let last = performance.now();
-  const timer = setInterval(() => {
-    const now = performance.now();
-    lateness.push(now - last - 50);
-    last = now;
-  }, 50);
-  const during = await transfer(model, input, output, { style });
-  clearInterval(timer);
-  lateness.sort((a, b) => a - b);
+  const { result: during, lateness } = await timerLatenessDuring(50, () => transfer(model, input, output, { style }));
   console.log(JSON.stringify({
     case: 'event_loop_during_transfer_60s',
     processor: describeProcessor(),

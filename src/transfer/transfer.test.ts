@@ -20,6 +20,7 @@ import { packModel } from './pack.js';
 import type { TransferOptions } from './transfer.js';
 import { untrainedModelFolder, FIXTURE_AUDIO } from '../testing/model-folder.js';
 import { assertAllClose } from '../testing/helpers.js';
+import { timerLatenessDuring } from '../testing/lateness.js';
 
 // a fixed thread count: the same settings give the same bytes only with the same threads ('auto' may change them between tiles)
 configure({ threads: 2 });
@@ -129,19 +130,8 @@ test("transfer() leaves the caller's event loop free, and an AbortSignal stops i
   const out = join(dir, 'long-as-violin.wav');
   await transfer(model, piano, out, { style: 'violin', steps: 4 }); // the worker is up
   const live = await workerLiveTensors(model);
-  const lateness: number[] = [];
-  let last = performance.now();
-  const timer = setInterval(() => {
-    const now = performance.now();
-    lateness.push(now - last - 20);
-    last = now;
-  }, 20);
-  const started = performance.now();
   let progress = 0;
-  await transfer(model, long, out, { style: 'violin', steps: 4, onProgress: (seconds) => (progress = seconds) });
-  const wallMs = performance.now() - started;
-  clearInterval(timer);
-  lateness.sort((a, b) => a - b);
+  const { lateness, wallMs } = await timerLatenessDuring(20, () => transfer(model, long, out, { style: 'violin', steps: 4, onProgress: (seconds) => (progress = seconds) }));
   assert.ok(lateness.length >= (wallMs / 20) * 0.3, `the timer fired ${lateness.length} times in ${wallMs.toFixed(0)} ms`);
   assert.ok(lateness[lateness.length >> 1]! <= 100, `median lateness ${lateness[lateness.length >> 1]!.toFixed(1)} ms`);
   assert.ok(progress > 17, `progress reached ${progress} s`);
