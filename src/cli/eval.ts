@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { join } from 'node:path';
 import { JUDGE_SETS } from '../data/fonts.js';
-import { BASELINE_NAMES, DEFAULT_EXAMPLES } from '../eval/choices.js';
+import { BASELINE_NAMES, DEFAULT_EXAMPLES, DEFAULT_JUDGE_FILE } from '../eval/choices.js';
 import type * as actions from './eval-actions.js';
 import { numberIn, numberListIn, positiveInteger } from './options.js';
 
@@ -17,7 +17,7 @@ export function evalCommand(): Command {
     .command('train-judge')
     .description("train the instrument judge on every sound set's training renders but the model's own (FluidR3); print its validation accuracy per set; run it again to resume")
     .option('--data <dirs>', "built datasets, comma-separated: the judge's corpora (mst dataset build --config judge-<set> --out data/judge/<set>) and the paired dataset, whose FluidR3 renders it is scored on but never trains on", [...JUDGE_SETS.map((set) => join('data', 'judge', set)), join('data', 'full')].join(','))
-    .option('--out <file>', 'where to write the judge (a card, README.md, is written beside it)', join('models', 'judge', 'judge.safetensors'))
+    .option('--out <file>', 'where to write the judge (a card, README.md, is written beside it)', DEFAULT_JUDGE_FILE)
     .option('--without <set>', "leave this sound set out of training too, to measure how the judge hears a set it never heard (default --out: without-<set>.safetensors beside the judge, whose card gains the figure)")
     .option('--steps <n>', 'optimiser steps', positiveInteger, 3000)
     .option('--batch <n>', 'tile groups per step (3 tiles each)', positiveInteger, 32)
@@ -27,14 +27,14 @@ export function evalCommand(): Command {
   evaluation
     .command('score-judge')
     .description("score a trained judge on the validation renders of sets its report lacks (a corpus built after it was trained, or FluidR3 in data/full); its report and card are rewritten")
-    .option('--judge <file>', 'the judge', join('models', 'judge', 'judge.safetensors'))
+    .option('--judge <file>', 'the judge', DEFAULT_JUDGE_FILE)
     .option('--data <dirs>', 'built datasets, comma-separated', join('data', 'full'))
     .action(async (...args: Parameters<typeof actions.scoreJudgeAction>) => (await loadActions()).scoreJudgeAction(...args));
   evaluation
     .command('classify')
     .description('the instrument the judge hears in each audio file, with its probabilities (any length, any format mst reads)')
     .argument('<audio...>', 'audio files')
-    .option('--judge <file>', 'the instrument judge', join('models', 'judge', 'judge.safetensors'))
+    .option('--judge <file>', 'the instrument judge', DEFAULT_JUDGE_FILE)
     .option('--json', 'one JSON object per file and line: {"file", "instrument", "probabilities": {name: p}}')
     .action(async (...args: Parameters<typeof actions.classifyAction>) => (await loadActions()).classifyAction(...args));
   evaluation
@@ -63,7 +63,7 @@ function withRunOptions(command: Command): Command {
   return command
     .option('--model <names>', `systems to score, comma-separated: ${BASELINE_NAMES.join(', ')}, or model .safetensors files (mst train) or folders (models/default)`, BASELINE_NAMES.join(','))
     .option('--data <dir>', 'a built dataset', join('data', 'full'))
-    .option('--judge <file>', 'the instrument judge (mst eval train-judge)', join('models', 'judge', 'judge.safetensors'))
+    .option('--judge <file>', 'the instrument judge (mst eval train-judge)', DEFAULT_JUDGE_FILE)
     .option('--split <name>', 'validation or test', 'test')
     .option('--groups <n>', 'test pairs per system', positiveInteger, 256)
     .option('--audio-groups <n>', 'of those, resynthesised and transcribed', positiveInteger, 48)

@@ -1,7 +1,11 @@
 /**
  * The evaluation's named choices, apart from the code behind them so that the command line can
- * list them without loading the engine: the baselines by name, and the default worked examples.
+ * list them without loading the engine: the judge's place, the baselines by name, and the
+ * default worked examples.
  */
+
+/** Where the shipped judge lives (mst eval train-judge writes it there), from the project's folder. */
+export const DEFAULT_JUDGE_FILE = 'models/judge/judge.safetensors';
 
 /** The baselines of baselines.ts (BASELINES has exactly these keys). */
 export const BASELINE_NAMES = ['identity', 'oracle', 'envelope'] as const;
