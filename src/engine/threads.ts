@@ -4,8 +4,9 @@
  *
  * libtorch's OpenMP threads wait for each other at every op's end by spinning. On a machine where
  * another process keeps one core busy, a thread that shares that core arrives late at every
- * barrier and the others spin meanwhile: a 60 s transfer on 2 cores, one of them busy, took 13.3 s
- * against 3 s on a quiet machine, and 4.2 s with one thread. So 'auto' uses one thread per core
+ * barrier and the others spin meanwhile: on one machine (issue 20), a 60 s transfer on 2 cores,
+ * one of them busy, took 13.3 s against 3 s quiet, and 4.2 s with one thread (bench/busy.ts
+ * measures it; other machines do not collapse so). So 'auto' uses one thread per core
  * that is idle apart from this process's own work, measured from /proc/stat (every core's busy
  * time) less /proc/self/stat (this process's), over at least MIN_WINDOW_MS since the last look.
  * Where /proc is missing (not Linux), 'auto' is every core.
