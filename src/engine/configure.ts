@@ -17,7 +17,7 @@ import { isInteger, rangeError } from './errors.js';
 export interface EngineSettings {
   /**
    * libtorch's intra-op threads: a positive integer, or 'auto' (the default): one per core that
-   * other processes leave idle, re-measured between tiles and steps (engine/threads.ts), so that
+   * other processes leave idle, re-measured between tiles (engine/threads.ts), so that
    * a busy machine does not make the threads wait for each other.
    */
   threads?: number | 'auto';
