@@ -13,10 +13,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { SoundFontSpec } from './config.js';
 import { instrument } from './instruments.js';
 import { readSoundFontSamples } from './soundfont.js';
+import { STK_RAWWAVES, STK_MODELS } from './stk-models.js';
 
 export interface SoundSet extends SoundFontSpec {
-  /** The synthesizer that plays it: FluidSynth for .sf2 fonts, TiMidity++ for GUS patch sets (its config file is `path`; render.ts picks by that extension). */
-  synth: 'fluidsynth' | 'timidity';
+  /**
+   * The synthesizer that plays it: FluidSynth for .sf2 fonts, TiMidity++ for GUS patch sets (its
+   * config file is `path`; render.ts picks by that extension), stk-demo for the STK's models
+   * (`path`: its wave tables, stk.ts).
+   */
+  synth: 'fluidsynth' | 'timidity' | 'stk';
   /** Debian package and the licence its copyright file gives for the sounds. */
   package: string;
   licence: string;
@@ -51,6 +56,11 @@ export const SOUND_SETS = {
     name: 'opl3', path: '/usr/share/sounds/sf2/OPL-3_FM_128M.sf2', synth: 'fluidsynth', package: 'opl3-soundfont', licence: 'CC-BY-SA-4.0',
     origin: "Zandro Reveille's recordings of an OPL3 FM chip's General MIDI bank (2009): FM synthesis, not acoustic samples", leftOut: {},
   },
+  stk: {
+    name: 'stk', path: STK_RAWWAVES, synth: 'stk', package: 'stk', licence: 'MIT-style (the STK licence)',
+    origin: "Perry Cook and Gary Scavone's Synthesis ToolKit (1995–2021): physical and FM models played by stk-demo, no recordings",
+    leftOut: { cello: "the violin's bowed-string model: on the same notes, the same sound" },
+  },
 } as const satisfies Record<string, SoundSet>;
 
 export type SoundSetName = keyof typeof SOUND_SETS;
@@ -71,6 +81,7 @@ export function soundSet(name: string): SoundSet {
  */
 export function programsOf(set: SoundFontSpec): Set<number> {
   if (!existsSync(set.path)) throw new Error(`${set.path} not found; install its package (scripts/setup.sh installs every set in src/data/fonts.ts)`);
+  if (set.path === STK_RAWWAVES) return new Set(Object.keys(STK_MODELS).map(Number));
   if (!set.path.endsWith('.cfg')) return new Set(readSoundFontSamples(set.path).programs.keys());
   const programs = new Set<number>();
   let bank: string | null = null;

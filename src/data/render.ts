@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resample } from '../audio/resample.js';
 import { scoreToBytes, retime, concatenate, forInstrument, type Score } from './midi.js';
+import { renderStk, STK_RAWWAVES } from './stk.js';
 
 /** Raised when the synthesizer or a SoundFont is missing, or the synthesizer fails. */
 export class RenderError extends Error {
@@ -117,15 +118,22 @@ export function fitLength(samples: Float32Array, length: number): Float32Array {
 }
 
 /**
- * Renders one score by several instruments in a single FluidSynth run (the SoundFont loads once):
+ * Renders one score by several instruments in a single FluidSynth run (the SoundFont loads once)
+ * (the STK's models, `soundfont` STK_RAWWAVES, in one stk-demo run each):
  * the copies play one after another, `lengthSeconds + gapSeconds` apart, and the output is cut
  * back into one clip per program, each exactly `lengthSeconds` long.
  * @returns one clip [round(lengthSeconds·sampleRate)] per program, in order
  */
 export async function renderPrograms(score: Score, programs: readonly number[], lengthSeconds: number, options: RenderOptions & { gapSeconds?: number }): Promise<Float32Array[]> {
+  const length = Math.round(lengthSeconds * options.sampleRate);
+  if (options.soundfont === STK_RAWWAVES) {
+    // the STK's models are programs of their own: one stk-demo run each
+    const clips: Float32Array[] = [];
+    for (const program of programs) clips.push(fitLength(await renderStk(retime(score), program, options), length));
+    return clips;
+  }
   const period = Math.ceil((lengthSeconds + (options.gapSeconds ?? 2)) * 4) / 4; // a quarter-second grid: exact in ticks and samples
   const fixed = retime(score);
   const all = await renderScore(concatenate(programs.map((p) => forInstrument(fixed, p)), period), options);
-  const length = Math.round(lengthSeconds * options.sampleRate);
   return programs.map((_, i) => fitLength(all.subarray(Math.round(i * period * options.sampleRate)), length));
 }
