@@ -33,7 +33,8 @@ export interface RenderOptions {
   fluidsynth?: string;
 }
 
-function run(command: string, args: string[], install: string): Promise<{ code: number | null; stderr: string }> {
+/** Runs a synthesizer; a missing one is a RenderError naming the Debian package (`install`) that brings it. */
+export function runSynth(command: string, args: string[], install: string): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -68,7 +69,7 @@ export async function renderScore(score: Score, options: RenderOptions): Promise
       ? ['timidity', ['-c', options.soundfont, '-OrS1sl', '-s', String(synthRate), '-EFreverb=d', '-EFchorus=d', `-A${Math.round(gain * 100)}`,
         '--preserve-silence', '--no-polyphony-reduction', '-k', '0', '-o', raw, midi], 'timidity']
       : [options.fluidsynth ?? 'fluidsynth', ['-ni', '-q', '-R', '0', '-C', '0', '-g', String(gain), '-r', String(synthRate), '-T', 'raw', '-O', 's16', '-E', 'little', '-F', raw, options.soundfont, midi], 'fluidsynth'];
-    const { code, stderr } = await run(command, args, install);
+    const { code, stderr } = await runSynth(command, args, install);
     if (code !== 0 || !existsSync(raw)) throw new RenderError(`${command} failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
     const bytes = readFileSync(raw);
     const stereo = new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1);

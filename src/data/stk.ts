@@ -8,13 +8,12 @@
  * A score becomes SKINI, STK's text score (`NoteOn Δt channel pitch velocity`, Δt in seconds
  * since the previous line), and stk-demo renders it offline with enough voices for its chords.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readAudio } from '../audio/decode.js';
 import { notesOf, type Score } from './midi.js';
-import { RenderError } from './render.js';
+import { RenderError, runSynth } from './render.js';
 import { STK_MODELS } from './stk-models.js';
 
 export { STK_RAWWAVES, STK_MODELS } from './stk-models.js';
@@ -49,13 +48,7 @@ export async function renderStk(score: Score, program: number, options: { sample
     const skini = join(dir, 'score.ski');
     const wav = join(dir, 'score.wav');
     writeFileSync(skini, scoreToSkini(score));
-    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn('stk-demo', [model, '-n', String(VOICES), '-s', String(options.synthRate ?? 44100), '-ow', wav, '-if', skini], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new RenderError('stk-demo was not found; install it (Debian: apt-get install stk, or run scripts/setup.sh)') : error));
-      child.on('close', (code) => resolve({ code, stderr }));
-    });
+    const { code, stderr } = await runSynth('stk-demo', [model, '-n', String(VOICES), '-s', String(options.synthRate ?? 44100), '-ow', wav, '-if', skini], 'stk');
     if (code !== 0 || !existsSync(wav)) throw new RenderError(`stk-demo ${model} failed (exit ${code}): ${stderr.trim().split('\n').slice(-2).join(' | ')}`);
     return await readAudio(wav, { sampleRate: options.sampleRate });
   } finally {
