@@ -111,14 +111,15 @@ export function judgeCard(judgePath: string, report: JudgeReport, withoutOne: Ma
       '',
     );
   }
+  const data = [...trainedOn.fonts.map((f) => `data/judge/${f}`), 'data/full'].join(','); // the sets it heard, whatever the default is now
   lines.push(
     '## Reproduce',
     '',
     '```',
     ...trainedOn.fonts.map((f) => `./bin/mst.js dataset build --config judge-${f} --out data/judge/${f}`),
     './bin/mst.js dataset build   # data/full: the FluidR3 renders it is scored on',
-    `./bin/mst.js eval train-judge --steps ${trainedOn.steps} --batch ${trainedOn.batchTiles / 3}`,
-    ...[...withoutOne].map(([font, r]) => `./bin/mst.js eval train-judge --without ${font} --steps ${r.trainedOn.steps} --batch ${r.trainedOn.batchTiles / 3}`),
+    `./bin/mst.js eval train-judge --data ${data} --steps ${trainedOn.steps} --batch ${trainedOn.batchTiles / 3}`,
+    ...[...withoutOne].map(([font, r]) => `./bin/mst.js eval train-judge --data ${data} --without ${font} --steps ${r.trainedOn.steps} --batch ${r.trainedOn.batchTiles / 3}`),
     '```',
     '',
   );
