@@ -12,12 +12,13 @@ export type WavFormat = 'pcm16' | 'float32';
  * ×32767 above), which maps [-1, 1] onto the whole int16 range as readers invert it.
  */
 export function toInt16(samples: Float32Array): Int16Array {
-  const ints = new Int16Array(samples.length);
-  for (let i = 0; i < samples.length; i++) {
-    const v = Math.max(-1, Math.min(1, samples[i]!));
-    ints[i] = Math.round(v < 0 ? v * 32768 : v * 32767);
-  }
-  return ints;
+  return Int16Array.from(samples, int16Of);
+}
+
+/** One sample as toInt16 writes it. */
+function int16Of(x: number): number {
+  const v = Math.max(-1, Math.min(1, x));
+  return Math.round(v < 0 ? v * 32768 : v * 32767);
 }
 
 /** Writers not yet closed or aborted, so that an interrupted process can remove their temporary files. */
@@ -73,12 +74,15 @@ export class WavStreamWriter {
     if (this.format === 'float32') {
       bytes = new Uint8Array(samples.buffer.slice(samples.byteOffset, samples.byteOffset + samples.byteLength));
     } else {
-      for (const x of samples) {
+      const ints = new Int16Array(samples.length);
+      for (let i = 0; i < samples.length; i++) {
+        const x = samples[i]!;
         const magnitude = Math.abs(x);
         if (magnitude > 1) this.#clipped++;
         if (magnitude > this.#peak) this.#peak = magnitude;
+        ints[i] = int16Of(x);
       }
-      bytes = new Uint8Array(toInt16(samples).buffer);
+      bytes = new Uint8Array(ints.buffer);
     }
     this.#file.write(bytes);
     this.#dataBytes += bytes.byteLength;

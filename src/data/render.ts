@@ -4,21 +4,15 @@
  * at 44.1 or 32 kHz (rendering straight at 16 kHz aliases in the top bands), as raw 16-bit stereo
  * that is mixed to mono and brought to the model's rate by the band-limited resampler.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resample } from '../audio/resample.js';
 import { scoreToBytes, retime, concatenate, forInstrument, type Score } from './midi.js';
 import { renderStk, STK_RAWWAVES } from './stk.js';
+import { RenderError, runSynth } from './synth.js';
 
-/** Raised when the synthesizer or a SoundFont is missing, or the synthesizer fails. */
-export class RenderError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RenderError';
-  }
-}
+export { RenderError } from './synth.js';
 
 export interface RenderOptions {
   /** The SoundFont (.sf2) to play with, or a timidity config (.cfg) naming a patch set. */
@@ -31,19 +25,6 @@ export interface RenderOptions {
   gain?: number;
   /** The fluidsynth executable (default: from PATH). */
   fluidsynth?: string;
-}
-
-/** Runs a synthesizer; a missing one is a RenderError naming the Debian package (`install`) that brings it. */
-export function runSynth(command: string, args: string[], install: string): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'ENOENT' ? new RenderError(`${command} was not found; install it (Debian: apt-get install ${install}, or run scripts/setup.sh)`) : error);
-    });
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
 }
 
 /** Renders a score; returns mono samples at `options.sampleRate`. */

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readAudio } from '../audio/decode.js';
 import { notesOf, type Score } from './midi.js';
-import { RenderError, runSynth } from './render.js';
+import { RenderError, runSynth } from './synth.js';
 import { STK_MODELS } from './stk-models.js';
 
 export { STK_RAWWAVES, STK_MODELS } from './stk-models.js';
