@@ -11,6 +11,7 @@ import { evalCommand } from './eval.js';
 import { trainCommand } from './train.js';
 import { transferCommand, stylesCommand } from './transfer.js';
 import { streamCommand } from './stream.js';
+import { studioCommand } from './studio.js';
 import { abortOpenWavWriters } from '../audio/wav.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
@@ -29,6 +30,7 @@ export async function run(argv: string[]): Promise<void> {
   program.addCommand(transferCommand());
   program.addCommand(stylesCommand());
   program.addCommand(streamCommand());
+  program.addCommand(studioCommand());
   // the engine's process settings, from the environment, for every command that runs (styles needs no engine)
   program.hook('preAction', async (_program, command) => {
     if (command.name() !== 'styles') (await import('../engine/configure.js')).configureIfUnset();
