@@ -157,6 +157,7 @@ const cases: Case[] = [
   { kind: 'option', name: 'seed -1', run: () => transfer(model, piano, out, options({ seed: -1 })), expect: fails(RangeError, /Expected a non-negative integer seed/) },
   { kind: 'option', name: 'batch 0', run: () => transfer(model, piano, out, options({ batchSize: 0 })), expect: fails(RangeError, /an integer in \[1, 256\] for options\.batchSize/) },
   { kind: 'option', name: 'format mp3', run: () => transfer(model, piano, out, options({ format: 'mp3' })), expect: fails(RangeError, /one of pcm16, float32 \(mst writes WAV\) for options\.format/) },
+  { kind: 'option', name: 'spectrogram names not strings', run: () => transfer(model, piano, out, options({ spectrogramNames: { input: 3 } })), expect: fails(TypeError, /an object of strings \(\{ input, output, style \}\) for options\.spectrogramNames/) },
   { kind: 'option', name: 'iterations 0', run: () => transfer(model, piano, out, options({ iterations: 0 })), expect: fails(RangeError, /an integer in \[1, 1000\] for options\.iterations/) },
   { kind: 'option', name: 'an unknown preset', run: () => transfer(model, piano, out, options({ style: 'kazoo' })), expect: fails(StyleError, /no style preset or file named "kazoo"; presets: violin, piano/) },
   { kind: 'option', name: 'a silent reference', run: () => transfer(model, piano, out, options({ style: silentWav })), expect: fails(AudioError, /the style reference is silent/, 'SILENT') },

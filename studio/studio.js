@@ -54,8 +54,8 @@ const seconds = (s) => (s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} mi
 function upload(file, role) {
   return guarded(async () => {
     const line = $(`${role}-clip`);
+    const before = line.textContent;
     line.textContent = `Checking ${file.name}…`;
-    state[role] = null;
     const form = new FormData();
     form.append('file', file, file.name);
     try {
@@ -64,7 +64,7 @@ function upload(file, role) {
       line.textContent = [`${clip.name} · ${seconds(clip.seconds)}`, ...clip.warnings.map((w) => `warning: ${w}`)].join('\n');
       if (role === 'reference') /** @type {HTMLInputElement} */ ($('style-kind-reference')).checked = true;
     } catch (error) {
-      line.textContent = '';
+      line.textContent = before; // a refused file leaves the clip chosen before it in place
       throw error;
     }
   });
@@ -104,8 +104,9 @@ function queueTransfer() {
   });
 }
 
-/** Records a job's latest view and redraws its line. @param {any} job */
+/** Records a job's latest view, redraws its line, and shows it once it has finished. @param {any} job */
 function track(job) {
+  const was = state.jobs.get(job.id)?.state;
   state.jobs.set(job.id, job);
   let item = /** @type {HTMLLIElement | null} */ (document.querySelector(`#jobs li[data-id="${job.id}"]`));
   if (item === null) {
@@ -131,7 +132,7 @@ function track(job) {
   }
   if (job.state === 'failed') item.append(line(job.error, 'failure'));
   for (const warning of job.warnings) item.append(line(`warning: ${warning}`, 'muted'));
-  if (job.state === 'done' && (state.shown === null || state.shown === job.id)) show(job.id);
+  if (job.state === 'done' && was !== 'done') show(job.id); // a transfer that has just finished is what the user waits for
   const running = [...state.jobs.values()].filter((j) => j.state === 'running' || j.state === 'queued').length;
   $('load').textContent = running > 0 ? `${running} in the queue` : '';
 }
@@ -157,7 +158,8 @@ function show(id) {
   const job = state.jobs.get(id);
   state.shown = id;
   for (const item of document.querySelectorAll('#jobs li')) item.classList.toggle('shown', /** @type {HTMLElement} */ (item).dataset.id === id);
-  $('compare').hidden = false;
+  $('nothing-shown').hidden = true;
+  $('shown').hidden = false;
   $('compare-title').textContent = `${job.content.name} → ${basename(job.style)}`;
   const sources = { input: `/api/clips/${job.content.id}/audio`, output: `/api/jobs/${id}/output` };
   for (const which of /** @type {const} */ (['input', 'output'])) {

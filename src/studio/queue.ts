@@ -115,6 +115,7 @@ export class TransferQueue {
         ...settings,
         style: 'preset' in style ? style.preset : style.reference.wav,
         spectrogram: job.spectrogram,
+        spectrogramNames: { input: content.name, output: 'the transfer', style: job.view.style },
         signal: this.#stop.signal,
         onProgress: (seconds) => this.#update(job!, { progress: Math.min(seconds, content.seconds) }),
         onWarning: (message) => job!.view.warnings.push(message.replace(job!.output, 'the output')),

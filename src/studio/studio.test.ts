@@ -15,6 +15,7 @@ import { writeWav } from '../audio/wav.js';
 import { configure } from '../engine/index.js';
 import { loadModel } from '../transfer/bundle.js';
 import { repoRoot } from '../testing/helpers.js';
+import { FIXTURE_AUDIO } from '../testing/model-folder.js';
 import { startStudio, type Studio } from './server.js';
 
 configure({ threads: 2 });
@@ -90,6 +91,18 @@ test('a clip uploaded and transferred by preset: the output has the input\'s len
   assert.equal(download.headers.get('content-disposition'), 'attachment; filename="my_piano-violin.wav"');
 });
 
+test('a style from an uploaded reference clip (FLAC): the job names it, and the output comes', async () => {
+  const content = await upload(readFileSync(join(FIXTURE_AUDIO, 'phrase-piano.flac')), 'phrase.flac');
+  const reference = await upload(readFileSync(join(FIXTURE_AUDIO, 'phrase-violin.flac')), 'my violin.flac', 'reference');
+  assert.equal(reference.status, 201, JSON.stringify(reference.body));
+  assert.equal(reference.body.role, 'reference');
+  const job = await call('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ content: content.body.id, style: { reference: reference.body.id } }) });
+  assert.equal(job.body.style, 'my violin.flac');
+  const done = await finished(job.body.id);
+  assert.equal(done.state, 'done', done.error);
+  assert.equal((await call(`/api/jobs/${done.id}/output`)).bytes.readUInt32LE(40), Math.round(content.body.seconds * 16000) * 2);
+});
+
 test('the server answers within 100 ms while a 60 s transfer runs (median of 20)', async () => {
   const six = await readAudio(example, { sampleRate: 16000 });
   const sixty = new Float32Array(six.length * 10);
@@ -155,9 +168,13 @@ test('bad uploads and settings get their message, and the server stays up', asyn
   assert.deepEqual((await call('/api/health')).body.ok, true);
 });
 
-test('closing the studio removes its working folder', async () => {
-  const other = await startStudio({ model, port: 0, workParent: dir });
-  await upload(readFileSync(example), 'piano.wav', 'content', other);
+test('a clip over the duration limit is refused; closing the studio removes its working folder', async (t) => {
+  const other = await startStudio({ model, port: 0, workParent: dir, maxSeconds: 5 });
+  t.after(() => other.close()); // (again, should an assertion fail first: an open server would hold the test process)
+  const long = await upload(readFileSync(example), 'piano.wav', 'content', other);
+  assert.equal(long.status, 413);
+  assert.match(long.body.error, /^piano\.wav: longer than the studio's limit of 5 s; trim it, or start the studio with a higher --max-seconds/);
+  await upload(readFileSync(join(FIXTURE_AUDIO, 'phrase-piano.flac')), 'phrase.flac', 'content', other); // 4.5 s
   assert.ok(readdirSync(other.workspace.folder).length > 0);
   await other.close();
   assert.ok(!existsSync(other.workspace.folder));

@@ -29,6 +29,10 @@ export function checkTransferOptions(op: string, options: unknown, { needsStyle 
   if (o.iterations !== undefined && !(Number.isInteger(o.iterations) && (o.iterations as number) >= 1 && (o.iterations as number) <= 1000)) throw rangeError(op, 'options.iterations', 'an integer in [1, 1000]', o.iterations);
   if (o.format !== undefined && !FORMATS.includes(o.format as string)) throw rangeError(op, 'options.format', `one of ${FORMATS.join(', ')} (mst writes WAV)`, o.format);
   if (o.spectrogram !== undefined && typeof o.spectrogram !== 'string') throw typeError(op, 'options.spectrogram', 'a PNG path', o.spectrogram);
+  if (o.spectrogramNames !== undefined) {
+    const names = o.spectrogramNames as Record<string, unknown>;
+    if (typeof names !== 'object' || names === null || Object.values(names).some((v) => typeof v !== 'string')) throw typeError(op, 'options.spectrogramNames', 'an object of strings ({ input, output, style })', names);
+  }
   for (const key of ['onProgress', 'onWarning']) {
     if (o[key] !== undefined && typeof o[key] !== 'function') throw typeError(op, `options.${key}`, 'a function', o[key]);
   }

@@ -38,6 +38,8 @@ export interface TransferOptions extends Partial<SamplingSettings> {
   format?: WavFormat;
   /** Also draw the input's and the output's spectrograms into this PNG. */
   spectrogram?: string;
+  /** How the picture's titles name the input, the output and the style (default: their file names). */
+  spectrogramNames?: { input?: string; output?: string; style?: string };
   /** Seconds of input done so far. */
   onProgress?: (seconds: number) => void;
   /** Told what went through but deserves a look (an input cut short, output clipped at full scale). */
@@ -131,8 +133,8 @@ export async function transferOnThisThread(model: StyleTransferModel, input: str
         : {}),
     });
     if (pools && options.spectrogram !== undefined) {
-      const styleName = basename(style.name);
-      const png = renderSpectrograms([{ title: `input: ${basename(input)}`, pool: pools.input }, { title: `output: ${basename(output)} (style: ${styleName})`, pool: pools.output }], model.analysis);
+      const names = { input: basename(input), output: basename(output), style: basename(style.name), ...options.spectrogramNames };
+      const png = renderSpectrograms([{ title: `input: ${names.input}`, pool: pools.input }, { title: `output: ${names.output} (style: ${names.style})`, pool: pools.output }], model.analysis);
       writeFileAtomic(options.spectrogram, [png]);
     }
     return {
