@@ -24,3 +24,18 @@ if (!(result.seconds > 1 && bytes > 44 + 2 * 16000 * result.seconds * 0.99)) thr
 console.log(`pack-check: the installed package transferred ${result.seconds.toFixed(2)} s of the bundled piano clip in ${result.wallSeconds.toFixed(2)} s`);
 JS
 node check.mjs
+# the installed command serves the studio's page and its player script from the package
+./node_modules/.bin/mst studio --port 0 > studio.log 2>&1 &
+studio=$!
+for _ in $(seq 1 60); do grep -q '^mst studio: http' studio.log && break; sleep 0.5; done
+url=$(sed -n 's/^mst studio: \(http[^ ]*\).*/\1/p' studio.log)
+[ -n "$url" ] || { cat studio.log >&2; kill "$studio"; echo "pack-check: the studio did not start" >&2; exit 1; }
+node -e '
+const url = process.argv[1];
+const page = await (await fetch(url)).text();
+const player = await fetch(url + "vendor/wavesurfer.esm.js");
+const health = await (await fetch(url + "api/health")).json();
+if (!page.includes("<title>mst studio</title>") || !player.ok || health.ok !== true) throw new Error("the installed studio did not serve its page");
+' --input-type=module "$url" || { kill "$studio"; echo "pack-check: the installed studio did not serve its page" >&2; exit 1; }
+kill "$studio"
+echo "pack-check: the installed studio served its page at $url"
