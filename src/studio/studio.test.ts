@@ -103,7 +103,7 @@ test('a style from an uploaded reference clip (FLAC): the job names it, and the 
   assert.equal((await call(`/api/jobs/${done.id}/output`)).bytes.readUInt32LE(40), Math.round(content.body.seconds * 16000) * 2);
 });
 
-test('the server answers within 100 ms while a 60 s transfer runs (median of 20)', async () => {
+test('the server answers within 100 ms while a 60 s transfer runs (median of 20)', async (t) => {
   const six = await readAudio(example, { sampleRate: 16000 });
   const sixty = new Float32Array(six.length * 10);
   for (let i = 0; i < 10; i++) sixty.set(six, i * six.length);
@@ -122,6 +122,7 @@ test('the server answers within 100 ms while a 60 s transfer runs (median of 20)
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   assert.equal(times.length, 20, `the transfer ended after ${times.length} health checks; it must still run for 20`);
+  t.diagnostic(`health answers during the transfer: median ${median(times).toFixed(1)} ms, slowest ${Math.max(...times).toFixed(1)} ms`);
   assert.ok(median(times) <= 100, `median health answer ${median(times).toFixed(1)} ms`);
   assert.equal((await finished(job.body.id)).state, 'done');
 });
