@@ -89,13 +89,14 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
   const app: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true });
 
   const tooLarge = `the upload is larger than the studio's limit of ${+(maxUploadBytes / 1024 / 1024).toFixed(1)} MB; use a shorter or compressed clip, or start the studio with a higher --max-upload-mb`;
-  app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, _request, reply) => {
+  app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
     if (error instanceof StudioError) return reply.code(error.status).send({ error: error.message });
     if (error.code === 'FST_REQ_FILE_TOO_LARGE' || error.code === 'FST_FILES_LIMIT') {
       return reply.code(413).send({ error: tooLarge });
     }
     if (error instanceof RangeError || error instanceof TypeError || error.name === 'StyleError') return reply.code(400).send({ error: error.message });
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 403) return reply.code(403).send({ error: `${request.url.slice(0, 200)} is outside the studio's page; the studio serves only its own files, and clips and transfers by id` });
     if (status === 500) console.error(`mst studio: ${error.stack ?? error.message}`);
     return reply.code(status).send({ error: error.message });
   });

@@ -133,6 +133,7 @@ test('paths from requests never leave the working folder', async () => {
     const answer = await rawGet(path);
     assert.ok(answer.status === 403 || answer.status === 404, `${path}: status ${answer.status}`);
     assert.ok(!answer.body.includes(secret), `${path} served /etc/passwd`);
+    assert.match(JSON.parse(answer.body).error, /is outside the studio's page|^no (clip|finished transfer)|^nothing here/, path);
   }
   const bundled = await call('/api/examples/..%2F..%2Fpackage.json', { method: 'POST' });
   assert.equal(bundled.status, 404);
