@@ -6,12 +6,13 @@
  *
  * FluidR3_GM is the set the style-transfer model learns from. The instrument judge must learn
  * instruments, not one set's recordings of them, so it trains on the other families and never on
- * FluidR3 or a set built from it: MuseScore's General font (musescore-general-soundfont) and
- * "Fluid R3 Mono" (fluidr3mono-gm-soundfont) are FluidR3 derivatives and are not used.
+ * FluidR3 or a set built from it. "Fluid R3 Mono" (fluidr3mono-gm-soundfont) is FluidR3 and is not
+ * used; MuseScore's General font is a fork of it that replaced some recordings, and plays only
+ * those instruments here (MUSESCORE_OWN).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { SoundFontSpec } from './config.js';
-import { instrument } from './instruments.js';
+import { instrument, INSTRUMENTS } from './instruments.js';
 import { readSoundFontSamples } from './soundfont.js';
 import { STK_RAWWAVES, STK_MODELS } from './stk-models.js';
 
@@ -30,6 +31,15 @@ export interface SoundSet extends SoundFontSpec {
   /** Instruments (dataset names) this set must not stand for, with the reason. */
   leftOut: Record<string, string>;
 }
+
+/**
+ * The instruments of MuseScore's General font (a fork of FluidR3Mono) whose recordings its sample
+ * sources list (MuseScore_General_HQ_Sample_Sources.csv in the package's documentation) credits to
+ * someone other than FluidR3: the grand piano (AKAI's "Splendid Grand", public domain), the
+ * ensemble strings (VSCO 2 Community Edition, CC0) and the square lead (S. Christian Collins'
+ * own synthesised waveforms). Every other instrument plays FluidR3's samples, in mono.
+ */
+export const MUSESCORE_OWN = ['piano', 'strings', 'lead'];
 
 /** Instruments whose TimGM6mb recordings csound's GM bank also holds, sample for sample (fonts.test.ts checks it). */
 const CSOUND_BORROWED = ['guitar', 'violin', 'cello', 'clarinet', 'saxophone', 'organ', 'lead'];
@@ -60,6 +70,11 @@ export const SOUND_SETS = {
     name: 'stk', path: STK_RAWWAVES, synth: 'stk', package: 'stk', licence: 'MIT-style (the STK licence)',
     origin: "Perry Cook and Gary Scavone's Synthesis ToolKit (1995–2021): physical and FM models played by stk-demo, no recordings",
     leftOut: { cello: "the violin's bowed-string model: on the same notes, the same sound" },
+  },
+  musescore: {
+    name: 'musescore', path: '/usr/share/sounds/sf2/MuseScore_General_Full.sf2', synth: 'fluidsynth', package: 'musescore-general-soundfont-lossless', licence: 'MIT (parts public domain or CC0)',
+    origin: "S. Christian Collins' MuseScore_General (2021), a fork of FluidR3Mono: used only for the three instruments whose recordings are not FluidR3's (AKAI's Splendid Grand piano, VSCO 2's strings, Collins' own synth lead)",
+    leftOut: Object.fromEntries(INSTRUMENTS.filter((i) => !MUSESCORE_OWN.includes(i.name)).map((i) => [i.name, "plays FluidR3's samples (the font is a fork of FluidR3Mono)"])),
   },
 } as const satisfies Record<string, SoundSet>;
 
