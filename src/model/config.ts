@@ -30,6 +30,14 @@ export interface ModelConfig {
   schedule: ScheduleConfig;
   /** Default DDIM settings for transfer (a user may change them per call). */
   sampling: { steps: number; eta: number; strength: number };
+  /**
+   * What the denoiser reads besides the noisy latent and the style. Absent or 'style': the seed's
+   * UNet, and transfer is img2img from the content's noised latent. 'content': the paired model
+   * (PairedUNet) reads the content tile's latent too, and samples the target from noise.
+   */
+  conditioning?: 'style' | 'content';
+  /** What the denoiser predicts: the noise ε (absent: the seed's), or v = √ᾱ·ε − √(1−ᾱ)·z₀. */
+  prediction?: 'epsilon' | 'v';
 }
 
 /** The seed document's model as it gives it. */
@@ -54,6 +62,13 @@ export const MODEL_CONFIGS: Record<string, ModelConfig> = {
    * for reconstruction below 0.005. Everything after the latent is the seed's.
    */
   wide: { ...SEED, name: 'wide', latentChannels: 8, autoencoderWidths: [128, 256], sampling: { ...SEED.sampling, strength: 0.2 } },
+  /**
+   * The content-conditioned model (issue 18): `wide`'s autoencoder (trained once, frozen), and a
+   * denoiser that learns from exact pairs to draw the target instrument's latent from noise given
+   * the content's latent and a reference of the target instrument (PairedUNet). Predicts v;
+   * samples from pure noise (strength 1) in 10 DDIM steps.
+   */
+  paired: { ...SEED, name: 'paired', latentChannels: 8, autoencoderWidths: [128, 256], conditioning: 'content', prediction: 'v', sampling: { steps: 10, eta: 0, strength: 1 } },
 };
 
 /** The named configuration, or a RangeError listing the names there are. */
@@ -70,6 +85,8 @@ export function checkModelConfig(config: ModelConfig): ModelConfig {
   for (const [key, value] of Object.entries(positive)) {
     if (!(Number.isInteger(value) && value > 0)) throw new RangeError(`model: Expected ${key} to be a positive integer but received ${value}`);
   }
+  if (config.conditioning !== undefined && config.conditioning !== 'style' && config.conditioning !== 'content') throw new RangeError(`model: Expected conditioning style or content but received ${config.conditioning}`);
+  if (config.prediction !== undefined && config.prediction !== 'epsilon' && config.prediction !== 'v') throw new RangeError(`model: Expected prediction epsilon or v but received ${config.prediction}`);
   if (timeDim !== 2 * f) throw new RangeError(`model: the time embedding is added to the UNet's 2f = ${2 * f} channels, so timeDim must be ${2 * f}, not ${timeDim}`);
   if (s !== f) throw new RangeError(`model: cross-attention pairs the UNet's 4f/8f maps with the style's 4f/8f maps, so styleFilters (${s}) must equal unetFilters (${f})`);
   if ((4 * f) % attentionHeads !== 0) throw new RangeError(`model: Expected attentionHeads to divide ${4 * f} but received ${attentionHeads}`);

@@ -1,16 +1,19 @@
 /**
  * The latent diffusion model (seed §3.2.1): the spectrogram autoencoder, the style encoder, the
- * UNet and the noise schedule, tied together. Transfer is img2img in the latent: the content
- * tile's latent, noised to `strength`, is denoised by DDIM with the style's embeddings read
- * through cross-attention, then decoded.
+ * UNet and the noise schedule, tied together. The seed's transfer is img2img in the latent: the
+ * content tile's latent, noised to `strength`, is denoised by DDIM with the style's embeddings
+ * read through cross-attention, then decoded. The paired model (config.conditioning 'content',
+ * paired-unet.ts) instead samples the target's latent from noise, its denoiser reading the
+ * content's latent at every step.
  *
  * Parameter names (safetensors keys): encoder.*, decoder.*, style_encoder.*, unet.*.
  */
-import { Tensor, nn, tensor, cat, inferenceMode, noGrad, tidy } from '../engine/index.js';
+import { Tensor, nn, tensor, cat, ones, zeros, zerosLike, inferenceMode, noGrad, tidy } from '../engine/index.js';
 import { checkModelConfig, type ModelConfig } from './config.js';
 import { SpectrogramEncoder, SpectrogramDecoder } from './autoencoder.js';
 import { StyleEncoder } from './style-encoder.js';
 import { UNet } from './unet.js';
+import { PairedUNet } from './paired-unet.js';
 import { NoiseSchedule } from './schedule.js';
 import { ddimSample, type DdimOptions, type NoiseSource } from './ddim.js';
 import { checkSampling, SAMPLING_DEFAULTS, type SamplingSettings } from './sampling.js';
@@ -21,11 +24,17 @@ export interface TileSamplingOptions extends DdimOptions, Partial<Pick<SamplingS
   noise?: NoiseSource;
 }
 
+/** Time step `t` for `n` items, as the denoisers take it (int64 [n]). */
+function timesteps(t: number, n: number, device: Tensor['device']): Tensor {
+  return tensor(new BigInt64Array(n).fill(BigInt(t)), { device });
+}
+
 export class LatentDiffusion extends nn.Module {
   readonly encoder: SpectrogramEncoder;
   readonly decoder: SpectrogramDecoder;
   readonly styleEncoder: StyleEncoder;
-  readonly unet: UNet;
+  /** The seed's UNet, or the paired model's denoiser (config.conditioning 'content'). */
+  readonly unet: UNet | PairedUNet;
   readonly schedule: NoiseSchedule;
 
   constructor(readonly config: ModelConfig) {
@@ -34,8 +43,21 @@ export class LatentDiffusion extends nn.Module {
     this.encoder = this.child('encoder', new SpectrogramEncoder(config));
     this.decoder = this.child('decoder', new SpectrogramDecoder(config));
     this.styleEncoder = this.child('style_encoder', new StyleEncoder(config));
-    this.unet = this.child('unet', new UNet(config));
+    this.unet = this.child('unet', config.conditioning === 'content' ? new PairedUNet(config) : new UNet(config));
     this.schedule = new NoiseSchedule(config.schedule);
+  }
+
+  /** The seed's UNet; a RangeError for the paired model, whose denoiser reads the content too. */
+  get seedUnet(): UNet {
+    if (!(this.unet instanceof UNet)) throw new RangeError(`LatentDiffusion: the ${this.config.name} model's denoiser reads the content; this needs the seed's UNet`);
+    return this.unet;
+  }
+
+  /** The noise ε from the denoiser's output at steps t [B] for z_t: itself, or from v (ε = √(1−ᾱ)·z_t + √ᾱ·v). */
+  noiseFrom(output: Tensor, zt: Tensor, t: Tensor): Tensor {
+    if (this.config.prediction !== 'v') return output;
+    const alphaBar = this.schedule.alphaBar(t);
+    return zt.mul(alphaBar.neg().add(1).sqrt()).add(output.mul(alphaBar.sqrt()));
   }
 
   /**
@@ -53,12 +75,18 @@ export class LatentDiffusion extends nn.Module {
       tidy(() => {
         const widen = (m: Tensor) => (m.shape[0] === batch ? m : m.expand([batch, ...m.shape.slice(1)]));
         const target = this.styleEncoder.forward(style).map(widen);
-        const timesteps = (t: number, n: number, device: Tensor['device']) => tensor(new BigInt64Array(n).fill(BigInt(t)), { device });
+        const contentLatent = this.encoder.forward(content);
+        if (this.unet instanceof PairedUNet) {
+          // from noise: the content enters through the denoiser, not through the starting point
+          const latent = ddimSample(this.schedule, this.#pairedPredictor(this.unet, contentLatent, target, guidance), zerosLike(contentLatent), options, options.noise);
+          return this.decoder.forward(latent);
+        }
+        const unet = this.unet;
         const predict =
           guidance === 1
-            ? (z: Tensor, t: number) => this.unet.forward(z, timesteps(t, batch, z.device), target)
-            : this.#guidedPredictor(target, this.styleEncoder.forward(content), guidance, timesteps);
-        const latent = ddimSample(this.schedule, predict, this.encoder.forward(content), options, options.noise);
+            ? (z: Tensor, t: number) => unet.forward(z, timesteps(t, batch, z.device), target)
+            : this.#guidedPredictor(unet, target, this.styleEncoder.forward(content), guidance);
+        const latent = ddimSample(this.schedule, predict, contentLatent, options, options.noise);
         return this.decoder.forward(latent);
       }),
     );
@@ -69,11 +97,37 @@ export class LatentDiffusion extends nn.Module {
   }
 
   /** ε with style guidance: both conditions in one UNet pass of twice the batch. */
-  #guidedPredictor(target: Tensor[], own: Tensor[], guidance: number, timesteps: (t: number, n: number, device: Tensor['device']) => Tensor) {
+  #guidedPredictor(unet: UNet, target: Tensor[], own: Tensor[], guidance: number) {
     const both = target.map((m, i) => cat([m, own[i]!], 0));
     return (z: Tensor, t: number) => {
-      const [toTarget, toOwn] = this.unet.forward(cat([z, z], 0), timesteps(t, 2 * z.shape[0]!, z.device), both).chunk(2, 0) as [Tensor, Tensor];
+      const [toTarget, toOwn] = unet.forward(cat([z, z], 0), timesteps(t, 2 * z.shape[0]!, z.device), both).chunk(2, 0) as [Tensor, Tensor];
       return toOwn.add(toTarget.sub(toOwn).mul(guidance));
+    };
+  }
+
+  /**
+   * The paired model's ε; with guidance g ≠ 1, classifier-free: ε = ε(no style) + g·(ε(style) −
+   * ε(no style)), both in one pass of twice the batch.
+   */
+  #pairedPredictor(unet: PairedUNet, content: Tensor, styleMaps: Tensor[], guidance: number) {
+    const batch = content.shape[0]!;
+    const style = unet.encodeStyle(styleMaps);
+    if (guidance === 1) {
+      return (z: Tensor, t: number) => {
+        const steps = timesteps(t, batch, z.device);
+        return this.noiseFrom(unet.forward(z, steps, content, style), z, steps);
+      };
+    }
+    const both = unet.encodeStyle(
+      styleMaps.map((m) => cat([m, m], 0)),
+      cat([ones([batch], { device: content.device }), zeros([batch], { device: content.device })], 0),
+    );
+    const contents = cat([content, content], 0);
+    return (z: Tensor, t: number) => {
+      const zz = cat([z, z], 0);
+      const steps = timesteps(t, 2 * batch, z.device);
+      const [styled, free] = this.noiseFrom(unet.forward(zz, steps, contents, both), zz, steps).chunk(2, 0) as [Tensor, Tensor];
+      return free.add(styled.sub(free).mul(guidance));
     };
   }
 }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { tensor, arange, rand, randn, tidy, manualSeed, saveSafetensors, saveCheckpoint, noGrad, zeros, type Tensor } from '../engine/index.js';
 import { pythonWithTorch, repoRoot, assertAllClose } from '../testing/helpers.js';
 import { spreadSubset } from './vggish.js';
+import { PairedUNet } from './paired-unet.js';
 import { LatentDiffusion, VGGishFeatureNet, VGGISH_WIDTHS, NoiseSchedule, loadLatentDiffusion, ModelLoadError, ddimSample, ddimTimesteps, featureLoss, freeze, latentPenalty, modelConfig, checkModelConfig, MODEL_CONFIGS, timestepEmbedding } from './index.js';
 
 const INSTRUMENTS = ['piano', 'guitar', 'violin'];
@@ -28,7 +29,7 @@ test('every module has the shapes the seed gives', () => {
     assert.ok(decoded.abs().amax([0, 1, 2, 3]).item() < 1, 'tanh keeps the output inside (-1, 1)');
     const maps = model.styleEncoder.forward(x);
     assert.deepEqual(maps.map((m) => m.shape), [[2, 64, 64, 64], [2, 128, 32, 32], [2, 256, 16, 16], [2, 256, 8, 8], [2, 256, 4, 4], [2, 512, 2, 2]]);
-    assert.deepEqual(model.unet.forward(z, tensor(new BigInt64Array([0n, 999n])), maps).shape, [2, 4, 16, 16]);
+    assert.deepEqual(model.seedUnet.forward(z, tensor(new BigInt64Array([0n, 999n])), maps).shape, [2, 4, 16, 16]);
     assert.deepEqual(timestepEmbedding(tensor(new BigInt64Array([3n])), 128).shape, [1, 128]);
     const net = new VGGishFeatureNet({ instruments: INSTRUMENTS, widths: VGGISH_WIDTHS, hidden: 64, embedding: 32 });
     const out = net.forward(x);
@@ -65,7 +66,7 @@ test('the same weights give the same outputs as the PyTorch twin, the feature lo
       const latent = model.encoder.forward(inputs.x!);
       const maps = model.styleEncoder.forward(inputs.style!);
       const out = net.forward(inputs.x!);
-      return { latent, decoded: model.decoder.forward(latent), style4: maps[4]!, style5: maps[5]!, noise: model.unet.forward(inputs.z!, inputs.t!, maps), instrument: out.instrument, lowest: out.lowest, feature3: out.features[3]! };
+      return { latent, decoded: model.decoder.forward(latent), style4: maps[4]!, style5: maps[5]!, noise: model.seedUnet.forward(inputs.z!, inputs.t!, maps), instrument: out.instrument, lowest: out.lowest, feature3: out.features[3]! };
     });
     const x = inputs.x!.clone().requiresGrad_(true);
     const loss = featureLoss(net, x, inputs.target!);
@@ -148,6 +149,39 @@ test('transfer runs end to end: same seed, same output; a style for all or one p
   model.dispose();
 });
 
+test('the paired model: v converts to the noise it stands for; a dropped style is all zeros; transfer from noise follows the seed, the content and the guidance', () => {
+  manualSeed(3);
+  const model = new LatentDiffusion(modelConfig('paired'));
+  const unet = model.unet as PairedUNet;
+  tidy(() => {
+    // v = √ᾱ·ε − √(1−ᾱ)·z0 and z_t = √ᾱ·z0 + √(1−ᾱ)·ε: noiseFrom(v) must give ε back
+    const [z0, eps] = [randn([2, 8, 16, 16]), randn([2, 8, 16, 16])];
+    const t = tensor(new BigInt64Array([10n, 900n]));
+    const abar = model.schedule.alphaBar(t);
+    const v = eps.mul(abar.sqrt()).sub(z0.mul(abar.neg().add(1).sqrt()));
+    assertAllClose(model.noiseFrom(v, model.schedule.addNoise(z0, eps, t), t).toFloat32Array(), eps.toFloat32Array(), { atol: 1e-5, what: 'ε from v' });
+
+    const style = rand([1, 1, 128, 128]).mul(2).sub(1);
+    const dropped = unet.encodeStyle(model.styleEncoder.forward(style), zeros([1]));
+    assert.deepEqual([dropped.tokens.shape, dropped.vector.shape], [[1, 20, 256], [1, 256]]);
+    assert.equal(dropped.tokens.abs().sum().item() + dropped.vector.abs().sum().item(), 0);
+
+    const content = rand([2, 1, 128, 128]).mul(2).sub(1);
+    const run = (c: Tensor, guidance = 1, seed = 7) => {
+      manualSeed(seed);
+      return model.transfer(c, style, { ...model.config.sampling, guidance });
+    };
+    const a = run(content);
+    assert.deepEqual(a.shape, [2, 1, 128, 128]);
+    assertAllClose(run(content).toFloat32Array(), a.toFloat32Array(), { atol: 0, rtol: 0, what: 'same seed' });
+    const differs = (x: Tensor, why: string) => assert.ok(x.sub(a).abs().amax().item() > 1e-4, why);
+    differs(run(content, 1, 8), 'another seed');
+    differs(run(content.flip([3])), 'other content from the same noise');
+    differs(run(content, 3), 'guidance 3');
+  });
+  model.dispose();
+});
+
 test("the seed's latent penalty is ½·E[z² − 1 − log(z² + ε)], smallest at |z| = 1", () => {
   tidy(() => {
     assert.ok(Math.abs(latentPenalty(tensor([1, -1])).item()) < 1e-6);
@@ -184,7 +218,10 @@ test('every named config passes its checks and builds a model whose latent has i
       const z = model.encoder.forward(x);
       assert.deepEqual(z.shape, [1, config.latentChannels, 16, 16], name);
       assert.deepEqual(model.decoder.forward(z).shape, [1, 1, 128, 128], name);
-      assert.deepEqual(model.unet.forward(z, tensor(new BigInt64Array([500n])), model.styleEncoder.forward(x)).shape, z.shape, name);
+      const t = tensor(new BigInt64Array([500n]));
+      const maps = model.styleEncoder.forward(x);
+      const denoised = model.unet instanceof PairedUNet ? model.unet.forward(z, t, z, model.unet.encodeStyle(maps)) : model.unet.forward(z, t, maps);
+      assert.deepEqual(denoised.shape, z.shape, name);
       model.dispose();
     });
   }

@@ -43,7 +43,7 @@ export function diffusionTask(model: LatentDiffusion, featureNet: VGGishFeatureN
     const t = randint(0, model.schedule.steps, [b], { device: z0.device });
     const noise = randnLike(z0);
     const zt = model.schedule.addNoise(z0, noise, t);
-    const predicted = model.unet.forward(zt, t, model.styleEncoder.forward(style)).float();
+    const predicted = model.seedUnet.forward(zt, t, model.styleEncoder.forward(style)).float();
     const clean = model.schedule.predictClean(zt, predicted, t);
     const decoded = model.decoder.forward(clean).float();
     const weights = model.schedule.alphaBar(t).flatten(); // [B]
