@@ -1,12 +1,13 @@
 /**
- * `mst train features|autoencoder|diffusion|all [--config file] [--key=value …]`: the seed's
- * two-phase training (after the loss network's own), resumable: run the same command again after
- * an interruption and it continues from the last saved state.
+ * `mst train features|autoencoder|diffusion|paired|all [--config file] [--key=value …]`: the
+ * seed's two-phase training (after the loss network's own), or the content-conditioned paired
+ * model's, resumable: run the same command again after an interruption and it continues from the
+ * last saved state.
  */
 import { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { progressTowards } from './progress.js';
-import { PHASES, PHASE_DEFAULTS, checkTrainConfig, type Phase, type TrainConfig } from '../train/config.js';
+import { PHASES, SEED_PHASES, PHASE_DEFAULTS, checkTrainConfig, type Phase, type TrainConfig } from '../train/config.js';
 import { applyOverrides } from './overrides.js';
 
 /** Settings whose value is a choice of types (checked by checkTrainConfig). */
@@ -60,8 +61,8 @@ async function printSummary(args: string[]): Promise<void> {
 
 export function trainCommand(): Command {
   return new Command('train')
-    .description('train the loss network, the autoencoder (phase 1) or the diffusion model (phase 2); run again to resume')
-    .argument('<phase>', `${PHASES.join(', ')} or all (in that order); summary: what a run's metrics say (--run=dir)`)
+    .description("train the loss network, the seed's autoencoder (phase 1) and diffusion model (phase 2), or the paired model; run again to resume")
+    .argument('<phase>', `${PHASES.join(', ')}; all: the seed's ${SEED_PHASES.join(', ')} in that order; summary: what a run's metrics say (--run=dir)`)
     .argument('[overrides...]', 'settings as --key=value, e.g. --steps=5000 --bf16=false')
     .option('--config <file>', 'a JSON file of settings (on top of the phase defaults)')
     .allowUnknownOption()
@@ -69,7 +70,7 @@ export function trainCommand(): Command {
       const extra = command.args.filter((a) => a.startsWith('--'));
       if (phase === 'summary') return printSummary(extra);
       if (phase !== 'all' && !(PHASES as readonly string[]).includes(phase)) throw new RangeError(`train: Expected ${PHASES.join(', ')}, all or summary for the phase but received ${phase}`);
-      const phases = phase === 'all' ? [...PHASES] : [phase as Phase];
+      const phases = phase === 'all' ? [...SEED_PHASES] : [phase as Phase];
       const configs = phases.map((p) => resolveTrainConfig(p, options.config, extra)); // every config checked before any training
       for (const config of configs) await trainPhase(config);
     });

@@ -110,5 +110,13 @@ test('autocast runs convolutions and matmuls in bfloat16 and keeps losses in flo
     const relative = y.float().sub(reference).norm().item() / reference.norm().item();
     assert.ok(relative > 0 && relative < 0.02, `relative error ${relative}`);
     assert.equal(autocast({ enabled: false }, () => F.conv2d(x, w)).dtype, 'float32');
+    // a group norm after a bf16 convolution normalises in its float32 parameters' type, with their gradients
+    const [gamma, beta] = [randn([8]).requiresGrad_(), randn([8]).requiresGrad_()];
+    const normed = autocast({ dtype: 'bfloat16' }, () => F.groupNorm(F.conv2d(x, w, null, { padding: 1 }), 4, gamma, beta));
+    assert.equal(normed.dtype, 'float32');
+    const exact = F.groupNorm(y.float(), 4, gamma.detach(), beta.detach());
+    assertAllClose(normed.detach().toFloat32Array(), exact.toFloat32Array(), { atol: 1e-5, what: 'group norm of the bf16 convolution' });
+    normed.sum().backward();
+    assert.ok(gamma.grad !== null && beta.grad !== null);
   });
 });

@@ -139,8 +139,16 @@ export function groupNorm(x: Tensor, groups: number, weight: Tensor | null = nul
   if (!isInteger(groups) || groups < 1 || (x.shape[1] ?? 0) % groups !== 0) {
     throw rangeError('groupNorm', 'groups', `a divisor of ${x.shape[1]} channels`, groups);
   }
-  return wrap(native.groupNorm(asHandle('groupNorm', 'input', x), groups, asOptionalHandle('groupNorm', 'weight', weight),
-    asOptionalHandle('groupNorm', 'bias', bias), eps));
+  // under bf16 autocast a convolution hands over bf16 while the affine stays float32, which this
+  // libtorch's group_norm refuses on the CPU: normalise in the parameters' type, as autocast's policy
+  // for group_norm (float32) would
+  const cast = weight !== null && weight.dtype !== x.dtype ? x.to(weight.dtype) : null;
+  try {
+    return wrap(native.groupNorm(asHandle('groupNorm', 'input', cast ?? x), groups, asOptionalHandle('groupNorm', 'weight', weight),
+      asOptionalHandle('groupNorm', 'bias', bias), eps));
+  } finally {
+    cast?.dispose();
+  }
 }
 /** Layer normalisation over the trailing `normalizedShape` dims. */
 export function layerNorm(x: Tensor, normalizedShape: number[], weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {

@@ -5,11 +5,15 @@
  *   features     the VGGish-architecture feature network behind the perceptual and style losses;
  *   autoencoder  phase 1: encoder and decoder, MSE + λ_perceptual·perceptual + λ_kl·latent penalty;
  *   diffusion    phase 2: encoder frozen; style encoder, UNet and decoder trained with
- *                L = L_rec + L_style + L_diffusion.
+ *                L = L_rec + L_style + L_diffusion;
+ *   paired       the content-conditioned model (issue 18): another model's autoencoder, frozen;
+ *                style encoder and denoiser trained on exact pairs (src/train/paired.ts).
  */
 
-export const PHASES = ['features', 'autoencoder', 'diffusion'] as const;
+export const PHASES = ['features', 'autoencoder', 'diffusion', 'paired'] as const;
 export type Phase = (typeof PHASES)[number];
+/** The seed's phases, in order (`mst train all`); 'paired' trains the content-conditioned model (src/train/paired.ts). */
+export const SEED_PHASES = ['features', 'autoencoder', 'diffusion'] as const satisfies readonly Phase[];
 
 export interface TrainConfig {
   phase: Phase;
@@ -80,6 +84,10 @@ export interface TrainConfig {
   diffusionWeight: number;
   /** 'cpu' or 'cuda'. */
   device: string;
+  /** The paired phase: the model checkpoint whose encoder and decoder it takes, frozen (same latent and widths). */
+  autoencoderFrom: string;
+  /** The paired phase: the share of items whose style is dropped, so the model also learns without one (classifier-free guidance). */
+  styleDropout: number;
 }
 
 const COMMON: Omit<TrainConfig, 'phase' | 'steps' | 'learningRate'> = {
@@ -106,12 +114,15 @@ const COMMON: Omit<TrainConfig, 'phase' | 'steps' | 'learningRate'> = {
   styleWeight: 1,
   diffusionWeight: 1,
   device: 'cpu',
+  autoencoderFrom: 'models/default/model.safetensors',
+  styleDropout: 0.15,
 };
 
 export const PHASE_DEFAULTS: Record<Phase, TrainConfig> = {
   features: { ...COMMON, phase: 'features', steps: 3000, learningRate: 3e-4 },
   autoencoder: { ...COMMON, phase: 'autoencoder', steps: 20000, learningRate: 1e-3 },
   diffusion: { ...COMMON, phase: 'diffusion', steps: 50000, learningRate: 2e-4, emaDecay: 0.999 },
+  paired: { ...COMMON, phase: 'paired', model: 'paired', run: 'runs/paired', steps: 40000, learningRate: 2e-4, emaDecay: 0.999 },
 };
 
 /** Checks ranges; each message names the setting and the value. */
@@ -131,6 +142,8 @@ export function checkTrainConfig(c: TrainConfig): TrainConfig {
   if (!(c.clipNorm > 0)) throw new RangeError(`train: Expected clipNorm > 0 but received ${c.clipNorm}`);
   const weights = { weightDecay: c.weightDecay, perceptualWeight: c.perceptualWeight, klWeight: c.klWeight, reconstructionWeight: c.reconstructionWeight, styleWeight: c.styleWeight, diffusionWeight: c.diffusionWeight };
   for (const [key, value] of Object.entries(weights)) if (!(value >= 0)) throw new RangeError(`train: Expected ${key} ≥ 0 but received ${value}`);
+  if (!(c.styleDropout >= 0 && c.styleDropout < 1)) throw new RangeError(`train: Expected styleDropout in [0, 1) but received ${c.styleDropout}`);
+  if (c.phase === 'paired' && !(c.autoencoderFrom.length > 0)) throw new RangeError('train: the paired phase needs autoencoderFrom, a model checkpoint whose autoencoder it takes (e.g. models/default/model.safetensors)');
   if (c.reconstructionFrom !== 'encoding' && c.reconstructionFrom !== 'prediction') throw new RangeError(`train: Expected reconstructionFrom encoding or prediction but received ${c.reconstructionFrom}`);
   if (c.bf16 !== true && c.bf16 !== false && c.bf16 !== 'auto') throw new RangeError(`train: Expected bf16 true, false or auto but received ${JSON.stringify(c.bf16)}`);
   if (c.device !== 'cpu' && c.device !== 'cuda') throw new RangeError(`train: Expected device cpu or cuda but received ${c.device}`);

@@ -60,7 +60,7 @@ export function diffusionTask(model: LatentDiffusion, featureNet: VGGishFeatureN
   };
   return {
     module: model,
-    parameters: [...model.styleEncoder.parameters(), ...model.unet.parameters(), ...model.decoder.parameters()],
+    parameters: [...model.styleEncoder.parameters(), ...model.seedUnet.parameters(), ...model.decoder.parameters()],
     emaModule: model,
     trainModules: [model.styleEncoder, model.unet], // the decoder learns in eval mode, on phase 1's BatchNorm statistics
     loss(batch) {
@@ -70,21 +70,29 @@ export function diffusionTask(model: LatentDiffusion, featureNet: VGGishFeatureN
     },
     validate(batch) {
       const figures = Object.fromEntries(Object.entries(terms(batch, 0)).map(([k, v]) => [k, v.item()]));
-      manualSeed(config.seed); // the same sampling noise at every validation
-      const transferred = model.transfer(batch.content.to(config.device), batch.style.to(config.device), model.config.sampling);
-      return { ...figures, transferMse: F.mseLoss(transferred, batch.target.to(config.device)).item() };
+      return { ...figures, transferMse: transferMse(model, batch, config) };
     },
-    drawSamples(batch) {
-      const n = Math.min(4, batch.content.shape[0]!);
-      manualSeed(config.seed);
-      const content = batch.content.slice(0, 0, n).to(config.device);
-      const transferred = model.transfer(content, batch.style.slice(0, 0, n).to(config.device), model.config.sampling);
-      const flat = (x: Tensor, i: number) => x.select(0, i).squeeze(0).float().to('cpu').toFloat32Array();
-      const rows = Array.from({ length: n }, (_, i) => ({
-        label: `${batch.contentInstrument[i]} → ${batch.targetInstrument[i]}`,
-        tiles: [flat(batch.content, i), flat(batch.style, i), flat(transferred, i), flat(batch.target, i)],
-      }));
-      return tileGrid(rows, ['content', 'style reference', 'transfer', 'true target'], { nMels: content.shape[2]!, tileFrames: content.shape[3]! });
-    },
+    drawSamples: (batch) => transferSamples(model, batch, config),
   };
+}
+
+/** The real thing at validation: the MSE of the batch's transfers (the model's sampling defaults, the run's seed) to the true targets. */
+export function transferMse(model: LatentDiffusion, batch: PairBatch, config: Pick<TrainConfig, 'device' | 'seed'>): number {
+  manualSeed(config.seed); // the same sampling noise at every validation
+  const transferred = model.transfer(batch.content.to(config.device), batch.style.to(config.device), model.config.sampling);
+  return F.mseLoss(transferred, batch.target.to(config.device)).item();
+}
+
+/** A PNG of up to four of the batch's items: content, style reference, transfer and true target. */
+export function transferSamples(model: LatentDiffusion, batch: PairBatch, config: Pick<TrainConfig, 'device' | 'seed'>): Uint8Array {
+  const n = Math.min(4, batch.content.shape[0]!);
+  manualSeed(config.seed);
+  const content = batch.content.slice(0, 0, n).to(config.device);
+  const transferred = model.transfer(content, batch.style.slice(0, 0, n).to(config.device), model.config.sampling);
+  const flat = (x: Tensor, i: number) => x.select(0, i).squeeze(0).float().to('cpu').toFloat32Array();
+  const rows = Array.from({ length: n }, (_, i) => ({
+    label: `${batch.contentInstrument[i]} → ${batch.targetInstrument[i]}`,
+    tiles: [flat(batch.content, i), flat(batch.style, i), flat(transferred, i), flat(batch.target, i)],
+  }));
+  return tileGrid(rows, ['content', 'style reference', 'transfer', 'true target'], { nMels: content.shape[2]!, tileFrames: content.shape[3]! });
 }

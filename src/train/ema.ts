@@ -19,7 +19,8 @@ export class Ema {
     noGrad(() => tidy(() => {
       for (const [name, t] of this.module.stateDict()) {
         const average = this.averages.get(name)!;
-        if (t.dtype === 'float32') average.mul_(this.decay).add_(t.detach().mul(1 - this.decay));
+        // θ̄ + (1 − d)·(θ − θ̄): the same average, and a weight that does not move (a frozen one) stays bit for bit itself
+        if (t.dtype === 'float32') average.add_(t.detach().sub(average).mul(1 - this.decay));
         else average.copy_(t);
       }
     }));

@@ -4,6 +4,7 @@
  *   features     → <run>/features.safetensors     (the frozen loss network; config: FeatureNetConfig)
  *   autoencoder  → <run>/autoencoder.safetensors  (a whole model whose encoder and decoder are trained)
  *   diffusion    → <run>/model.safetensors        (the model, with averaged weights where kept)
+ *   paired       → <run>/model.safetensors        (the content-conditioned model, likewise)
  * Checkpoints carry their config (model or feature network), the training config, and the
  * precision the steps ran in with the processor they ran on.
  */
@@ -19,8 +20,9 @@ import { train, type TrainingHooks, type TrainingResult } from './loop.js';
 import { featureTask, featureNetConfig } from './features.js';
 import { autoencoderTask } from './autoencoder.js';
 import { diffusionTask } from './diffusion.js';
+import { pairedTask } from './paired.js';
 
-export const PHASE_OUTPUT: Record<Phase, string> = { features: 'features.safetensors', autoencoder: 'autoencoder.safetensors', diffusion: 'model.safetensors' };
+export const PHASE_OUTPUT: Record<Phase, string> = { features: 'features.safetensors', autoencoder: 'autoencoder.safetensors', diffusion: 'model.safetensors', paired: 'model.safetensors' };
 
 export const TRAINING_KEY = 'mst.training-config';
 export const PRECISION_KEY = 'mst.training-precision';
@@ -33,6 +35,22 @@ function loadSame<M extends nn.Module>(path: string, expected: unknown, what: st
     }
     return build();
   }).module;
+}
+
+/** `model` with the encoder and decoder of the model checkpoint at `path`, which must have the same latent and widths. */
+function withAutoencoderOf(path: string, model: LatentDiffusion): LatentDiffusion {
+  if (!existsSync(path)) throw new Error(`${path} does not exist: the paired phase takes its autoencoder from a trained model (--autoencoderFrom=models/default/model.safetensors, or a run's model.safetensors)`);
+  const { latentChannels, autoencoderWidths } = model.config;
+  const source = loadModule<ModelConfig, LatentDiffusion>(path, (config) => {
+    if (config.latentChannels !== latentChannels || JSON.stringify(config.autoencoderWidths) !== JSON.stringify(autoencoderWidths)) {
+      throw new Error(`${path}: its autoencoder (${config.latentChannels}-channel latent, widths ${JSON.stringify(config.autoencoderWidths)}) does not fit the ${model.config.name} model's (${latentChannels} channels, ${JSON.stringify(autoencoderWidths)}); give a ${latentChannels}-channel model such as a 'wide' one`);
+    }
+    return new LatentDiffusion(config);
+  }).module;
+  model.encoder.loadStateDict(source.encoder.stateDict());
+  model.decoder.loadStateDict(source.decoder.stateDict());
+  source.dispose();
+  return model;
 }
 
 /** A phase's input from the phase before it, or an error naming the command that makes it. */
@@ -64,6 +82,18 @@ async function runWith(config: TrainConfig, data: TrainingData, hooks: TrainingH
     const result = await train(featureTask(net, config.device), config, data, hooks);
     saveCheckpoint(output, net, netConfig, metadata(result));
     net.dispose();
+    return { ...result, output };
+  }
+
+  if (config.phase === 'paired') {
+    const modelSettings: ModelConfig = modelConfig(config.model);
+    const model = withAutoencoderOf(config.autoencoderFrom, new LatentDiffusion(modelSettings)).to(config.device);
+    const result = await train(pairedTask(model, config), config, data, hooks);
+    result.ema?.swap();
+    saveCheckpoint(output, model, modelSettings, metadata(result));
+    result.ema?.swap();
+    result.ema?.dispose();
+    model.dispose();
     return { ...result, output };
   }
 

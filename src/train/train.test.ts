@@ -9,10 +9,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { saveCheckpoint, loadSafetensors, manualSeed, rand, tidy, noGrad, F } from '../engine/index.js';
+import { saveCheckpoint, loadSafetensors, manualSeed, rand, tidy, noGrad, nn, F } from '../engine/index.js';
+import { assertAllClose } from '../testing/helpers.js';
+import { Ema } from './ema.js';
 import { buildDataset } from '../data/build.js';
 import { DATASET_CONFIGS } from '../data/config.js';
 import { LatentDiffusion } from '../model/ldm.js';
+import { loadLatentDiffusion } from '../model/load.js';
 import { modelConfig } from '../model/config.js';
 import { VGGishFeatureNet, featureLoss, freeze } from '../model/vggish.js';
 import { diffusionTask } from './diffusion.js';
@@ -94,6 +97,36 @@ test('a killed diffusion run resumes onto the uninterrupted loss curve and weigh
   assert.equal(summary!.validations[2]!.figures.transferMse, (b.at(-1)!.validation as Record<string, number>).transferMse);
 });
 
+test('the paired phase trains the denoiser and style encoder on pairs, around the frozen autoencoder of the model it names', async () => {
+  await buildDataset(data, DATASET_CONFIGS.small); // built by the test above; resumes to nothing
+  manualSeed(9);
+  const source = new LatentDiffusion(modelConfig('wide'));
+  const autoencoderFrom = join(root, 'wide.safetensors');
+  saveCheckpoint(autoencoderFrom, source, source.config);
+  const run = join(root, 'paired');
+  const settings: TrainConfig = { ...PHASE_DEFAULTS.paired, data, run, autoencoderFrom, steps: 3, batchSize: 2, warmupSteps: 1, validateEvery: 3, validationBatches: 1 };
+  const result = await runPhase(settings);
+  assert.ok(Number.isFinite(result.validation!.diffusion!) && Number.isFinite(result.validation!.transferMse!), JSON.stringify(result.validation));
+  const trained = loadLatentDiffusion(join(run, 'model.safetensors'));
+  assert.equal(trained.config.name, 'paired');
+  for (const [name, t] of [...source.encoder.namedParameters('encoder.'), ...source.decoder.namedParameters('decoder.')]) {
+    assert.deepEqual(trained.stateDict().get(name)!.toFloat32Array(), t.toFloat32Array(), `${name} is the source's`);
+  }
+  tidy(() => {
+    const tile = rand([1, 1, 128, 128]).mul(2).sub(1);
+    assert.deepEqual(trained.transfer(tile, tile, trained.config.sampling).shape, [1, 1, 128, 128]);
+  });
+  trained.dispose();
+  source.dispose();
+
+  const seed = new LatentDiffusion(modelConfig('seed'));
+  const seedFile = join(root, 'seed-model.safetensors');
+  saveCheckpoint(seedFile, seed, seed.config);
+  seed.dispose();
+  await assert.rejects(runPhase({ ...settings, run: join(root, 'paired-bad'), autoencoderFrom: seedFile }), /its autoencoder \(4-channel latent, widths \[64,128\]\) does not fit the paired model's \(8 channels, \[128,256\]\); give a 8-channel model such as a 'wide' one/);
+  await assert.rejects(runPhase({ ...settings, run: join(root, 'paired-bad'), autoencoderFrom: join(root, 'nope.safetensors') }), /nope\.safetensors does not exist: the paired phase takes its autoencoder from a trained model/);
+});
+
 test("phase 2's L_rec is eq. 2 on the target's own latent, or the ᾱ-weighted error of the decoded prediction", () => {
   manualSeed(8);
   tidy(() => {
@@ -116,6 +149,18 @@ test("phase 2's L_rec is eq. 2 on the target's own latent, or the ᾱ-weighted e
     model.dispose();
     net.dispose();
   });
+});
+
+test('the weights\' moving average moves by (1 − d) toward each step\'s weights, and leaves a weight that does not move bit for bit', () => {
+  const layer = new nn.Linear(3, 2);
+  const ema = new Ema(layer, 0.9);
+  const [w0, b0] = [layer.weight.toFloat32Array(), layer.bias!.toFloat32Array()];
+  noGrad(() => layer.weight.add_(1));
+  ema.update();
+  assertAllClose(ema.averages.get('weight')!.toFloat32Array(), w0.map((w) => w + 0.1), { atol: 1e-6, what: 'average of a moved weight' });
+  assert.deepEqual(ema.averages.get('bias')!.toFloat32Array(), b0, 'an unmoved bias');
+  ema.dispose();
+  layer.dispose();
 });
 
 test('the learning rate warms up linearly and follows a cosine to its floor', () => {

@@ -1,0 +1,46 @@
+/**
+ * Training the paired model (config 'paired', issue 18) on exact pairs: the same notes played by
+ * the content's instrument and by the target's. The autoencoder is frozen (an earlier model's,
+ * TrainConfig.autoencoderFrom); the style encoder and the denoiser learn
+ *   L = E ‖ f(z_t, t, content latent, style) − y ‖²,  y = v (or ε, per the config's prediction),
+ * where z_t is the target tile's latent noised to a random step t, and the style is a clip of the
+ * target instrument from another piece. For `styleDropout` of the items the style is dropped (its
+ * tokens and vector zeroed), so that the same network is also the unconditional model that
+ * classifier-free guidance needs.
+ */
+import { randint, randnLike, rand, noGrad, F } from '../engine/index.js';
+import type { PairBatch } from '../data/loader.js';
+import type { LatentDiffusion } from '../model/ldm.js';
+import { PairedUNet } from '../model/paired-unet.js';
+import type { TrainConfig } from './config.js';
+import type { TrainingTask } from './loop.js';
+import { transferMse, transferSamples } from './diffusion.js';
+
+export function pairedTask(model: LatentDiffusion, config: TrainConfig): TrainingTask {
+  const unet = model.unet;
+  if (!(unet instanceof PairedUNet)) throw new RangeError(`train: the ${model.config.name} model is not content-conditioned; the paired phase trains --model=paired`);
+  const loss = (batch: PairBatch, styleDropout: number) => {
+    const [z0, content] = noGrad(() => [model.encoder.forward(batch.target.to(config.device)).float(), model.encoder.forward(batch.content.to(config.device)).float()]);
+    const b = z0.shape[0]!;
+    const t = randint(0, model.schedule.steps, [b], { device: z0.device });
+    const noise = randnLike(z0);
+    const zt = model.schedule.addNoise(z0, noise, t);
+    const keep = rand([b], { device: z0.device }).ge(styleDropout).float();
+    const output = unet.forward(zt, t, content, unet.encodeStyle(model.styleEncoder.forward(batch.style.to(config.device)), keep)).float();
+    const alphaBar = model.schedule.alphaBar(t);
+    const goal = model.config.prediction === 'v' ? noise.mul(alphaBar.sqrt()).sub(z0.mul(alphaBar.neg().add(1).sqrt())) : noise;
+    return F.mseLoss(output, goal);
+  };
+  return {
+    module: model,
+    parameters: [...model.styleEncoder.parameters(), ...unet.parameters()],
+    emaModule: model,
+    trainModules: [model.styleEncoder, unet],
+    loss(batch) {
+      const diffusion = loss(batch, config.styleDropout);
+      return { loss: diffusion, parts: { diffusion } };
+    },
+    validate: (batch) => ({ diffusion: loss(batch, 0).item(), transferMse: transferMse(model, batch, config) }),
+    drawSamples: (batch) => transferSamples(model, batch, config),
+  };
+}
