@@ -53,6 +53,17 @@ export class LatentDiffusion extends nn.Module {
     return this.unet;
   }
 
+  /** Tiles [B, 1, 128, 128] → the latents diffusion works on [B, C, 16, 16]: the encoder's, times config.latentScale. */
+  encodeLatent(tiles: Tensor): Tensor {
+    const z = this.encoder.forward(tiles);
+    return this.config.latentScale === undefined ? z : z.mul(this.config.latentScale);
+  }
+
+  /** Diffusion's latents → tiles: undoes config.latentScale, then decodes. */
+  decodeLatent(latent: Tensor): Tensor {
+    return this.decoder.forward(this.config.latentScale === undefined ? latent : latent.div(this.config.latentScale));
+  }
+
   /** The noise ε from the denoiser's output at steps t [B] for z_t: itself, or from v (ε = √(1−ᾱ)·z_t + √ᾱ·v). */
   noiseFrom(output: Tensor, zt: Tensor, t: Tensor): Tensor {
     if (this.config.prediction !== 'v') return output;
@@ -75,11 +86,11 @@ export class LatentDiffusion extends nn.Module {
       tidy(() => {
         const widen = (m: Tensor) => (m.shape[0] === batch ? m : m.expand([batch, ...m.shape.slice(1)]));
         const target = this.styleEncoder.forward(style).map(widen);
-        const contentLatent = this.encoder.forward(content);
+        const contentLatent = this.encodeLatent(content);
         if (this.unet instanceof PairedUNet) {
           // from noise: the content enters through the denoiser, not through the starting point
           const latent = ddimSample(this.schedule, this.#pairedPredictor(this.unet, contentLatent, target, guidance), zerosLike(contentLatent), options, options.noise);
-          return this.decoder.forward(latent);
+          return this.decodeLatent(latent);
         }
         const unet = this.unet;
         const predict =
@@ -87,7 +98,7 @@ export class LatentDiffusion extends nn.Module {
             ? (z: Tensor, t: number) => unet.forward(z, timesteps(t, batch, z.device), target)
             : this.#guidedPredictor(unet, target, this.styleEncoder.forward(content), guidance);
         const latent = ddimSample(this.schedule, predict, contentLatent, options, options.noise);
-        return this.decoder.forward(latent);
+        return this.decodeLatent(latent);
       }),
     );
     // an inference-mode tensor cannot meet autograd later (a judge, a loss): hand back a plain copy

@@ -149,7 +149,7 @@ test('transfer runs end to end: same seed, same output; a style for all or one p
   model.dispose();
 });
 
-test('the paired model: v converts to the noise it stands for; a dropped style is all zeros; transfer from noise follows the seed, the content and the guidance', () => {
+test('the paired model: v converts to the noise it stands for; latents are scaled to unit spread and back; a dropped style is all zeros; transfer from noise follows the seed, the content and the guidance', () => {
   manualSeed(3);
   const model = new LatentDiffusion(modelConfig('paired'));
   const unet = model.unet as PairedUNet;
@@ -160,6 +160,12 @@ test('the paired model: v converts to the noise it stands for; a dropped style i
     const abar = model.schedule.alphaBar(t);
     const v = eps.mul(abar.sqrt()).sub(z0.mul(abar.neg().add(1).sqrt()));
     assertAllClose(model.noiseFrom(v, model.schedule.addNoise(z0, eps, t), t).toFloat32Array(), eps.toFloat32Array(), { atol: 1e-5, what: 'ε from v' });
+
+    // diffusion's latents are the encoder's brought to unit spread, and decode back through the same factor
+    const tiles = rand([2, 1, 128, 128]).mul(2).sub(1);
+    const scale = model.config.latentScale!;
+    assertAllClose(model.encodeLatent(tiles).toFloat32Array(), model.encoder.forward(tiles).mul(scale).toFloat32Array(), { atol: 1e-6, what: 'scaled latent' });
+    assertAllClose(model.decodeLatent(model.encodeLatent(tiles)).toFloat32Array(), model.decoder.forward(model.encoder.forward(tiles)).toFloat32Array(), { atol: 1e-5, what: 'decoded through the scale' });
 
     const style = rand([1, 1, 128, 128]).mul(2).sub(1);
     const dropped = unet.encodeStyle(model.styleEncoder.forward(style), zeros([1]));
@@ -203,10 +209,13 @@ test('the feature loss reads an evenly spread subset of the batch', () => {
 
 test('configs are found by name and checked', () => {
   assert.equal(modelConfig('seed').unetFilters, 64);
-  assert.throws(() => modelConfig('huge'), /Expected one of seed, wide for a model config but received huge/);
+  assert.throws(() => modelConfig('huge'), /Expected one of seed, wide, paired for a model config but received huge/);
   assert.throws(() => checkModelConfig({ ...modelConfig('seed'), timeDim: 64 }), /timeDim must be 128, not 64/);
   assert.throws(() => checkModelConfig({ ...modelConfig('seed'), styleFilters: 32 }), /styleFilters \(32\) must equal unetFilters \(64\)/);
   assert.throws(() => checkModelConfig({ ...modelConfig('seed'), schedule: { steps: 1000, betaStart: 0.02, betaEnd: 1e-4, kind: 'linear' } }), /betaStart < schedule.betaEnd/);
+  assert.throws(() => checkModelConfig({ ...modelConfig('paired'), conditioning: 'lyrics' as never }), /Expected conditioning style or content but received lyrics/);
+  assert.throws(() => checkModelConfig({ ...modelConfig('paired'), prediction: 'x0' as never }), /Expected prediction epsilon or v but received x0/);
+  assert.throws(() => checkModelConfig({ ...modelConfig('paired'), latentScale: 0 }), /Expected latentScale > 0 but received 0/);
 });
 
 test('every named config passes its checks and builds a model whose latent has its channels', () => {

@@ -20,7 +20,7 @@ export function pairedTask(model: LatentDiffusion, config: TrainConfig): Trainin
   const unet = model.unet;
   if (!(unet instanceof PairedUNet)) throw new RangeError(`train: the ${model.config.name} model is not content-conditioned; the paired phase trains --model=paired`);
   const loss = (batch: PairBatch, styleDropout: number) => {
-    const [z0, content] = noGrad(() => [model.encoder.forward(batch.target.to(config.device)).float(), model.encoder.forward(batch.content.to(config.device)).float()]);
+    const [z0, content] = noGrad(() => [model.encodeLatent(batch.target.to(config.device)).float(), model.encodeLatent(batch.content.to(config.device)).float()]);
     const b = z0.shape[0]!;
     const t = randint(0, model.schedule.steps, [b], { device: z0.device });
     const noise = randnLike(z0);
