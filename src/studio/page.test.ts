@@ -28,8 +28,8 @@ before(async () => {
   if (skip) return;
   configure({ threads: 2 });
   studio = await startStudio({ model: loadModel(), port: 0, maxUploadBytes: 1024 * 1024, workParent: mkdtempSync(join(tmpdir(), 'mst-page-test-')) });
-  // --no-sandbox: CI runs as root, where Chromium's sandbox will not start
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'] });
+  // --no-sandbox: CI runs as root, where Chromium's sandbox will not start; a container's small /dev/shm and no GPU must not matter either
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'] });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(studio.url);
   await page.waitForSelector('#style-preset option[value="violin"]', { state: 'attached' });
