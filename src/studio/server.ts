@@ -207,6 +207,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     for (const job of queue.list()) send(job);
     const unsubscribe = queue.subscribe(send);
     streams.add(reply);
+    reply.raw.on('error', () => undefined); // a page that went away mid-write: its 'close' below ends the stream
     request.raw.on('close', () => {
       unsubscribe();
       streams.delete(reply);
