@@ -146,7 +146,7 @@ function line(text, className) {
 }
 
 /** @param {number} n */
-const ordinal = (n) => (n === 1 ? 'next' : `${n}th in line`.replace(/^2th/, '2nd').replace(/^3th/, '3rd'));
+const ordinal = (n) => (n === 1 ? 'next' : `#${n} in line`);
 /** @param {string} path */
 const basename = (path) => path.split(/[\\/]/).pop() ?? path;
 

@@ -12,7 +12,9 @@ export type WavFormat = 'pcm16' | 'float32';
  * ×32767 above), which maps [-1, 1] onto the whole int16 range as readers invert it.
  */
 export function toInt16(samples: Float32Array): Int16Array {
-  return Int16Array.from(samples, int16Of);
+  const ints = new Int16Array(samples.length);
+  for (let i = 0; i < samples.length; i++) ints[i] = int16Of(samples[i]!);
+  return ints;
 }
 
 /** One sample as toInt16 writes it. */

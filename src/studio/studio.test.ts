@@ -54,7 +54,7 @@ function rawGet(path: string): Promise<{ status: number; body: string }> {
   });
 }
 
-/** Resolves with the job's final view, from the event stream. */
+/** Resolves with the job's final view, polling the job list. */
 async function finished(id: string): Promise<any> {
   for (;;) {
     const job = (await call('/api/jobs')).body.find((j: { id: string }) => j.id === id);
