@@ -15,6 +15,7 @@ import { BASELINE_NAMES, type BaselineName } from '../eval/choices.js';
 import { loadLatentDiffusion } from '../model/load.js';
 import type { LatentDiffusion } from '../model/ldm.js';
 import type { DdimOptions } from '../model/ddim.js';
+import { SAMPLING_DEFAULTS } from '../model/sampling.js';
 import { loadFeatureNet } from '../model/vggish.js';
 import { seedFigures, type SeedFigures } from '../eval/seed-figures.js';
 import { transferExamples, writeReport, markdownTable, seedTable } from '../eval/report.js';
@@ -36,6 +37,7 @@ export interface RunOptions {
   anyRange?: boolean;
   small?: boolean;
   strength?: number[];
+  guidance?: number[];
   steps?: number;
 }
 
@@ -170,15 +172,19 @@ async function smallSetup(): Promise<{ data: string; judge: string }> {
 export interface TrainedSystem {
   model: LatentDiffusion;
   path: string;
-  sampling: DdimOptions;
+  sampling: DdimOptions & { guidance?: number };
 }
 
 /**
  * The systems `--model` names, comma-separated: baselines by name, and trained models (a
- * .safetensors file or a model folder) at their own sampling settings, or once per `strength`
- * (named name@strength when there are several) and at `steps` when given.
+ * .safetensors file or a model folder) at their own sampling settings, or once per `strength` and
+ * per `guidance` (named name@strength, name@g<guidance> where a list has several) and at `steps`
+ * when given.
  */
-export function evaluationSystems(names: string, { strength, steps }: { strength?: number[]; steps?: number } = {}): { systems: TransferSystem[]; models: Map<string, TrainedSystem> } {
+export function evaluationSystems(
+  names: string,
+  { strength, guidance, steps }: { strength?: number[]; guidance?: number[]; steps?: number } = {},
+): { systems: TransferSystem[]; models: Map<string, TrainedSystem> } {
   const models = new Map<string, TrainedSystem>();
   const systems = names.split(',').flatMap((name): TransferSystem[] => {
     const folderWeights = join(name, 'model.safetensors');
@@ -186,12 +192,16 @@ export function evaluationSystems(names: string, { strength, steps }: { strength
       const file = name.endsWith('.safetensors') ? name : folderWeights; // a model file or a model folder (models/default)
       const model = loadLatentDiffusion(file);
       const [systemName, bytes] = [basename(dirname(file)) || file, statSync(file).size];
-      return (strength ?? [model.config.sampling.strength]).map((s) => {
-        const sampling = { ...model.config.sampling, strength: s, ...(steps ? { steps } : {}) };
-        const system = modelSystem(strength && strength.length > 1 ? `${systemName}@${s}` : systemName, model, bytes, sampling);
-        models.set(system.name, { model, path: file, sampling });
-        return system;
-      });
+      const own = model.config.sampling;
+      return (strength ?? [own.strength]).flatMap((s) =>
+        (guidance ?? [own.guidance ?? SAMPLING_DEFAULTS.guidance]).map((g) => {
+          const sampling = { ...own, strength: s, guidance: g, ...(steps ? { steps } : {}) };
+          const suffix = `${strength && strength.length > 1 ? `@${s}` : ''}${guidance && guidance.length > 1 ? `@g${g}` : ''}`;
+          const system = modelSystem(`${systemName}${suffix}`, model, bytes, sampling);
+          models.set(system.name, { model, path: file, sampling });
+          return system;
+        }),
+      );
     }
     if (!(BASELINE_NAMES as readonly string[]).includes(name)) throw new RangeError(`--model: Expected one of ${BASELINE_NAMES.join(', ')} or a model .safetensors file or folder but received ${name}`);
     return [BASELINES[name as BaselineName]];

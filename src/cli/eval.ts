@@ -72,5 +72,6 @@ function withRunOptions(command: Command): Command {
     .option('--any-range', 'draw instrument pairs regardless of whether their ranges hold the notes')
     .option('--small', 'a quick check: the small dataset (built if missing), a briefly trained judge, 16 pairs')
     .option('--strength <values>', "the trained models' sampling strength, comma-separated for one system per value (name@strength); default: each model's own", numberListIn(0.001, 1))
+    .option('--guidance <values>', "the trained models' style guidance, comma-separated for one system per value (name@g<value>); default: each model's own", numberListIn(0, 100))
     .option('--steps <n>', "the trained models' DDIM steps; default: each model's own", positiveInteger);
 }

@@ -39,7 +39,7 @@ export function addSamplingOptions(command: Command): Command {
     .option('--steps <n>', `DDIM steps, at most strength × 1000 (${model('steps')})`, numberIn(1, 1000, true))
     .option('--strength <s>', `how far the content is noised before sampling, (0, 1] (${model('strength')})`, numberIn(0.001, 1))
     .option('--eta <e>', `DDIM noise: 0 deterministic, 1 DDPM (${model('eta')})`, numberIn(0, 1))
-    .option('--guidance <g>', 'style guidance: 1 none, >1 further from the input\'s own timbre (default 1)', numberIn(0, 100))
+    .option('--guidance <g>', 'style guidance: 1 none, >1 further from the input\'s own timbre (default: the model\'s own, 1 where it gives none)', numberIn(0, 100))
     .option('--seed <n>', 'seed of the sampling noise', numberIn(0, 2 ** 31 - 1, true), 0)
     .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
     .option('--iterations <n>', 'Griffin-Lim iterations of the vocoder', numberIn(1, 1000, true), 32);

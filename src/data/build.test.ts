@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { loadSafetensors, tidy, keep } from '../engine/index.js';
 import { buildDataset, splitOf, programOf, type Manifest } from './build.js';
 import { DATASET_CONFIGS, type DatasetConfig } from './config.js';
-import { PairLoader } from './loader.js';
+import { PairLoader, disposeBatch } from './loader.js';
 import { datasetStats } from './stats.js';
 import { discoverPieces } from './sources.js';
 
@@ -136,6 +136,48 @@ test("the loader's pairs are what they claim, within one SoundFont and across tw
   for (const tensors of cache.values()) for (const t of tensors.values()) t.dispose();
   assert.throws(() => new PairLoader(join(root, 'a'), { split: 'train', batchSize: 4, targetInstruments: ['banjo'] }), /Expected one of piano, guitar, violin, flute for an instrument but received banjo/);
   assert.throws(() => new PairLoader(join(root, 'a'), { split: 'train', batchSize: 4, targetFont: 'freepats' }), /Expected one of fluidr3, timgm6mb for targetFont but received freepats/);
+});
+
+test("other renders of the same pieces take the content and the reference where they hold the group and instrument; targets stay", async () => {
+  // the same pieces in another sound set, with two of the four instruments and a shorter length (fewer groups)
+  const otherConfig: DatasetConfig = { ...config, trainFont: config.heldOutFont, heldOutFont: config.trainFont, instruments: ['piano', 'violin'], maxPieceSeconds: 6 };
+  const other = await buildDataset(join(root, 'other'), otherConfig);
+  const own = (file: string) => loadSafetensors(join(root, 'a', file)).tensors;
+  const options = { split: 'train', batchSize: 4, seed: 3, keepLast: true } as const;
+  let [fromOther, couldHave] = [0, 0];
+  for await (const batch of new PairLoader(join(root, 'a'), { ...options, otherRenders: [join(root, 'other')], otherRenderShare: 1 }).epoch(0)) {
+    batch.source.forEach((src, i) => {
+      const shard = manifest.shards.find((s) => s.file === src.file)!;
+      const otherShard = other.shards.find((s) => s.file === src.file);
+      const otherGroup = otherShard?.offsets.indexOf(shard.offsets[src.group]!) ?? -1;
+      const otherInstrument = otherConfig.instruments.indexOf(batch.contentInstrument[i]!);
+      const held = otherGroup >= 0 && otherInstrument >= 0;
+      couldHave += held ? 1 : 0;
+      assert.equal(batch.contentSet![i], held ? 'timgm6mb' : 'fluidr3', 'share 1: the other render wherever it holds the tile');
+      const tensors = held ? loadSafetensors(join(root, 'other', otherShard!.file)).tensors : own(src.file);
+      const expected = held ? tensors.get('timgm6mb')!.select(0, otherGroup).select(0, otherInstrument) : tensors.get('fluidr3')!.select(0, src.group).select(0, config.instruments.indexOf(batch.contentInstrument[i]!));
+      assert.equal(batch.content.select(0, i).squeeze(0).sub(expected.float()).abs().amax().item(), 0, 'the content tile is the one it names');
+      for (const t of tensors.values()) t.dispose();
+      const targetTensors = own(src.file);
+      const target = targetTensors.get('fluidr3')!.select(0, src.group).select(0, config.instruments.indexOf(batch.targetInstrument[i]!));
+      assert.equal(batch.target.select(0, i).squeeze(0).sub(target.float()).abs().amax().item(), 0, 'the target stays in the dataset\'s font');
+      for (const t of targetTensors.values()) t.dispose();
+      fromOther += batch.contentSet![i] === 'timgm6mb' ? 1 : 0;
+    });
+    disposeBatch(batch);
+  }
+  assert.ok(fromOther > 0 && fromOther === couldHave, `${fromOther} of ${couldHave} contents from the other render`);
+  const order = async (extra: object) => {
+    const out: string[] = [];
+    for await (const b of new PairLoader(join(root, 'a'), { ...options, ...extra }).epoch(0)) {
+      out.push(...b.source.map((s, i) => `${s.file}:${s.group}:${b.contentInstrument[i]}:${b.contentSet![i]}`));
+      disposeBatch(b);
+    }
+    return out;
+  };
+  assert.deepEqual(await order({ otherRenders: [join(root, 'other')], otherRenderShare: 0 }), await order({}), 'share 0 is the plain loader');
+  assert.throws(() => new PairLoader(join(root, 'a'), { ...options, otherRenders: [join(root, 'nowhere')] }), /no built dataset at .*nowhere \(otherRenders\); build it with mst dataset build/);
+  assert.throws(() => new PairLoader(join(root, 'a'), { ...options, otherRenderShare: 2 }), /Expected otherRenderShare in \[0, 1\] but received 2/);
 });
 
 test('a corrupt MIDI file is skipped with a message; a missing SoundFont stops the build', async () => {

@@ -5,8 +5,8 @@
  * epoch; shards are read in the background while the current ones are served, and a window of a
  * few shards is kept in memory (shuffling within the window).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { Tensor, tidy, keep, stack, loadSafetensorsAsync } from '../engine/index.js';
 import { shuffle } from '../random.js';
 import { epochRandom, drawReference } from './draw.js';
@@ -27,6 +27,9 @@ export interface PairBatch {
   /** Where each item came from: shard file and group index, for content/target and for style. */
   source: { file: string; group: number }[];
   styleSource: { file: string; group: number }[];
+  /** The sound set each content and reference tile was rendered with (differs from the font where PairLoaderOptions.otherRenders supplied it). */
+  contentSet?: string[];
+  styleSet?: string[];
 }
 
 export interface PairLoaderOptions {
@@ -53,6 +56,40 @@ export interface PairLoaderOptions {
    * instrument may be drawn — or, with 'strict', the tile is left out. Default false.
    */
   inRange?: boolean | 'strict';
+  /**
+   * Other renders of the same pieces (datasets built with another sound set, e.g. the judge's
+   * corpora under data/judge): where one holds an item's group (same shard name and offset) and
+   * instrument, its render replaces the content tile, and the reference's, with probability
+   * `otherRenderShare` — so a model learns to read the notes whatever plays them and to hear the
+   * instrument in any reference. Targets always stay in the target font. Default none.
+   */
+  otherRenders?: string[];
+  /** Chance that an item's content (and, apart, its reference) comes from another render where one exists (default 0.5). */
+  otherRenderShare?: number;
+}
+
+/** A shard's render in another sound set: its tiles, and where each of the main shard's groups and instruments sit in them. */
+interface OtherRender {
+  set: string;
+  tiles: Tensor; // [groups', instruments', nMels, tileFrames] float16
+  groupOf: Map<number, number>; // main group → group here (only groups both hold)
+  instrumentOf: number[]; // main instrument index → index here, -1 where this set lacks it
+}
+
+/** A dataset of other renders (PairLoaderOptions.otherRenders): its sound set, instruments and the split's shards by file name. */
+interface OtherSet {
+  dir: string;
+  set: string;
+  instruments: string[];
+  shards: Map<string, Manifest['shards'][number]>;
+}
+
+/** Where an item's tile is read: the tiles, group and instrument. */
+interface TileAt {
+  set: string;
+  tiles: Tensor;
+  group: number;
+  instrument: number;
 }
 
 interface LoadedShard {
@@ -61,6 +98,7 @@ interface LoadedShard {
   pitchRanges: [number, number][];
   tiles: Tensor; // [groups, instruments, nMels, tileFrames] float16
   targetTiles: Tensor; // the same in the target font (the same tensor when the fonts agree)
+  others: OtherRender[]; // the same piece in other sound sets (PairLoaderOptions.otherRenders)
   remaining: number[]; // group indices not yet served this epoch
 }
 
@@ -81,6 +119,7 @@ export class PairLoader {
   readonly targetFont: string;
   /** Usual range (lowest, highest MIDI note) of each instrument, in dataset order. */
   readonly ranges: [number, number][];
+  readonly #others: OtherSet[];
 
   constructor(readonly dir: string, readonly options: PairLoaderOptions) {
     this.manifest = readManifest(dir);
@@ -97,6 +136,14 @@ export class PairLoader {
       if (!this.instruments.includes(name)) throw new RangeError(`PairLoader: Expected one of ${this.instruments.join(', ')} for an instrument but received ${name}`);
     }
     if (this.shards.length === 0) throw new RangeError(`PairLoader: the ${options.split} split of ${dir} is empty`);
+    const share = options.otherRenderShare ?? 0.5;
+    if (!(share >= 0 && share <= 1)) throw new RangeError(`PairLoader: Expected otherRenderShare in [0, 1] but received ${share}`);
+    this.#others = (options.otherRenders ?? []).map((other) => {
+      if (!existsSync(join(other, 'manifest.json'))) throw new RangeError(`PairLoader: no built dataset at ${other} (otherRenders); build it with mst dataset build --out ${other}`);
+      const manifest = readManifest(other);
+      const shards = manifest.shards.filter((s) => s.split === options.split && s.groups > 0);
+      return { dir: other, set: manifest.config.trainFont.name, instruments: manifest.config.instruments, shards: new Map(shards.map((s) => [basename(s.file), s])) };
+    });
   }
 
   /** Tile groups in the split (one pair each per epoch). */
@@ -121,11 +168,15 @@ export class PairLoader {
     const startLoad = () => {
       if (next >= order.length) return null;
       const shard = order[next++]!;
-      return loadSafetensorsAsync(join(this.dir, shard.file)).then(({ tensors }) => {
+      const others = Promise.all(this.#others.flatMap((other) => {
+        const match = other.shards.get(basename(shard.file));
+        return match ? [this.#loadOther(other, match, shard)] : [];
+      }));
+      return Promise.all([loadSafetensorsAsync(join(this.dir, shard.file)), others]).then(([{ tensors }, others]) => {
         const tiles = keep(tensors.get(this.font)!);
         const targetTiles = keep(tensors.get(this.targetFont)!);
         for (const [name, t] of tensors) if (name !== this.font && name !== this.targetFont) t.dispose();
-        return { file: shard.file, piece: shard.piece, pitchRanges: shard.pitchRanges, tiles, targetTiles, remaining: [] as number[] };
+        return { file: shard.file, piece: shard.piece, pitchRanges: shard.pitchRanges, tiles, targetTiles, others, remaining: [] as number[] };
       });
     };
     /** Adds a loaded shard to the window, shuffling its groups here, in the generator's own flow: a
@@ -136,7 +187,15 @@ export class PairLoader {
       loaded.push(shard);
     };
     pending = startLoad();
-    let items: { shard: LoadedShard; group: number; content: number; target: number; style: { shard: LoadedShard; group: number } }[] = [];
+    const share = this.options.otherRenderShare ?? 0.5;
+    /** The tile of `instrument` at `group` of `shard`: its own render, or another's with probability `share` where one holds it. */
+    const renderOf = (shard: LoadedShard, own: Pick<TileAt, 'set' | 'tiles'>, group: number, instrument: number): TileAt => {
+      const holding = shard.others.filter((o) => o.groupOf.has(group) && o.instrumentOf[instrument]! >= 0);
+      if (holding.length === 0 || share === 0 || random() >= share) return { ...own, group, instrument };
+      const other = holding[Math.floor(random() * holding.length)]!;
+      return { set: other.set, tiles: other.tiles, group: other.groupOf.get(group)!, instrument: other.instrumentOf[instrument]! };
+    };
+    let items: Item[] = [];
     try {
       while (true) {
         while (loaded.length < windowSize && pending !== null) {
@@ -159,7 +218,15 @@ export class PairLoader {
         const target = targets[Math.floor(random() * targets.length)]!;
         // a tile of another piece in the window, or another tile of this one when it is alone
         const style = drawReference(shard, group, loaded.filter((s) => s.piece !== shard.piece), (s) => s.tiles.shape[0]!, random);
-        items.push({ shard, group, content, target, style: { shard: style.source, group: style.index } });
+        items.push({
+          shard,
+          group,
+          content,
+          target,
+          style: { shard: style.source, group: style.index },
+          contentAt: renderOf(shard, { set: this.font, tiles: shard.tiles }, group, content),
+          styleAt: renderOf(style.source, { set: this.targetFont, tiles: style.source.targetTiles }, style.index, target),
+        });
         if (items.length === this.options.batchSize) {
           if (served++ >= skip) yield this.#assemble(items);
           items = [];
@@ -179,26 +246,50 @@ export class PairLoader {
     }
   }
 
-  #assemble(items: { shard: LoadedShard; group: number; content: number; target: number; style: { shard: LoadedShard; group: number } }[]): PairBatch {
+  /** The other render of `shard` in `other`'s sound set, with the groups and instruments the two share mapped. */
+  async #loadOther(other: OtherSet, match: Manifest['shards'][number], shard: Manifest['shards'][number]): Promise<OtherRender> {
+    const { tensors } = await loadSafetensorsAsync(join(other.dir, match.file));
+    const tiles = keep(tensors.get(other.set)!);
+    for (const [name, t] of tensors) if (t !== tiles) t.dispose();
+    const at = new Map(match.offsets.map((offset, g) => [offset, g]));
+    const groupOf = new Map(shard.offsets.flatMap((offset, g) => (at.has(offset) ? [[g, at.get(offset)!] as [number, number]] : [])));
+    return { set: other.set, tiles, groupOf, instrumentOf: this.instruments.map((name) => other.instruments.indexOf(name)) };
+  }
+
+  #assemble(items: Item[]): PairBatch {
     return tidy(() => {
-      const pick = (tiles: Tensor, group: number, instrument: number) => tiles.select(0, group).select(0, instrument).unsqueeze(0); // [1, nMels, tileFrames]
-      const batch = (f: (it: (typeof items)[number]) => Tensor) => stack(items.map(f), 0).to('float32'); // [B, 1, nMels, tileFrames]
+      const pick = ({ tiles, group, instrument }: TileAt) => tiles.select(0, group).select(0, instrument).unsqueeze(0); // [1, nMels, tileFrames]
+      const batch = (f: (it: Item) => Tensor) => stack(items.map(f), 0).to('float32'); // [B, 1, nMels, tileFrames]
       return {
-        content: batch((it) => pick(it.shard.tiles, it.group, it.content)),
-        target: batch((it) => pick(it.shard.targetTiles, it.group, it.target)),
-        style: batch((it) => pick(it.style.shard.targetTiles, it.style.group, it.target)),
+        content: batch((it) => pick(it.contentAt)),
+        target: batch((it) => pick({ set: this.targetFont, tiles: it.shard.targetTiles, group: it.group, instrument: it.target })),
+        style: batch((it) => pick(it.styleAt)),
         contentInstrument: items.map((it) => this.instruments[it.content]!),
         targetInstrument: items.map((it) => this.instruments[it.target]!),
         pitchRanges: items.map((it) => it.shard.pitchRanges[it.group] ?? [-1, -1]),
         source: items.map((it) => ({ file: it.shard.file, group: it.group })),
         styleSource: items.map((it) => ({ file: it.style.shard.file, group: it.style.group })),
+        contentSet: items.map((it) => it.contentAt.set),
+        styleSet: items.map((it) => it.styleAt.set),
       };
     });
   }
 }
 
+/** One pair of a batch: the group and instruments drawn, the reference's shard and group, and where content and reference tiles are read. */
+interface Item {
+  shard: LoadedShard;
+  group: number;
+  content: number;
+  target: number;
+  style: { shard: LoadedShard; group: number };
+  contentAt: TileAt;
+  styleAt: TileAt;
+}
+
 function disposeShard(shard: LoadedShard): void {
   shard.tiles.dispose();
   if (shard.targetTiles !== shard.tiles) shard.targetTiles.dispose();
+  for (const other of shard.others) other.tiles.dispose();
 }
 

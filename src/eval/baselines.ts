@@ -71,7 +71,7 @@ export const BASELINES: Record<BaselineName, TransferSystem> = {
 };
 
 /** A trained model as a system: DDIM transfer from the content with the style reference, at the model's sampling defaults unless given. */
-export function modelSystem(name: string, model: LatentDiffusion, modelBytes: number, sampling: DdimOptions = model.config.sampling, seed = 0): TransferSystem {
+export function modelSystem(name: string, model: LatentDiffusion, modelBytes: number, sampling: DdimOptions & { guidance?: number } = model.config.sampling, seed = 0): TransferSystem {
   return {
     name,
     modelBytes,

@@ -28,8 +28,11 @@ export interface ModelConfig {
   /** Heads of each cross-attention from the UNet's feature maps to the style embeddings. */
   attentionHeads: number;
   schedule: ScheduleConfig;
-  /** Default DDIM settings for transfer (a user may change them per call). */
-  sampling: { steps: number; eta: number; strength: number };
+  /**
+   * Default sampler settings for transfer (a user may change them per call): DDIM's, and the
+   * style guidance (absent: 1, none; the paired model's is chosen on the validation split).
+   */
+  sampling: { steps: number; eta: number; strength: number; guidance?: number };
   /**
    * What the denoiser reads besides the noisy latent and the style. Absent or 'style': the seed's
    * UNet, and transfer is img2img from the content's noised latent. 'content': the paired model

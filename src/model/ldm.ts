@@ -18,7 +18,7 @@ import { NoiseSchedule } from './schedule.js';
 import { ddimSample, type DdimOptions, type NoiseSource } from './ddim.js';
 import { checkSampling, SAMPLING_DEFAULTS, type SamplingSettings } from './sampling.js';
 
-/** The sampler's settings for a batch of tiles (guidance default 1: see SamplingSettings), and where its noise comes from. */
+/** The sampler's settings for a batch of tiles (guidance default: the config's, else 1; see SamplingSettings), and where its noise comes from. */
 export interface TileSamplingOptions extends DdimOptions, Partial<Pick<SamplingSettings, 'guidance'>> {
   /** Where the sampler's noise comes from (default: the global generator). */
   noise?: NoiseSource;
@@ -79,7 +79,7 @@ export class LatentDiffusion extends nn.Module {
   transfer(content: Tensor, style: Tensor, options: TileSamplingOptions): Tensor {
     const batch = content.shape[0]!;
     if (style.shape[0] !== batch && style.shape[0] !== 1) throw new RangeError(`LatentDiffusion: Expected 1 or ${batch} style tiles but received ${style.shape[0]}`);
-    const guidance = options.guidance ?? SAMPLING_DEFAULTS.guidance;
+    const guidance = options.guidance ?? this.config.sampling.guidance ?? SAMPLING_DEFAULTS.guidance;
     checkSampling(options, this.schedule.steps);
     this.eval();
     const output = inferenceMode(() =>

@@ -1,7 +1,7 @@
 /**
  * The sampler's settings, in one place: what they are, their defaults and their checks. A model's
- * config carries its own defaults for steps, strength and eta (ModelConfig.sampling, which
- * `mst pack` can change after training); guidance defaults to 1 (none) and the seed to 0.
+ * config carries its own defaults for steps, strength, eta and perhaps guidance (ModelConfig.sampling,
+ * which `mst pack` can change after training); else guidance defaults to 1 (none), the seed to 0.
  * Everything that samples — the library, the CLI, evaluation, training's previews — takes its
  * settings through here, and a value out of range is refused by name before any work.
  */
@@ -33,12 +33,12 @@ export function checkSampling(settings: DdimOptions & Partial<SamplingSettings>,
 }
 
 /** `options` over the model's `defaults` and SAMPLING_DEFAULTS, checked. */
-export function samplingSettings(defaults: DdimOptions, options: Partial<SamplingSettings>, trainSteps: number): SamplingSettings {
+export function samplingSettings(defaults: DdimOptions & { guidance?: number }, options: Partial<SamplingSettings>, trainSteps: number): SamplingSettings {
   const settings: SamplingSettings = {
     steps: options.steps ?? defaults.steps,
     strength: options.strength ?? defaults.strength,
     eta: options.eta ?? defaults.eta,
-    guidance: options.guidance ?? SAMPLING_DEFAULTS.guidance,
+    guidance: options.guidance ?? defaults.guidance ?? SAMPLING_DEFAULTS.guidance,
     seed: options.seed ?? SAMPLING_DEFAULTS.seed,
   };
   checkSampling(settings, trainSteps);

@@ -88,6 +88,13 @@ export interface TrainConfig {
   autoencoderFrom: string;
   /** The paired phase: the share of items whose style is dropped, so the model also learns without one (classifier-free guidance). */
   styleDropout: number;
+  /**
+   * Datasets of the training pieces in other sound sets (e.g. data/judge/freepats): training
+   * items take their content and reference from them with probability `otherRenderShare` where
+   * they hold the item (src/data/loader.ts); targets stay in the dataset's own font.
+   */
+  otherRenders: string[];
+  otherRenderShare: number;
 }
 
 const COMMON: Omit<TrainConfig, 'phase' | 'steps' | 'learningRate'> = {
@@ -116,6 +123,8 @@ const COMMON: Omit<TrainConfig, 'phase' | 'steps' | 'learningRate'> = {
   device: 'cpu',
   autoencoderFrom: 'models/default/model.safetensors',
   styleDropout: 0.15,
+  otherRenders: [],
+  otherRenderShare: 0.5,
 };
 
 export const PHASE_DEFAULTS: Record<Phase, TrainConfig> = {
@@ -143,6 +152,8 @@ export function checkTrainConfig(c: TrainConfig): TrainConfig {
   const weights = { weightDecay: c.weightDecay, perceptualWeight: c.perceptualWeight, klWeight: c.klWeight, reconstructionWeight: c.reconstructionWeight, styleWeight: c.styleWeight, diffusionWeight: c.diffusionWeight };
   for (const [key, value] of Object.entries(weights)) if (!(value >= 0)) throw new RangeError(`train: Expected ${key} ≥ 0 but received ${value}`);
   if (!(c.styleDropout >= 0 && c.styleDropout < 1)) throw new RangeError(`train: Expected styleDropout in [0, 1) but received ${c.styleDropout}`);
+  if (!(c.otherRenderShare >= 0 && c.otherRenderShare <= 1)) throw new RangeError(`train: Expected otherRenderShare in [0, 1] but received ${c.otherRenderShare}`);
+  if (!(Array.isArray(c.otherRenders) && c.otherRenders.every((d) => typeof d === 'string'))) throw new RangeError(`train: Expected otherRenders to be a list of dataset folders but received ${JSON.stringify(c.otherRenders)}`);
   if (c.phase === 'paired' && !(c.autoencoderFrom.length > 0)) throw new RangeError('train: the paired phase needs autoencoderFrom, a model checkpoint whose autoencoder it takes (e.g. models/default/model.safetensors)');
   if (c.reconstructionFrom !== 'encoding' && c.reconstructionFrom !== 'prediction') throw new RangeError(`train: Expected reconstructionFrom encoding or prediction but received ${c.reconstructionFrom}`);
   if (c.bf16 !== true && c.bf16 !== false && c.bf16 !== 'auto') throw new RangeError(`train: Expected bf16 true, false or auto but received ${JSON.stringify(c.bf16)}`);

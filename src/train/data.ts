@@ -22,17 +22,25 @@ export interface TrainingData {
   dispose(): void;
 }
 
-export async function openTrainingData(dir: string, options: { batchSize: number; seed: number; log?: (message: string) => void }): Promise<TrainingData> {
-  const { batchSize, seed } = options;
+/**
+ * The batches of `dir`. `otherRenders` (datasets of the same pieces in other sound sets) vary the
+ * training items' content and reference (PairLoaderOptions.otherRenders); validation keeps its own.
+ */
+export async function openTrainingData(
+  dir: string,
+  options: { batchSize: number; seed: number; otherRenders?: string[]; otherRenderShare?: number; log?: (message: string) => void },
+): Promise<TrainingData> {
+  const { batchSize, seed, otherRenders = [], otherRenderShare } = options;
   if (existsSync(join(dir, 'manifest.json'))) {
     return {
       kind: 'paired dataset',
       instruments: readManifest(dir).config.instruments,
-      train: new PairLoader(dir, { split: 'train', batchSize, seed }),
+      train: new PairLoader(dir, { split: 'train', batchSize, seed, otherRenders, ...(otherRenderShare !== undefined ? { otherRenderShare } : {}) }),
       validation: new PairLoader(dir, { split: 'validation', batchSize, seed, keepLast: true }), // a small split still validates
       dispose() {},
     };
   }
+  if (otherRenders.length > 0) throw new RangeError(`otherRenders: ${dir} is not a paired dataset; other renders of its pieces need one (mst dataset build)`);
   if (isAudioFolder(dir)) {
     const folder = await AudioFolder.open(dir, { seed, ...(options.log ? { log: options.log } : {}) });
     return {
