@@ -167,7 +167,7 @@ export async function train(task: TrainingTask, config: TrainConfig, data: Train
         const stepStarted = performance.now();
         const figures = { ...optimizerStep(task, optimizer, batch, stepConfig), lr };
         disposeBatch(batch);
-        ema?.update();
+        ema?.update(position.step);
         position.step += 1;
         position.batchInEpoch += 1;
         record({ step: position.step, epoch: position.epoch, ...figures, seconds: (performance.now() - stepStarted) / 1000 });

@@ -159,6 +159,12 @@ test('the weights\' moving average moves by (1 − d) toward each step\'s weight
   ema.update();
   assertAllClose(ema.averages.get('weight')!.toFloat32Array(), w0.map((w) => w + 0.1), { atol: 1e-6, what: 'average of a moved weight' });
   assert.deepEqual(ema.averages.get('bias')!.toFloat32Array(), b0, 'an unmoved bias');
+  // warm-up: the first update (step 0) keeps 1/10 of the average, the 100th 101/110, later d itself
+  noGrad(() => layer.weight.add_(1));
+  ema.update(0);
+  assertAllClose(ema.averages.get('weight')!.toFloat32Array(), w0.map((w) => w + 0.1 + 0.9 * 1.9), { atol: 1e-5, what: 'the first step\'s average' });
+  assert.equal(ema.decayAt(99), 0.9);
+  assert.equal(new Ema(layer, 0.999).decayAt(99), 100 / 109);
   ema.dispose();
   layer.dispose();
 });
