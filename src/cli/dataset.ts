@@ -15,19 +15,19 @@ import { applyOverrides } from './overrides.js';
 export function resolveDatasetConfig(spec: string, overrides: string[]): { name: string; config: DatasetConfig } {
   let name = spec;
   let config: DatasetConfig;
-  if (spec === 'small' || spec === 'full') config = structuredClone(DATASET_CONFIGS[spec]);
+  if (spec === 'small' || spec === 'full' || spec === 'unseen') config = structuredClone(DATASET_CONFIGS[spec]);
   else if (spec.startsWith('judge-') && (JUDGE_SETS as string[]).includes(spec.slice('judge-'.length))) config = judgeCorpusConfig(spec.slice('judge-'.length) as SoundSetName);
   else if (existsSync(spec)) {
     let settings: Partial<DatasetConfig>;
     try {
       settings = JSON.parse(readFileSync(spec, 'utf8')) as Partial<DatasetConfig>;
     } catch (error) {
-      throw new RangeError(`--config ${spec}: not a JSON file of settings (${(error as Error).message}); give small, full, judge-<set> or a JSON object of settings`);
+      throw new RangeError(`--config ${spec}: not a JSON file of settings (${(error as Error).message}); give small, full, unseen, judge-<set> or a JSON object of settings`);
     }
     if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) throw new RangeError(`--config ${spec}: Expected a JSON object of settings, e.g. {"maxFilesPerSource": 2}`);
     config = { ...structuredClone(DATASET_CONFIGS.full), ...settings };
     name = spec.replace(/^.*\//, '').replace(/\.json$/, '');
-  } else throw new RangeError(`--config: Expected small, full, ${JUDGE_SETS.map((set) => `judge-${set}`).join(', ')} or a JSON file but received ${spec}`);
+  } else throw new RangeError(`--config: Expected small, full, unseen, ${JUDGE_SETS.map((set) => `judge-${set}`).join(', ')} or a JSON file but received ${spec}`);
   return { name, config: checkDatasetConfig(applyOverrides(config, overrides, 'dataset')) };
 }
 
@@ -46,7 +46,7 @@ export function datasetCommand(): Command {
   dataset
     .command('build')
     .description('render every piece by every instrument into aligned tiles (resumes after an interruption)')
-    .option('--config <name|file>', `small (seconds, for tests), full, ${JUDGE_SETS.map((set) => `judge-${set}`).join(', ')} (the instrument judge's renders in another sound set), or a JSON file of settings`, 'full')
+    .option('--config <name|file>', `small (seconds, for tests), full, unseen (an oboe and a horn, for zero-shot references; --splits test), ${JUDGE_SETS.map((set) => `judge-${set}`).join(', ')} (the instrument judge's renders in another sound set), or a JSON file of settings`, 'full')
     .option('--out <dir>', 'output folder (default data/<config>)')
     .option('--splits <names>', 'build only these splits now, comma-separated (e.g. validation,test first); the same command without it builds the rest', splitList)
     .allowUnknownOption()

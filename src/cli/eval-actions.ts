@@ -10,6 +10,7 @@ import { trainJudge, saveJudge, loadJudge, scoreOnMore } from '../eval/train-jud
 import { classifyFile } from '../eval/classify.js';
 import { confusionTable, reportPathOf, writeJudgeCard } from '../eval/judge-card.js';
 import { evaluate, type EvaluationReport } from '../eval/evaluate.js';
+import { unseenReferences } from '../eval/unseen.js';
 import { BASELINES, modelSystem, type TransferSystem } from '../eval/baselines.js';
 import { BASELINE_NAMES, type BaselineName } from '../eval/choices.js';
 import { loadLatentDiffusion } from '../model/load.js';
@@ -150,6 +151,37 @@ export async function reportAction(options: RunOptions & { out: string; examples
   const command = ['mst eval report', ...process.argv.slice(4)].join(' ');
   writeReport(options.out, report, examples, readManifest(datasetDir).config.analysis, { command, judge: judgePath });
   console.log(`wrote ${join(options.out, 'report.md')} and report.html`);
+}
+
+/** `mst eval unseen`: systems given references of instruments no training data plays (eval/unseen.ts). */
+export async function unseenAction(options: { model: string; data: string; unseen: string; judge: string; groups: number; seed: number; referenceFont?: string; guidance?: number[]; json?: boolean }): Promise<void> {
+  for (const [what, dir, build] of [['dataset', options.data, 'mst dataset build'], ['unseen-instrument dataset', options.unseen, 'mst dataset build --config unseen --splits test']] as const) {
+    if (!existsSync(join(dir, 'manifest.json'))) throw new Error(`no ${what} at ${dir}: build one with ${build} --out ${dir}`);
+  }
+  if (!existsSync(options.judge)) throw new Error(`no judge at ${options.judge}: train one with mst eval train-judge --out ${options.judge}`);
+  const { systems } = evaluationSystems(options.model, options.guidance ? { guidance: options.guidance } : {});
+  const { judge } = loadJudge(options.judge);
+  const report = await unseenReferences(systems, {
+    datasetDir: options.data,
+    unseenDir: options.unseen,
+    judge,
+    groups: options.groups,
+    seed: options.seed,
+    ...(options.referenceFont ? { referenceFont: options.referenceFont } : {}),
+    onProgress: (message) => console.error(message),
+  });
+  if (options.json) {
+    console.log(JSON.stringify({ ...report, judgeFile: options.judge }));
+    return;
+  }
+  const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const top = (heard: Record<string, number>) => Object.entries(heard).slice(0, 3).map(([name, share]) => `${name} ${percent(share)}`).join(', ');
+  const rows = report.systems.map((s) => `| ${s.name} | ${percent(s.nearerReference)} | ${report.instruments.map((i) => `${percent(s.byInstrument[i]!)} (heard as ${top(s.heardAs[i]!)})`).join(' | ')} |`);
+  console.log(
+    `${report.groups} test tiles of ${report.dataset}, references of ${report.instruments.join(' and ')} (${report.referenceFont}) from other pieces of ${report.unseen}\n` +
+      `the judge hears the references as: ${report.instruments.map((i) => `${i}: ${top(report.referencesHeardAs[i]!)}`).join('; ')}\n\n` +
+      `| system | output nearer the reference than the content | ${report.instruments.join(' | ')} |\n|---|---:|${report.instruments.map(() => '---|').join('')}\n${rows.join('\n')}`,
+  );
 }
 
 /** Builds the small dataset and a briefly trained judge for --small, when they are missing. */

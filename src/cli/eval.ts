@@ -46,6 +46,19 @@ export function evalCommand(): Command {
     .option('--groups <n>', 'tile groups (2 tiles each)', positiveInteger, 256)
     .option('--json', 'print the figures as JSON')
     .action(async (...args: Parameters<typeof actions.reconstructionAction>) => (await loadActions()).reconstructionAction(...args));
+  evaluation
+    .command('unseen')
+    .description("give systems references of instruments no training data plays (an oboe, a horn): how often the output's judge embedding is nearer the reference's than the content's")
+    .option('--model <names>', `systems, comma-separated: ${BASELINE_NAMES.join(', ')}, or model files or folders`, ['identity', 'envelope', join('models', 'default')].join(','))
+    .option('--data <dir>', 'the paired dataset the content tiles come from (test split)', join('data', 'full'))
+    .option('--unseen <dir>', 'the references (mst dataset build --config unseen --splits test)', join('data', 'unseen'))
+    .option('--judge <file>', 'the instrument judge', DEFAULT_JUDGE_FILE)
+    .option('--groups <n>', 'content tiles per system', positiveInteger, 128)
+    .option('--seed <n>', 'seed of the draw', numberIn(0, 2 ** 31 - 1, true), 0)
+    .option('--reference-font <name>', 'the references\' sound set: the unseen dataset\'s own (fluidr3) or its held-out one (timgm6mb)')
+    .option('--guidance <values>', "the trained models' style guidance, comma-separated for one system per value", numberListIn(0, 100))
+    .option('--json', 'print the report as JSON')
+    .action(async (...args: Parameters<typeof actions.unseenAction>) => (await loadActions()).unseenAction(...args));
   withRunOptions(evaluation.command('run'))
     .description('score systems on the test pairs: ground truth, judged style, transcribed content, cost')
     .option('--json', 'print every figure as one JSON object')

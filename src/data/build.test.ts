@@ -176,7 +176,7 @@ test("other renders of the same pieces take the content and the reference where 
     return out;
   };
   assert.deepEqual(await order({ otherRenders: [join(root, 'other')], otherRenderShare: 0 }), await order({}), 'share 0 is the plain loader');
-  assert.throws(() => new PairLoader(join(root, 'a'), { ...options, otherRenders: [join(root, 'nowhere')] }), /no built dataset at .*nowhere \(otherRenders\); build it with mst dataset build/);
+  assert.throws(() => new PairLoader(join(root, 'a'), { ...options, otherRenders: [join(root, 'nowhere')] }), /no built dataset at .*nowhere \(otherRenders\): build it with mst dataset build --config <its config> --out .*nowhere, or train without it/);
   assert.throws(() => new PairLoader(join(root, 'a'), { ...options, otherRenderShare: 2 }), /Expected otherRenderShare in \[0, 1\] but received 2/);
 });
 

@@ -3,7 +3,7 @@
  * seconds-long build for tests; `full` is the training set.
  */
 import { DEFAULT_ANALYSIS, type AnalysisConfig } from '../audio/config.js';
-import { INSTRUMENTS, instrument } from './instruments.js';
+import { INSTRUMENTS, UNSEEN_INSTRUMENTS, instrument } from './instruments.js';
 import { MIDI_SOURCES } from './sources.js';
 import { SOUND_SETS, JUDGE_SETS, instrumentsFor, type SoundSetName } from './fonts.js';
 
@@ -60,7 +60,30 @@ export interface DatasetConfig {
 const font = (name: SoundSetName): SoundFontSpec => ({ name: SOUND_SETS[name].name, path: SOUND_SETS[name].path });
 const FONTS = { fluidr3: font('fluidr3'), timgm6mb: font('timgm6mb') };
 
-export const DATASET_CONFIGS: Record<'small' | 'full', DatasetConfig> = {
+/** Every source, every instrument the model knows, 12 phrases per register: the paired dataset the models train on. */
+const FULL: DatasetConfig = {
+  instruments: INSTRUMENTS.map((i) => i.name),
+  trainFont: FONTS.fluidr3,
+  heldOutFont: FONTS.timgm6mb,
+  sources: MIDI_SOURCES.map((s) => s.name),
+  maxFilesPerSource: null,
+  maxPieceSeconds: null,
+  phrasesPerRegister: 12,
+  phraseBeats: 32,
+  transpositions: [0],
+  heldOutTranspositions: [0],
+  heldOutTrainShare: 0.2,
+  tileStep: 64,
+  synthRate: 32000,
+  validationShare: 0.1,
+  testShare: 0.1,
+  seed: 1,
+  silenceLevel: -0.8,
+  loudnessDb: -20,
+  analysis: DEFAULT_ANALYSIS,
+};
+
+export const DATASET_CONFIGS: Record<'small' | 'full' | 'unseen', DatasetConfig> = {
   small: {
     instruments: ['piano', 'guitar', 'violin', 'flute'],
     trainFont: FONTS.fluidr3,
@@ -82,27 +105,13 @@ export const DATASET_CONFIGS: Record<'small' | 'full', DatasetConfig> = {
     loudnessDb: -20,
     analysis: DEFAULT_ANALYSIS,
   },
-  full: {
-    instruments: INSTRUMENTS.map((i) => i.name),
-    trainFont: FONTS.fluidr3,
-    heldOutFont: FONTS.timgm6mb,
-    sources: MIDI_SOURCES.map((s) => s.name),
-    maxFilesPerSource: null,
-    maxPieceSeconds: null,
-    phrasesPerRegister: 12,
-    phraseBeats: 32,
-    transpositions: [0],
-    heldOutTranspositions: [0],
-    heldOutTrainShare: 0.2,
-    tileStep: 64,
-    synthRate: 32000,
-    validationShare: 0.1,
-    testShare: 0.1,
-    seed: 1,
-    silenceLevel: -0.8,
-    loudnessDb: -20,
-    analysis: DEFAULT_ANALYSIS,
-  },
+  full: FULL,
+  /**
+   * References of instruments no training data plays (UNSEEN_INSTRUMENTS: oboe, French horn), for
+   * the zero-shot evaluation (mst eval unseen): `full`'s pieces and splits, in the training font
+   * and the held-out one. Only its test split is needed (--splits test).
+   */
+  unseen: { ...structuredClone(FULL), instruments: UNSEEN_INSTRUMENTS.map((i) => i.name), heldOutTrainShare: 0 },
 };
 
 /**

@@ -34,9 +34,19 @@ export const INSTRUMENTS: readonly Instrument[] = Object.freeze([
   { name: 'lead', program: 80, range: [36, 96], polyphonic: true, kin: [80, 81] }, // square-wave synth lead
 ]);
 
-/** The instrument called `name`; a RangeError lists the known names otherwise. */
+/**
+ * Instruments no training data plays: references for the zero-shot evaluation only (`mst dataset
+ * build --config unseen`, `mst eval unseen`), so that a model's answer to a timbre it never heard
+ * can be measured. Never add them to a training or judge corpus.
+ */
+export const UNSEEN_INSTRUMENTS: readonly Instrument[] = Object.freeze([
+  { name: 'oboe', program: 68, range: [58, 91], polyphonic: false, kin: [68] },
+  { name: 'horn', program: 60, range: [34, 77], polyphonic: false, kin: [60] }, // French horn
+]);
+
+/** The instrument called `name` (the unseen ones included); a RangeError lists the known names otherwise. */
 export function instrument(name: string): Instrument {
-  const found = INSTRUMENTS.find((i) => i.name === name);
-  if (!found) throw new RangeError(`Expected one of ${INSTRUMENTS.map((i) => i.name).join(', ')} for instrument but received ${name}`);
+  const found = INSTRUMENTS.find((i) => i.name === name) ?? UNSEEN_INSTRUMENTS.find((i) => i.name === name);
+  if (!found) throw new RangeError(`Expected one of ${INSTRUMENTS.map((i) => i.name).join(', ')} (or, as unseen references, ${UNSEEN_INSTRUMENTS.map((i) => i.name).join(', ')}) for instrument but received ${name}`);
   return found;
 }

@@ -139,7 +139,7 @@ export class PairLoader {
     const share = options.otherRenderShare ?? 0.5;
     if (!(share >= 0 && share <= 1)) throw new RangeError(`PairLoader: Expected otherRenderShare in [0, 1] but received ${share}`);
     this.#others = (options.otherRenders ?? []).map((other) => {
-      if (!existsSync(join(other, 'manifest.json'))) throw new RangeError(`PairLoader: no built dataset at ${other} (otherRenders); build it with mst dataset build --out ${other}`);
+      if (!existsSync(join(other, 'manifest.json'))) throw new RangeError(`PairLoader: no built dataset at ${other} (otherRenders): build it with mst dataset build --config <its config> --out ${other}, or train without it (--otherRenders=[])`);
       const manifest = readManifest(other);
       const shards = manifest.shards.filter((s) => s.split === options.split && s.groups > 0);
       return { dir: other, set: manifest.config.trainFont.name, instruments: manifest.config.instruments, shards: new Map(shards.map((s) => [basename(s.file), s])) };

@@ -127,11 +127,19 @@ const COMMON: Omit<TrainConfig, 'phase' | 'steps' | 'learningRate'> = {
   otherRenderShare: 0.5,
 };
 
+/**
+ * The paired model's content and references also come from the judge's corpora of the training
+ * pieces (mst dataset build --config judge-<set> --out data/judge/<set>): five sound sets other
+ * than the model's FluidR3, so it learns to read notes and hear instruments in any sound. TimGM6mb
+ * is not among them: it is the held-out font the model's evaluation transfers from.
+ */
+const PAIRED_OTHER_RENDERS = ['csound', 'freepats', 'opl3', 'stk', 'musescore'].map((set) => `data/judge/${set}`);
+
 export const PHASE_DEFAULTS: Record<Phase, TrainConfig> = {
   features: { ...COMMON, phase: 'features', steps: 3000, learningRate: 3e-4 },
   autoencoder: { ...COMMON, phase: 'autoencoder', steps: 20000, learningRate: 1e-3 },
   diffusion: { ...COMMON, phase: 'diffusion', steps: 50000, learningRate: 2e-4, emaDecay: 0.999 },
-  paired: { ...COMMON, phase: 'paired', model: 'paired', run: 'runs/paired', steps: 40000, learningRate: 2e-4, emaDecay: 0.999 },
+  paired: { ...COMMON, phase: 'paired', model: 'paired', run: 'runs/paired', steps: 40000, learningRate: 2e-4, emaDecay: 0.999, otherRenders: PAIRED_OTHER_RENDERS },
 };
 
 /** Checks ranges; each message names the setting and the value. */

@@ -104,7 +104,7 @@ test('the paired phase trains the denoiser and style encoder on pairs, around th
   const autoencoderFrom = join(root, 'wide.safetensors');
   saveCheckpoint(autoencoderFrom, source, source.config);
   const run = join(root, 'paired');
-  const settings: TrainConfig = { ...PHASE_DEFAULTS.paired, data, run, autoencoderFrom, steps: 3, batchSize: 2, warmupSteps: 1, validateEvery: 3, validationBatches: 1 };
+  const settings: TrainConfig = { ...PHASE_DEFAULTS.paired, data, run, autoencoderFrom, otherRenders: [], steps: 3, batchSize: 2, warmupSteps: 1, validateEvery: 3, validationBatches: 1 };
   const result = await runPhase(settings);
   assert.ok(Number.isFinite(result.validation!.diffusion!) && Number.isFinite(result.validation!.transferMse!), JSON.stringify(result.validation));
   const trained = loadLatentDiffusion(join(run, 'model.safetensors'));
@@ -124,6 +124,7 @@ test('the paired phase trains the denoiser and style encoder on pairs, around th
   saveCheckpoint(seedFile, seed, seed.config);
   seed.dispose();
   await assert.rejects(runPhase({ ...settings, run: join(root, 'paired-bad'), autoencoderFrom: seedFile }), /its autoencoder \(4-channel latent, widths \[64,128\]\) does not fit the paired model's \(8 channels, \[128,256\]\); give a 8-channel model such as a 'wide' one/);
+  await assert.rejects(runPhase({ ...settings, run: join(root, 'paired-bad'), otherRenders: [join(root, 'judge-nope')] }), /no built dataset at .*judge-nope \(otherRenders\): build it with mst dataset build --config <its config> --out .*judge-nope, or train without it \(--otherRenders=\[\]\)/);
   await assert.rejects(runPhase({ ...settings, run: join(root, 'paired-bad'), autoencoderFrom: join(root, 'nope.safetensors') }), /nope\.safetensors does not exist: the paired phase takes its autoencoder from a trained model/);
 });
 
