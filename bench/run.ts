@@ -1,5 +1,7 @@
 /**
- * `npm run bench`: the engine against its PyTorch twin (bench/twin.py) on the seed's model sizes,
+ * `npm run bench`: the engine against its PyTorch twin (bench/twin.py) on the seed's model sizes
+ * and the paired model's (paired_step, paired_step_default at mst train's precision here,
+ * paired_sampling_8_tiles),
  * in one run on this machine with the same threads and BLAS. Rounds alternate between the two
  * (engine, then PyTorch) so that both see the same machine load; medians are reported.
  *
@@ -16,10 +18,13 @@
 import { spawnSync } from 'node:child_process';
 import { SeedBench } from './seed-model.js';
 import { PhaseBench } from './phases.js';
+import { PairedBench, PAIRED_GUIDANCE } from './paired-model.js';
+import { trainingPrecision } from '../src/train/precision.js';
 import { engineInfo, synchronize, describeProcessor, type Device } from '../src/engine/index.js';
 import { startPeer, compareWithPeer, option, configureForComparison } from './peer.js';
 
 let phases: PhaseBench | null = null; // built on first use: only the phase cases need it
+let paired: PairedBench | null = null; // likewise for the paired model's cases
 const CASES = {
   autoencoder_step: (b: SeedBench) => b.autoencoderStep(),
   diffusion_step: (b: SeedBench) => b.diffusionStep(),
@@ -30,6 +35,9 @@ const CASES = {
   phase2_step: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step('phase2'),
   phase1_step_all_items: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step('phase1_all_items'),
   phase1_step_checkpointed: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step('phase1_checkpointed'),
+  paired_step: (b: SeedBench) => (paired ??= new PairedBench(b.device)).step(false),
+  paired_step_default: (b: SeedBench) => (paired ??= new PairedBench(b.device)).step(trainingPrecision({ bf16: 'auto', device: b.device }).bf16),
+  paired_sampling_8_tiles: (b: SeedBench) => (paired ??= new PairedBench(b.device)).sampling8Tiles(),
 } as const;
 type CaseName = keyof typeof CASES;
 
@@ -60,7 +68,11 @@ async function main() {
   configureForComparison();
   const info = engineInfo();
   if (device !== 'cpu' && !info.cudaAvailable) throw new Error(`bench: --device ${device} but libtorch sees no CUDA device`);
-  const twin = await startPeer('twin.py', info.threads, { MST_DEVICE: device });
+  const twin = await startPeer('twin.py', info.threads, {
+    MST_DEVICE: device,
+    MST_DEFAULT_BF16: trainingPrecision({ bf16: 'auto', device }).bf16 ? '1' : '0',
+    MST_PAIRED_GUIDANCE: String(PAIRED_GUIDANCE),
+  });
   const bench = new SeedBench(device);
   const figures = await compareWithPeer(twin, name, () => {
     CASES[name](bench);

@@ -27,28 +27,32 @@ THREADS = int(os.environ.get("MST_NUM_THREADS", os.cpu_count()))
 DEVICE = os.environ.get("MST_DEVICE", "cpu")  # "cpu" or "cuda", as bench/run.ts --device
 # the precision mst train chooses on this machine (bf16 autocast where native), for the *_default cases
 DEFAULT_BF16 = os.environ.get("MST_DEFAULT_BF16", "0") == "1"
+# the paired model's default guidance (src/model/config.ts), which bench/run.ts passes on
+PAIRED_GUIDANCE = float(os.environ.get("MST_PAIRED_GUIDANCE", "1"))
 torch.set_num_threads(THREADS)
 
 
 class Encoder(nn.Module):
-    def __init__(self, latent=4):
+    def __init__(self, latent=4, widths=(64, 128)):
         super().__init__()
+        w1, w2 = widths
         self.net = nn.Sequential(
-            nn.Conv2d(1, 64, 3, stride=2, padding=1), nn.BatchNorm2d(64), nn.ReLU(),
-            nn.Conv2d(64, 128, 3, stride=2, padding=1), nn.BatchNorm2d(128), nn.ReLU(),
-            nn.Conv2d(128, latent, 3, stride=2, padding=1))
+            nn.Conv2d(1, w1, 3, stride=2, padding=1), nn.BatchNorm2d(w1), nn.ReLU(),
+            nn.Conv2d(w1, w2, 3, stride=2, padding=1), nn.BatchNorm2d(w2), nn.ReLU(),
+            nn.Conv2d(w2, latent, 3, stride=2, padding=1))
 
     def forward(self, x):
         return self.net(x)
 
 
 class Decoder(nn.Module):
-    def __init__(self, latent=4):
+    def __init__(self, latent=4, widths=(64, 128)):
         super().__init__()
+        w1, w2 = widths
         self.net = nn.Sequential(
-            nn.ConvTranspose2d(latent, 128, 3, stride=2, padding=1, output_padding=1), nn.BatchNorm2d(128), nn.ReLU(),
-            nn.ConvTranspose2d(128, 64, 3, stride=2, padding=1, output_padding=1), nn.BatchNorm2d(64), nn.ReLU(),
-            nn.ConvTranspose2d(64, 1, 3, stride=2, padding=1, output_padding=1), nn.Tanh())
+            nn.ConvTranspose2d(latent, w2, 3, stride=2, padding=1, output_padding=1), nn.BatchNorm2d(w2), nn.ReLU(),
+            nn.ConvTranspose2d(w2, w1, 3, stride=2, padding=1, output_padding=1), nn.BatchNorm2d(w1), nn.ReLU(),
+            nn.ConvTranspose2d(w1, 1, 3, stride=2, padding=1, output_padding=1), nn.Tanh())
 
     def forward(self, z):
         return self.net(z)
@@ -69,10 +73,11 @@ class StyleEncoder(nn.Module):
 
 
 class Attention(nn.Module):
-    def __init__(self, dim, heads):
+    def __init__(self, dim, heads, kdim=None):
         super().__init__()
         self.heads = heads
-        self.q, self.k, self.v, self.out = (nn.Linear(dim, dim) for _ in range(4))
+        kdim = kdim or dim
+        self.q, self.k, self.v, self.out = nn.Linear(dim, dim), nn.Linear(kdim, dim), nn.Linear(kdim, dim), nn.Linear(dim, dim)
 
     def forward(self, x, ctx):
         b, lq, e = x.shape
@@ -353,6 +358,163 @@ class Bench:
             return float(self.decoder(z).mean())
 
 
+class FloatGroupNorm(nn.GroupNorm):
+    """GroupNorm in float32 under bf16 autocast, as the engine's F.groupNorm does (this libtorch's
+    CPU group_norm refuses a bf16 input beside float32 weights)."""
+
+    def forward(self, x):
+        return super().forward(x.float())
+
+
+def group_norm(channels):
+    groups = min(32, channels)
+    while channels % groups:
+        groups -= 1
+    return FloatGroupNorm(groups, channels)
+
+
+class ResidualBlock(nn.Module):
+    """GroupNorm, SiLU, 3×3 conv; the embedding's FiLM on the second norm; residual (src/model/paired-unet.ts)."""
+
+    def __init__(self, cin, cout, embedding):
+        super().__init__()
+        self.norm1, self.conv1 = group_norm(cin), nn.Conv2d(cin, cout, 3, padding=1)
+        self.film = nn.Linear(embedding, 2 * cout)
+        self.norm2, self.conv2 = group_norm(cout), nn.Conv2d(cout, cout, 3, padding=1)
+        self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else None
+
+    def forward(self, x, emb):
+        h = self.conv1(F.silu(self.norm1(x)))
+        scale, shift = self.film(F.silu(emb))[:, :, None, None].chunk(2, 1)
+        h = self.norm2(h) * (scale + 1) + shift
+        return (x if self.skip is None else self.skip(x)) + self.conv2(F.silu(h))
+
+
+class StyleAttention(nn.Module):
+    def __init__(self, channels, token_width, heads):
+        super().__init__()
+        self.norm, self.attn = group_norm(channels), Attention(channels, heads, kdim=token_width)
+
+    def forward(self, x, tokens):
+        b, c, h, w = x.shape
+        queries = self.norm(x).flatten(2).transpose(1, 2)
+        return x + self.attn(queries, tokens).transpose(1, 2).reshape(b, c, h, w)
+
+
+class PairedUNet(nn.Module):
+    """The paired model's denoiser (config 'paired'): [z_t; content] in, FiLM from time + pooled style, cross-attention to 20 style tokens."""
+
+    def __init__(self, c=8, f=64, s=64, time_dim=128, heads=4):
+        super().__init__()
+        e = 4 * f
+        self.time_dim = time_dim
+        self.time_mlp = nn.Sequential(nn.Linear(time_dim, e), nn.SiLU(), nn.Linear(e, e))
+        self.style_mlp = nn.Sequential(nn.Linear(8 * s, e), nn.SiLU(), nn.Linear(e, e))
+        self.tokens4, self.tokens5 = nn.Linear(4 * s, e), nn.Linear(8 * s, e)
+        self.input = nn.Conv2d(2 * c, f, 3, padding=1)
+        self.res1 = ResidualBlock(f, f, e)
+        self.down1 = nn.Conv2d(f, 2 * f, 3, stride=2, padding=1)
+        self.res2, self.attn2 = ResidualBlock(2 * f, 2 * f, e), StyleAttention(2 * f, e, heads)
+        self.down2 = nn.Conv2d(2 * f, 4 * f, 3, stride=2, padding=1)
+        self.mid1, self.mid_attn, self.mid2 = ResidualBlock(4 * f, 4 * f, e), StyleAttention(4 * f, e, heads), ResidualBlock(4 * f, 4 * f, e)
+        self.up2 = nn.ConvTranspose2d(4 * f, 2 * f, 3, stride=2, padding=1, output_padding=1)
+        self.res3, self.attn3 = ResidualBlock(4 * f, 2 * f, e), StyleAttention(2 * f, e, heads)
+        self.up1 = nn.ConvTranspose2d(2 * f, f, 3, stride=2, padding=1, output_padding=1)
+        self.res4 = ResidualBlock(2 * f, f, e)
+        self.out_norm, self.output = group_norm(f), nn.Conv2d(f, c, 3, padding=1)
+
+    def encode_style(self, maps, keep=None):
+        fifth, sixth = maps[4], maps[5]
+        tokens = torch.cat([self.tokens4(fifth.flatten(2).transpose(1, 2)), self.tokens5(sixth.flatten(2).transpose(1, 2))], 1)
+        vector = self.style_mlp(sixth.mean((2, 3)))
+        if keep is not None:
+            tokens, vector = tokens * keep[:, None, None], vector * keep[:, None]
+        return tokens, vector
+
+    def forward(self, z, t, content, style):
+        tokens, vector = style
+        emb = self.time_mlp(timestep_embedding(t, self.time_dim)) + vector
+        h1 = self.res1(self.input(torch.cat([z, content], 1)), emb)
+        h2 = self.attn2(self.res2(self.down1(h1), emb), tokens)
+        m = self.down2(h2)
+        m = self.mid2(self.mid_attn(self.mid1(m, emb), tokens), emb)
+        u2 = self.attn3(self.res3(torch.cat([self.up2(m), h2], 1), emb), tokens)
+        u1 = self.res4(torch.cat([self.up1(u2), h1], 1), emb)
+        return self.output(F.silu(self.out_norm(u1)))
+
+
+# the paired config's latent scale and its training batch (src/model/config.ts, src/train/config.ts)
+PAIRED_LATENT_SCALE = 0.456
+PAIRED_BATCH = 16
+
+
+class PairedBench:
+    """The paired model's training step and transfer, as mst train paired and mst transfer run them (bench/paired-model.ts)."""
+
+    def __init__(self):
+        torch.manual_seed(0)
+        self.encoder, self.decoder = Encoder(8, (128, 256)).eval(), Decoder(8, (128, 256)).eval()
+        for p in list(self.encoder.parameters()) + list(self.decoder.parameters()):
+            p.requires_grad_(False)
+        self.style, self.unet = StyleEncoder(), PairedUNet()
+        self.params = list(self.style.parameters()) + list(self.unet.parameters())
+        self.opt = torch.optim.AdamW(self.params, lr=2e-4, weight_decay=0.01)
+        for module in (self.encoder, self.decoder, self.style, self.unet):
+            module.to(DEVICE)
+        self.abar = alphas_cumprod().to(DEVICE)
+        self.content, self.target, self.reference = ((torch.rand(PAIRED_BATCH, 1, 128, 128) * 2 - 1).to(DEVICE) for _ in range(3))
+
+    def step(self, bf16=False):
+        """v-prediction MSE on the target's latent given the content's, 15% of the styles dropped; clipped at 1."""
+        self.style.train()
+        self.unet.train()
+        self.opt.zero_grad(set_to_none=True)
+        with torch.autocast(DEVICE, dtype=torch.bfloat16, enabled=bf16):
+            with torch.no_grad():
+                z0 = (self.encoder(self.target) * PAIRED_LATENT_SCALE).float()
+                content = (self.encoder(self.content) * PAIRED_LATENT_SCALE).float()
+            t = torch.randint(0, 1000, (PAIRED_BATCH,), device=DEVICE)
+            noise = torch.randn_like(z0)
+            ab = self.abar[t].reshape(-1, 1, 1, 1)
+            zt = ab.sqrt() * z0 + (1 - ab).sqrt() * noise
+            keep = (torch.rand(PAIRED_BATCH, device=DEVICE) >= 0.15).float()
+            output = self.unet(zt, t, content, self.unet.encode_style(self.style(self.reference), keep)).float()
+            loss = F.mse_loss(output, ab.sqrt() * noise - (1 - ab).sqrt() * z0)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.params, 1.0)
+        self.opt.step()
+        return loss.item()
+
+    def sampling_8_tiles(self, guidance=1.0):
+        """mst transfer's work on 8 tiles with the paired model: 10 DDIM steps from noise (t = 999, 899, …, 99),
+        v turned to ε, one style for all; with guidance ≠ 1 both conditions in one pass of 16."""
+        self.style.eval()
+        self.unet.eval()
+        with torch.inference_mode():
+            content = self.encoder(self.content[:8]) * PAIRED_LATENT_SCALE
+            maps = [m.expand(8, *m.shape[1:]) for m in self.style(self.reference[:1])]
+            guided = guidance != 1
+            if guided:
+                style = self.unet.encode_style([torch.cat([m, m]) for m in maps], torch.cat([torch.ones(8, device=DEVICE), torch.zeros(8, device=DEVICE)]))
+                content = torch.cat([content, content])
+            else:
+                style = self.unet.encode_style(maps)
+            timesteps = [1000 - 100 * i - 1 for i in range(10)]
+            z = (1 - self.abar[timesteps[0]]).sqrt() * torch.randn(8, 8, 16, 16, device=DEVICE)
+            for i, t in enumerate(timesteps):
+                ab = self.abar[t]
+                ab_prev = self.abar[timesteps[i + 1]] if i + 1 < len(timesteps) else torch.tensor(1.0, device=DEVICE)
+                zz = torch.cat([z, z]) if guided else z
+                v = self.unet(zz, torch.full((zz.shape[0],), t, dtype=torch.long, device=DEVICE), content, style)
+                eps = (1 - ab).sqrt() * zz + ab.sqrt() * v
+                if guided:
+                    styled, free = eps.chunk(2)
+                    eps = free + guidance * (styled - free)
+                x0 = (z - (1 - ab).sqrt() * eps) / ab.sqrt()
+                z = ab_prev.sqrt() * x0 + (1 - ab_prev).sqrt() * eps
+            return float(self.decoder(z / PAIRED_LATENT_SCALE).mean())
+
+
 if __name__ == "__main__":
     bench = Bench()
     cases = {name: getattr(bench, name) for name in ("autoencoder_step", "diffusion_step", "inference_10_steps", "sampling_8_tiles", "features_step",
@@ -360,4 +522,15 @@ if __name__ == "__main__":
     for name in ("features_step", "phase1_step", "phase2_step"):
         cases[name + "_default"] = lambda step=getattr(bench, name): step(bf16=DEFAULT_BF16)
         cases[name + "_bf16"] = lambda step=getattr(bench, name): step(bf16=True)
+    paired = None  # built on first use
+
+    def on_paired(work):
+        def run():
+            global paired
+            paired = paired or PairedBench()
+            return work(paired)
+        return run
+    cases["paired_step"] = on_paired(lambda b: b.step())
+    cases["paired_step_default"] = on_paired(lambda b: b.step(bf16=DEFAULT_BF16))
+    cases["paired_sampling_8_tiles"] = on_paired(lambda b: b.sampling_8_tiles(PAIRED_GUIDANCE))
     serve(cases)

@@ -1,0 +1,58 @@
+/**
+ * The paired model (config 'paired', issue 18) in the two workloads bench/twin.py's PairedBench
+ * also runs: `mst train paired`'s step (its task code, src/train/paired.ts, and the loop's
+ * optimizer step, on a batch of 16 pairs) and `mst transfer`'s sampling of 8 tiles at the model's
+ * defaults (10 DDIM steps from noise, at the config's guidance).
+ */
+import { rand, manualSeed, optim, tidy, type Device } from '../src/engine/index.js';
+import { LatentDiffusion, freeze, modelConfig } from '../src/model/index.js';
+import type { PairBatch } from '../src/data/loader.js';
+import { pairedTask } from '../src/train/paired.js';
+import { optimizerStep, type TrainingTask } from '../src/train/loop.js';
+import { PHASE_DEFAULTS, type TrainConfig } from '../src/train/config.js';
+import { tileNoise } from '../src/transfer/noise.js';
+import { DEFAULT_ANALYSIS } from '../src/audio/config.js';
+
+const CONFIG = modelConfig('paired');
+/** The paired model's default guidance, which the twin is told (MST_PAIRED_GUIDANCE). */
+export const PAIRED_GUIDANCE = CONFIG.sampling.guidance ?? 1;
+
+export class PairedBench {
+  readonly model: LatentDiffusion;
+  readonly batch: PairBatch;
+  readonly #steps = new Map<boolean, { task: TrainingTask; optimizer: optim.AdamW; config: TrainConfig & { bf16: boolean } }>();
+
+  constructor(readonly device: Device = 'cpu') {
+    manualSeed(0);
+    this.model = new LatentDiffusion(CONFIG).to(device);
+    freeze(this.model.encoder);
+    freeze(this.model.decoder);
+    const size = PHASE_DEFAULTS.paired.batchSize;
+    const tiles = () => rand([size, 1, 128, 128]).mul(2).sub(1).to(device);
+    const names = Array(size).fill('piano') as string[];
+    this.batch = { content: tiles(), target: tiles(), style: tiles(), contentInstrument: names, targetInstrument: names, pitchRanges: [], source: [], styleSource: [] };
+  }
+
+  /** One optimizer step of `mst train paired` (bf16 autocast or float32); returns the loss. */
+  step(bf16: boolean): number {
+    let prepared = this.#steps.get(bf16);
+    if (!prepared) {
+      const config = { ...PHASE_DEFAULTS.paired, device: this.device, bf16 };
+      const task = pairedTask(this.model, config);
+      prepared = { task, optimizer: new optim.AdamW(task.parameters, { lr: config.learningRate, weightDecay: config.weightDecay }), config };
+      this.#steps.set(bf16, prepared);
+    }
+    const { task, optimizer, config } = prepared;
+    this.model.eval();
+    for (const m of task.trainModules) m.train();
+    return optimizerStep(task, optimizer, this.batch, config).loss!;
+  }
+
+  /** LatentDiffusion.transfer on 8 tiles with one style, at the config's sampling defaults. */
+  sampling8Tiles(): number {
+    return tidy(() => {
+      const out = this.model.transfer(this.batch.content.slice(0, 0, 8), this.batch.style.slice(0, 0, 1), { ...CONFIG.sampling, guidance: PAIRED_GUIDANCE, noise: tileNoise(0, 0, DEFAULT_ANALYSIS) });
+      return out.mean().item();
+    });
+  }
+}
