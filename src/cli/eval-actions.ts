@@ -34,6 +34,7 @@ export interface RunOptions {
   groups: number;
   audioGroups: number;
   seed: number;
+  font?: string;
   targetFont?: string;
   anyRange?: boolean;
   small?: boolean;
@@ -147,7 +148,7 @@ export async function runAction(options: RunOptions & { json?: boolean }): Promi
 export async function reportAction(options: RunOptions & { out: string; examples: string }): Promise<void> {
   const pairs = options.examples.split(',').map((p) => p.split(':') as [string, string]);
   const { report, judgePath, systems, datasetDir } = await runEvaluation(options);
-  const examples = await transferExamples(systems, datasetDir, pairs.filter(([c, t]) => report.judge.instruments.includes(c) && report.judge.instruments.includes(t)), { split: report.split, targetFont: report.targetFont });
+  const examples = await transferExamples(systems, datasetDir, pairs.filter(([c, t]) => report.judge.instruments.includes(c) && report.judge.instruments.includes(t)), { split: report.split, font: report.font, targetFont: report.targetFont });
   const command = ['mst eval report', ...process.argv.slice(4)].join(' ');
   writeReport(options.out, report, examples, readManifest(datasetDir).config.analysis, { command, judge: judgePath });
   console.log(`wrote ${join(options.out, 'report.md')} and report.html`);
@@ -255,6 +256,7 @@ async function runEvaluation(options: RunOptions) {
     groups: options.small ? Math.min(options.groups, 16) : options.groups,
     audioGroups: options.small ? Math.min(options.audioGroups, 4) : options.audioGroups,
     seed: options.seed,
+    ...(options.font ? { font: options.font } : {}),
     ...(options.targetFont ? { targetFont: options.targetFont } : {}),
     inRange: !options.anyRange,
     onProgress: (message) => console.error(message),

@@ -81,6 +81,7 @@ function withRunOptions(command: Command): Command {
     .option('--groups <n>', 'test pairs per system', positiveInteger, 256)
     .option('--audio-groups <n>', 'of those, resynthesised and transcribed', positiveInteger, 48)
     .option('--seed <n>', 'seed of the pair draw', numberIn(0, 2 ** 31 - 1, true), 0)
+    .option('--font <name>', 'SoundFont of the content: the held-out one (e.g. timgm6mb) for content in a sound the model never read')
     .option('--target-font <name>', "SoundFont of the style references and targets: the held-out one (e.g. timgm6mb) for sounds the model never heard")
     .option('--any-range', 'draw instrument pairs regardless of whether their ranges hold the notes')
     .option('--small', 'a quick check: the small dataset (built if missing), a briefly trained judge, 16 pairs')

@@ -191,6 +191,11 @@ test('a whole evaluation and its report on the small dataset: identity keeps the
   const unseen = await evaluate([BASELINES.oracle!], { datasetDir: dir, judge, groups: 4, audioGroups: 1, targetFont: 'timgm6mb' });
   assert.deepEqual([unseen.font, unseen.targetFont], ['fluidr3', 'timgm6mb']);
   assert.equal(unseen.systems[0]!.overall.mse, 0, 'the oracle is the held-out render');
+  // content in the held-out font too: identity then returns the held-out render of the content instrument
+  const heldOut = await evaluate([BASELINES.identity!, BASELINES.oracle!], { datasetDir: dir, judge, groups: 4, audioGroups: 1, font: 'timgm6mb', targetFont: 'timgm6mb' });
+  assert.deepEqual([heldOut.font, heldOut.targetFont], ['timgm6mb', 'timgm6mb']);
+  assert.equal(heldOut.systems[1]!.overall.mse, 0);
+  assert.ok(heldOut.systems[0]!.overall.mse > 0.001, 'identity is the content instrument, not the target');
 
   const examples = await transferExamples(Object.values(BASELINES), dir, [['piano', 'guitar']]);
   assert.deepEqual(examples[0]!.tiles.map((t) => t.label), ['content (piano)', 'style reference (guitar, another piece)', 'identity output', 'oracle output', 'envelope output', 'true target (guitar)']);

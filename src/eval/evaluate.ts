@@ -36,6 +36,8 @@ export interface EvaluationOptions {
   datasetDir: string;
   split?: Split;
   judge: InstrumentJudge;
+  /** The SoundFont of the content (default: the dataset's training font); the held-out one asks for content in a sound the model never read. */
+  font?: string;
   /**
    * The SoundFont of the style references and true targets (default: the content's, the
    * training font); the held-out font asks for transfer to a sound the model never heard.
@@ -214,7 +216,7 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
   const { datasetDir, split = 'test', judge, groups = 256, audioGroups = 48, batchSize = 16, seed = 0, iterations = 32 } = options;
   const say = options.onProgress ?? (() => {});
   const inRange = options.inRange ?? true;
-  const loader = new PairLoader(datasetDir, { split, batchSize, seed, keepLast: true, window: EVERY_SHARD, inRange: inRange ? 'strict' : false, ...(options.targetFont ? { targetFont: options.targetFont } : {}) });
+  const loader = new PairLoader(datasetDir, { split, batchSize, seed, keepLast: true, window: EVERY_SHARD, inRange: inRange ? 'strict' : false, ...(options.font ? { font: options.font } : {}), ...(options.targetFont ? { targetFont: options.targetFont } : {}) });
   const config = loader.manifest.config.analysis;
   const frontEnd = new MelFrontEnd(config);
   const instruments = judge.config.instruments;

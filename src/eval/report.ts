@@ -37,12 +37,12 @@ export async function transferExamples(
   systems: TransferSystem[],
   datasetDir: string,
   pairs: [string, string][],
-  { split = 'test' as Split, seed = 0, targetFont = undefined as string | undefined } = {},
+  { split = 'test' as Split, seed = 0, font = undefined as string | undefined, targetFont = undefined as string | undefined } = {},
 ): Promise<Example[]> {
   const examples: Example[] = [];
   for (const [content, target] of pairs) {
     // strictly in range: only tiles whose notes both instruments can play
-    const loader = new PairLoader(datasetDir, { split, batchSize: 1, seed, contentInstruments: [content], targetInstruments: [target], inRange: 'strict', ...(targetFont ? { targetFont } : {}) });
+    const loader = new PairLoader(datasetDir, { split, batchSize: 1, seed, contentInstruments: [content], targetInstruments: [target], inRange: 'strict', ...(font ? { font } : {}), ...(targetFont ? { targetFont } : {}) });
     const rangeOf = new Map(loader.manifest.shards.map((s) => [s.file, s.pitchRanges]));
     const hasNotes = (file: string, group: number) => (rangeOf.get(file)?.[group]?.[0] ?? -1) >= 0;
     for await (const batch of loader.epoch(0)) {
