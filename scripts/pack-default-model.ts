@@ -4,8 +4,9 @@
  * melody of Freedoom's "D_INTRO" (BSD-3-Clause, a test-split piece) played by that instrument
  * with FluidR3_GM, moved by octaves into its range. The model card (README.md there) is written
  * by hand from the training run and mst eval.
- * Run: npm run build && node dist/scripts/pack-default-model.js [runs/seed/model.safetensors] [models/default] [--strength=s]
- * (--strength: the default sampling strength to store, when it was chosen after training).
+ * Run: npm run build && node dist/scripts/pack-default-model.js [runs/seed/model.safetensors] [models/default] [--strength=s] [--guidance=g]
+ * (--strength, --guidance: the default sampling strength and style guidance to store, when they
+ * were chosen after training).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,9 +21,10 @@ import { repoRoot } from '../src/testing/helpers.js';
 const PRESET_PIECE = 'freedoom/freedoom1-D_INTRO#melody';
 const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
 const [weights = join(repoRoot, 'runs', 'seed', 'model.safetensors'), out = join(repoRoot, 'models', 'default')] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const strength = flags.find((f) => f.startsWith('--strength='))?.slice('--strength='.length);
-const unknown = flags.filter((f) => !f.startsWith('--strength='));
-if (unknown.length > 0) throw new RangeError(`pack-default-model: unknown option ${unknown[0]}; options: --strength=s`);
+const flag = (name: string) => flags.find((f) => f.startsWith(`--${name}=`))?.slice(`--${name}=`.length);
+const sampling = Object.fromEntries((['strength', 'guidance'] as const).flatMap((name) => (flag(name) === undefined ? [] : [[name, Number(flag(name))]])));
+const unknown = flags.filter((f) => !/^--(strength|guidance)=/.test(f));
+if (unknown.length > 0) throw new RangeError(`pack-default-model: unknown option ${unknown[0]}; options: --strength=s, --guidance=g`);
 const dataset = DATASET_CONFIGS.full;
 const piece = findPiece(PRESET_PIECE);
 const scratch = mkdtempSync(join(tmpdir(), 'mst-presets-'));
@@ -33,7 +35,7 @@ try {
     writeWav(file, await renderClip(piece, instrument.name, { seconds: 4 }), dataset.analysis.sampleRate);
     styles.push({ name: instrument.name, file, description: `${instrument.name} (GM program ${instrument.program}, FluidR3_GM), 4 s of ${PRESET_PIECE}` });
   }
-  packModel({ weights, out, analysis: dataset.analysis, styles, ...(strength !== undefined ? { sampling: { strength: Number(strength) } } : {}) });
+  packModel({ weights, out, analysis: dataset.analysis, styles, sampling });
   console.log(`packed ${weights} into ${out} with presets ${styles.map((s) => s.name).join(', ')}`);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
