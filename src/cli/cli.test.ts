@@ -90,7 +90,7 @@ test('bad input gets a clear message and exit code 1, and nothing is written', (
     [['resynth', join(fixtures, 'tone.flac'), '-o', join(dir, 'z.wav'), '--iterations', '-3'], /option '--iterations <n>' argument '-3' is invalid\. Expected an integer in \[0, 1000\] but received -3/],
     [['spectrogram', join(fixtures, 'tone.flac'), '-o', dir], /is a directory; give a file name/],
     [['styles', '--model', emptyFolder], /empty: not a model folder \(a folder with model\.safetensors\); give one like models\/default/],
-    [['dataset', 'build', '--config', notJson, '--out', join(dir, 'never')], /--config .*not-json\.json: not a JSON file of settings \(.*\); give small, full, judge-<set> or a JSON object/],
+    [['dataset', 'build', '--config', notJson, '--out', join(dir, 'never')], /--config .*not-json\.json: not a JSON file of settings \(.*\); give small, full, unseen, judge-<set> or a JSON object/],
   ];
   for (const [args, message] of cases) {
     const { code, stderr } = mst(...args);
