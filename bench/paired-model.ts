@@ -11,6 +11,7 @@ import { pairedTask } from '../src/train/paired.js';
 import { optimizerStep, type TrainingTask } from '../src/train/loop.js';
 import { PHASE_DEFAULTS, type TrainConfig } from '../src/train/config.js';
 import { tileNoise } from '../src/transfer/noise.js';
+import { trainingPrecision } from '../src/train/precision.js';
 import { DEFAULT_ANALYSIS } from '../src/audio/config.js';
 
 const CONFIG = modelConfig('paired');
@@ -20,11 +21,14 @@ export const PAIRED_GUIDANCE = CONFIG.sampling.guidance ?? 1;
 export class PairedBench {
   readonly model: LatentDiffusion;
   readonly batch: PairBatch;
+  /** The precision `mst train` chooses here (bf16 autocast where native), decided once rather than per timed step. */
+  readonly defaultBf16: boolean;
   readonly #steps = new Map<boolean, { task: TrainingTask; optimizer: optim.AdamW; config: TrainConfig & { bf16: boolean } }>();
 
   constructor(readonly device: Device = 'cpu') {
     manualSeed(0);
     this.model = new LatentDiffusion(CONFIG).to(device);
+    this.defaultBf16 = trainingPrecision({ bf16: 'auto', device }).bf16;
     freeze(this.model.encoder);
     freeze(this.model.decoder);
     const size = PHASE_DEFAULTS.paired.batchSize;

@@ -36,7 +36,10 @@ const CASES = {
   phase1_step_all_items: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step('phase1_all_items'),
   phase1_step_checkpointed: (b: SeedBench) => (phases ??= new PhaseBench(b.device)).step('phase1_checkpointed'),
   paired_step: (b: SeedBench) => (paired ??= new PairedBench(b.device)).step(false),
-  paired_step_default: (b: SeedBench) => (paired ??= new PairedBench(b.device)).step(trainingPrecision({ bf16: 'auto', device: b.device }).bf16),
+  paired_step_default: (b: SeedBench) => {
+    const bench = (paired ??= new PairedBench(b.device));
+    return bench.step(bench.defaultBf16);
+  },
   paired_sampling_8_tiles: (b: SeedBench) => (paired ??= new PairedBench(b.device)).sampling8Tiles(),
 } as const;
 type CaseName = keyof typeof CASES;
