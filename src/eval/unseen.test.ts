@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { manualSeed } from '../engine/index.js';
 import { buildDataset } from '../data/build.js';
 import { DATASET_CONFIGS } from '../data/config.js';
+import { readManifest } from '../data/loader.js';
 import { BASELINES, type TransferSystem } from './baselines.js';
 import { InstrumentJudge, DEFAULT_JUDGE } from './judge.js';
 import { unseenReferences } from './unseen.js';
@@ -22,6 +23,7 @@ test('unseen references: the content is never nearer the reference, the referenc
   manualSeed(0);
   const judge = new InstrumentJudge({ ...DEFAULT_JUDGE, channels: 32, dilations: [1, 2], embedding: 16, instruments: ['piano', 'guitar', 'violin', 'flute'] }).eval();
   const progress: string[] = [];
+  assert.ok(readManifest(unseen).shards.length > 0, 'the unseen instruments were rendered');
   const echo: TransferSystem = { name: 'echo', modelBytes: 0, transfer: (b) => b.style.clone() };
   const report = await unseenReferences([BASELINES.identity!, echo], { datasetDir: data, unseenDir: unseen, judge, groups: 6, batchSize: 4, onProgress: (m) => progress.push(m) });
   assert.deepEqual(report.instruments, ['oboe', 'horn']);
