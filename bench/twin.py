@@ -486,12 +486,13 @@ class PairedBench:
         return loss.item()
 
     def sampling_8_tiles(self, guidance=1.0):
-        """mst transfer's work on 8 tiles with the paired model: 10 DDIM steps from noise (t = 999, 899, …, 99),
+        """mst transfer's work on 8 tiles with the paired model: 10 DDIM steps from the content's latent noised to t = 999 (899, …, 99),
         v turned to ε, one style for all; with guidance ≠ 1 both conditions in one pass of 16."""
         self.style.eval()
         self.unet.eval()
         with torch.inference_mode():
             content = self.encoder(self.content[:8]) * PAIRED_LATENT_SCALE
+            start = content  # noised to strength 1, as LatentDiffusion.transfer starts
             maps = [m.expand(8, *m.shape[1:]) for m in self.style(self.reference[:1])]
             guided = guidance != 1
             if guided:
@@ -500,7 +501,7 @@ class PairedBench:
             else:
                 style = self.unet.encode_style(maps)
             timesteps = [1000 - 100 * i - 1 for i in range(10)]
-            z = (1 - self.abar[timesteps[0]]).sqrt() * torch.randn(8, 8, 16, 16, device=DEVICE)
+            z = self.abar[timesteps[0]].sqrt() * start + (1 - self.abar[timesteps[0]]).sqrt() * torch.randn(8, 8, 16, 16, device=DEVICE)
             for i, t in enumerate(timesteps):
                 ab = self.abar[t]
                 ab_prev = self.abar[timesteps[i + 1]] if i + 1 < len(timesteps) else torch.tensor(1.0, device=DEVICE)

@@ -11,6 +11,7 @@ import { repoRoot } from '../testing/helpers.js';
 import { untrainedModelFolder } from '../testing/model-folder.js';
 import { evaluationSystems } from './eval-actions.js';
 import { writeWav } from '../audio/wav.js';
+import { resolveModelPath } from '../transfer/model-folder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mst-cli-'));
 const fixtures = join(repoRoot, 'test', 'fixtures', 'audio');
@@ -115,6 +116,17 @@ test('mst styles lists the presets of a model', () => {
   assert.equal(code, 0);
   assert.deepEqual((JSON.parse(stdout) as { name: string }[]).map((p) => p.name), ['violin', 'piano']);
   assert.match(mst('styles', '--model', model).stdout, /^violin {2}violin phrase \(test fixture\)$/m);
+});
+
+test('a shipped model answers to its name: --model seed is models/seed, unless a path of that name exists', () => {
+  const { code, stdout, stderr } = mst('styles', '--model', 'seed', '--json');
+  assert.equal(code, 0, stderr);
+  const presets = JSON.parse(stdout) as { name: string; file: string }[];
+  assert.ok(presets.length >= 11 && presets.every((p) => p.file.startsWith(join(repoRoot, 'models', 'seed', 'styles'))), 'the seed model folder\'s presets');
+  assert.equal(resolveModelPath('seed'), join(repoRoot, 'models', 'seed'));
+  assert.equal(resolveModelPath('no-such-model'), 'no-such-model', 'an unknown name stays as typed, for the error to name it');
+  assert.equal(resolveModelPath(model), model, 'a path is itself');
+  assert.match(mst('styles', '--model', 'no-such-model').stderr, /no-such-model: not a model folder/);
 });
 
 test('mst transfer does one file, or a folder into a folder with the model loaded once', () => {

@@ -14,6 +14,7 @@ import { unseenReferences } from '../eval/unseen.js';
 import { BASELINES, modelSystem, type TransferSystem } from '../eval/baselines.js';
 import { BASELINE_NAMES, type BaselineName } from '../eval/choices.js';
 import { loadLatentDiffusion } from '../model/load.js';
+import { resolveModelPath } from '../transfer/model-folder.js';
 import type { LatentDiffusion } from '../model/ldm.js';
 import type { DdimOptions } from '../model/ddim.js';
 import { SAMPLING_DEFAULTS } from '../model/sampling.js';
@@ -219,7 +220,8 @@ export function evaluationSystems(
   { strength, guidance, steps }: { strength?: number[]; guidance?: number[]; steps?: number } = {},
 ): { systems: TransferSystem[]; models: Map<string, TrainedSystem> } {
   const models = new Map<string, TrainedSystem>();
-  const systems = names.split(',').flatMap((name): TransferSystem[] => {
+  const systems = names.split(',').flatMap((given): TransferSystem[] => {
+    const name = (BASELINE_NAMES as readonly string[]).includes(given) ? given : resolveModelPath(given);
     const folderWeights = join(name, 'model.safetensors');
     if (name.endsWith('.safetensors') || existsSync(folderWeights)) {
       const file = name.endsWith('.safetensors') ? name : folderWeights; // a model file or a model folder (models/default)

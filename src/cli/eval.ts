@@ -49,7 +49,7 @@ export function evalCommand(): Command {
   evaluation
     .command('unseen')
     .description("give systems references of instruments no training data plays (an oboe, a horn): how often the output's judge embedding is nearer the reference's than the content's")
-    .option('--model <names>', `systems, comma-separated: ${BASELINE_NAMES.join(', ')}, or model files or folders`, ['identity', 'envelope', join('models', 'default')].join(','))
+    .option('--model <names>', `systems, comma-separated: ${BASELINE_NAMES.join(', ')}, or model files or folders`, ['identity', 'envelope', 'seed', 'default'].join(','))
     .option('--data <dir>', 'the paired dataset the content tiles come from (test split)', join('data', 'full'))
     .option('--unseen <dir>', 'the references (mst dataset build --config unseen --splits test)', join('data', 'unseen'))
     .option('--judge <file>', 'the instrument judge', DEFAULT_JUDGE_FILE)

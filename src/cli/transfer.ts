@@ -7,7 +7,7 @@ import { Command, Option } from 'commander';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, relative } from 'node:path';
 import { OutputPathError } from '../engine/files.js';
-import { DEFAULT_MODEL, stylePresets, modelSamplingDefaults } from '../transfer/model-folder.js';
+import { DEFAULT_MODEL, stylePresets, modelSamplingDefaults, resolveModelPath } from '../transfer/model-folder.js';
 import type { DdimOptions } from '../model/ddim.js';
 import type { StyleTransferModel } from '../transfer/bundle.js';
 import type { TransferResult } from '../transfer/transfer.js';
@@ -35,11 +35,11 @@ export function addSamplingOptions(command: Command): Command {
   const model = (key: keyof DdimOptions) => (shipped ? `default: the model's; ${shipped[key]} for ${relative(process.cwd(), DEFAULT_MODEL) || '.'}` : "default: the model's");
   return command
     .requiredOption('-s, --style <preset|file>', 'a preset (mst styles lists them) or a reference clip of the instrument to sound like')
-    .option('-m, --model <folder>', 'the model folder or model.safetensors', DEFAULT_MODEL)
+    .option('-m, --model <folder>', 'the model folder, a shipped model by name (default, seed) or a model.safetensors', DEFAULT_MODEL)
     .option('--steps <n>', `DDIM steps, at most strength × 1000 (${model('steps')})`, numberIn(1, 1000, true))
     .option('--strength <s>', `how far the content is noised before sampling, (0, 1] (${model('strength')})`, numberIn(0.001, 1))
     .option('--eta <e>', `DDIM noise: 0 deterministic, 1 DDPM (${model('eta')})`, numberIn(0, 1))
-    .option('--guidance <g>', 'style guidance: 1 none, >1 further from the input\'s own timbre (default: the model\'s own, 1 where it gives none)', numberIn(0, 100))
+    .option('--guidance <g>', 'style guidance: 1 none, >1 follows the style more strongly (default: the model\'s own, 1 where it gives none)', numberIn(0, 100))
     .option('--seed <n>', 'seed of the sampling noise', numberIn(0, 2 ** 31 - 1, true), 0)
     .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
     .option('--iterations <n>', 'Griffin-Lim iterations of the vocoder', numberIn(1, 1000, true), 32);
@@ -149,9 +149,10 @@ export function transferCommand(): Command {
 export function stylesCommand(): Command {
   return new Command('styles')
     .description('list the style presets of a model')
-    .option('-m, --model <folder>', 'the model folder', DEFAULT_MODEL)
+    .option('-m, --model <folder>', 'the model folder, or a shipped model by name (default, seed)', DEFAULT_MODEL)
     .option('--json', 'print them as JSON')
     .action(async (flags: { model: string; json?: boolean }) => {
+      flags.model = resolveModelPath(flags.model);
       if (!existsSync(flags.model) || !statSync(flags.model).isDirectory() || !existsSync(join(flags.model, 'model.safetensors'))) {
         throw new Error(`${flags.model}: not a model folder (a folder with model.safetensors); give one like models/default`);
       }

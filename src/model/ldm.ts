@@ -3,12 +3,12 @@
  * UNet and the noise schedule, tied together. The seed's transfer is img2img in the latent: the
  * content tile's latent, noised to `strength`, is denoised by DDIM with the style's embeddings
  * read through cross-attention, then decoded. The paired model (config.conditioning 'content',
- * paired-unet.ts) instead samples the target's latent from noise, its denoiser reading the
- * content's latent at every step.
+ * paired-unet.ts) instead samples the target's latent from noise (strength 1), its denoiser
+ * reading the content's latent at every step.
  *
  * Parameter names (safetensors keys): encoder.*, decoder.*, style_encoder.*, unet.*.
  */
-import { Tensor, nn, tensor, cat, ones, zeros, zerosLike, inferenceMode, noGrad, tidy } from '../engine/index.js';
+import { Tensor, nn, tensor, cat, ones, zeros, inferenceMode, noGrad, tidy } from '../engine/index.js';
 import { checkModelConfig, type ModelConfig } from './config.js';
 import { SpectrogramEncoder, SpectrogramDecoder } from './autoencoder.js';
 import { StyleEncoder } from './style-encoder.js';
@@ -88,8 +88,9 @@ export class LatentDiffusion extends nn.Module {
         const target = this.styleEncoder.forward(style).map(widen);
         const contentLatent = this.encodeLatent(content);
         if (this.unet instanceof PairedUNet) {
-          // from noise: the content enters through the denoiser, not through the starting point
-          const latent = ddimSample(this.schedule, this.#pairedPredictor(this.unet, contentLatent, target, guidance), zerosLike(contentLatent), options, options.noise);
+          // the content enters through the denoiser at every step; sampling starts from its latent noised to
+          // `strength` too, which at the default 1 is noise (√ᾱ ≈ 0.006) and below 1 keeps more of the input
+          const latent = ddimSample(this.schedule, this.#pairedPredictor(this.unet, contentLatent, target, guidance), contentLatent, options, options.noise);
           return this.decodeLatent(latent);
         }
         const unet = this.unet;

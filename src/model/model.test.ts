@@ -149,7 +149,7 @@ test('transfer runs end to end: same seed, same output; a style for all or one p
   model.dispose();
 });
 
-test('the paired model: v converts to the noise it stands for; latents are scaled to unit spread and back; a dropped style is all zeros; transfer from noise follows the seed, the content and the guidance', () => {
+test('the paired model: v converts to the noise it stands for; latents are scaled to unit spread and back; a dropped style is all zeros; transfer from noise follows the seed, the content and the guidance, and the lowest strength keeps the content', () => {
   manualSeed(3);
   const model = new LatentDiffusion(modelConfig('paired'));
   const unet = model.unet as PairedUNet;
@@ -184,6 +184,11 @@ test('the paired model: v converts to the noise it stands for; latents are scale
     differs(run(content, 1, 8), 'another seed');
     differs(run(content.flip([3])), 'other content from the same noise');
     differs(run(content, 3), 'guidance 3');
+
+    // at the lowest strength (one step at t = 0) sampling starts from the content's own latent and returns its reconstruction
+    manualSeed(7);
+    const kept = model.transfer(content, style, { steps: 1, eta: 0, strength: 0.001 });
+    assertAllClose(kept.toFloat32Array(), model.decodeLatent(model.encodeLatent(content)).toFloat32Array(), { atol: 0.02, what: 'strength 0.001 keeps the content' });
   });
   model.dispose();
 });

@@ -17,7 +17,7 @@ import { checkAnalysisConfig, DEFAULT_ANALYSIS, type AnalysisConfig } from '../a
 import { loadLatentDiffusion, ModelLoadError } from '../model/load.js';
 import { configureIfUnset } from '../engine/configure.js';
 import type { LatentDiffusion } from '../model/ldm.js';
-import { DEFAULT_MODEL, stylePresets, readModelJson, type StylePreset } from './model-folder.js';
+import { DEFAULT_MODEL, stylePresets, readModelJson, resolveModelPath, type StylePreset } from './model-folder.js';
 
 export { DEFAULT_MODEL, stylePresets, type StylePreset };
 
@@ -35,13 +35,14 @@ export interface StyleTransferModel {
 }
 
 /**
- * Loads a model folder (default: the shipped model) or a bare model.safetensors onto `device`.
- * Throws ModelLoadError naming what is missing or wrong.
+ * Loads a model folder (default: the shipped model), a shipped model by name ('seed') or a bare
+ * model.safetensors onto `device`. Throws ModelLoadError naming what is missing or wrong.
  */
-export function loadModel(path: string = DEFAULT_MODEL, options: { device?: 'cpu' | 'cuda' } = {}): StyleTransferModel {
+export function loadModel(name: string = DEFAULT_MODEL, options: { device?: 'cpu' | 'cuda' } = {}): StyleTransferModel {
+  const path = resolveModelPath(name);
   const device = options.device ?? 'cpu';
   if (!existsSync(path)) {
-    const hint = path === DEFAULT_MODEL && !process.env.MST_MODEL ? 'the shipped model is missing from this checkout; restore models/default (git checkout models/default)' : 'give a model folder (like models/default) or a model.safetensors file';
+    const hint = path === DEFAULT_MODEL && !process.env.MST_MODEL ? 'the shipped model is missing from this checkout; restore models/default (git checkout models/default)' : 'give a model folder (like models/default), a shipped model by name (default, seed) or a model.safetensors file';
     throw new ModelLoadError(`${path}: no such model; ${hint}`);
   }
   const isFolder = statSync(path).isDirectory();

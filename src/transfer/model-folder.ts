@@ -1,7 +1,8 @@
 /**
  * What a model folder holds besides its weights, read without loading the engine (so that
  * `mst styles` and `mst --help` answer at once): the presets listed in styles.json, and where the
- * model used when none is named lives ($MST_MODEL if set, else models/default beside package.json).
+ * model used when none is named lives ($MST_MODEL if set, else models/default beside package.json),
+ * and the shipped models' names (`--model seed` for models/seed).
  * The folder's layout is described in bundle.ts.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -13,6 +14,20 @@ import type { DdimOptions } from '../model/ddim.js';
 
 /** The model used when none is named: $MST_MODEL if set, else the one shipped with mst. */
 export const DEFAULT_MODEL = process.env.MST_MODEL || join(packageRoot(), 'models', 'default');
+
+/** The folders of models/ beside package.json: the models shipped with mst, by name. */
+const SHIPPED_MODELS = join(packageRoot(), 'models');
+
+/**
+ * Where `--model <name>` points: the path itself where it exists, else the shipped model of that
+ * name (a bare name such as 'seed' or 'default': models/<name>), else the path as given (so that
+ * the error names what the user typed).
+ */
+export function resolveModelPath(name: string): string {
+  if (existsSync(name) || !/^[\w.-]+$/.test(name)) return name;
+  const shipped = join(SHIPPED_MODELS, name);
+  return existsSync(join(shipped, 'model.safetensors')) ? shipped : name;
+}
 
 /** A built-in style: a reference clip shipped with the model. */
 export interface StylePreset {
