@@ -121,7 +121,7 @@ const COMMON: Omit<TrainConfig, 'phase' | 'steps' | 'learningRate'> = {
   styleWeight: 1,
   diffusionWeight: 1,
   device: 'cpu',
-  autoencoderFrom: 'models/default/model.safetensors',
+  autoencoderFrom: 'models/seed/model.safetensors',
   styleDropout: 0.15,
   otherRenders: [],
   otherRenderShare: 0.5,
@@ -162,7 +162,7 @@ export function checkTrainConfig(c: TrainConfig): TrainConfig {
   if (!(c.styleDropout >= 0 && c.styleDropout < 1)) throw new RangeError(`train: Expected styleDropout in [0, 1) but received ${c.styleDropout}`);
   if (!(c.otherRenderShare >= 0 && c.otherRenderShare <= 1)) throw new RangeError(`train: Expected otherRenderShare in [0, 1] but received ${c.otherRenderShare}`);
   if (!(Array.isArray(c.otherRenders) && c.otherRenders.every((d) => typeof d === 'string'))) throw new RangeError(`train: Expected otherRenders to be a list of dataset folders but received ${JSON.stringify(c.otherRenders)}`);
-  if (c.phase === 'paired' && !(c.autoencoderFrom.length > 0)) throw new RangeError('train: the paired phase needs autoencoderFrom, a model checkpoint whose autoencoder it takes (e.g. models/default/model.safetensors)');
+  if (c.phase === 'paired' && !(c.autoencoderFrom.length > 0)) throw new RangeError('train: the paired phase needs autoencoderFrom, a model checkpoint whose autoencoder it takes (e.g. models/seed/model.safetensors)');
   if (c.reconstructionFrom !== 'encoding' && c.reconstructionFrom !== 'prediction') throw new RangeError(`train: Expected reconstructionFrom encoding or prediction but received ${c.reconstructionFrom}`);
   if (c.bf16 !== true && c.bf16 !== false && c.bf16 !== 'auto') throw new RangeError(`train: Expected bf16 true, false or auto but received ${JSON.stringify(c.bf16)}`);
   if (c.device !== 'cpu' && c.device !== 'cuda') throw new RangeError(`train: Expected device cpu or cuda but received ${c.device}`);

@@ -39,7 +39,7 @@ function loadSame<M extends nn.Module>(path: string, expected: unknown, what: st
 
 /** `model` with the encoder and decoder of the model checkpoint at `path`, which must have the same latent and widths. */
 function withAutoencoderOf(path: string, model: LatentDiffusion): LatentDiffusion {
-  if (!existsSync(path)) throw new Error(`${path} does not exist: the paired phase takes its autoencoder from a trained model (--autoencoderFrom=models/default/model.safetensors, or a run's model.safetensors)`);
+  if (!existsSync(path)) throw new Error(`${path} does not exist: the paired phase takes its autoencoder from a trained model (--autoencoderFrom=models/seed/model.safetensors, or a run's model.safetensors)`);
   const { latentChannels, autoencoderWidths } = model.config;
   const source = loadModule<ModelConfig, LatentDiffusion>(path, (config) => {
     if (config.latentChannels !== latentChannels || JSON.stringify(config.autoencoderWidths) !== JSON.stringify(autoencoderWidths)) {
