@@ -20,7 +20,7 @@ export function studioCommand(): Command {
     .description('a local web page to hear, see and compare transfers')
     .option('--port <n>', 'port to serve on (0: any free one)', numberIn(0, 65535, true), 7860)
     .option('--host <address>', 'address to serve on; anything but loopback lets other machines in', '127.0.0.1')
-    .option('-m, --model <folder>', 'the model folder or model.safetensors', DEFAULT_MODEL)
+    .option('-m, --model <folder>', 'the model folder, a shipped model by name (default, seed) or a model.safetensors', DEFAULT_MODEL)
     .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
     .option('--max-upload-mb <n>', 'largest upload, MB', numberIn(0.01, 4096), 50)
     .option('--max-seconds <n>', 'longest clip, s', numberIn(1, 24 * 3600), 600)

@@ -12,11 +12,11 @@ import { ModelLoadError } from '../model/load-error.js';
 import { readCheckpointConfig } from '../engine/safetensors-header.js';
 import type { DdimOptions } from '../model/ddim.js';
 
-/** The model used when none is named: $MST_MODEL if set, else the one shipped with mst. */
-export const DEFAULT_MODEL = process.env.MST_MODEL || join(packageRoot(), 'models', 'default');
-
 /** The folders of models/ beside package.json: the models shipped with mst, by name. */
 const SHIPPED_MODELS = join(packageRoot(), 'models');
+
+/** The model used when none is named: $MST_MODEL if set, else the one shipped with mst. */
+export const DEFAULT_MODEL = process.env.MST_MODEL || join(SHIPPED_MODELS, 'default');
 
 /**
  * Where `--model <name>` points: the path itself where it exists, else the shipped model of that
