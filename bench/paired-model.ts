@@ -1,8 +1,9 @@
 /**
- * The paired model (config 'paired', issue 18) in the two workloads bench/twin.py's PairedBench
- * also runs: `mst train paired`'s step (its task code, src/train/paired.ts, and the loop's
- * optimizer step, on a batch of 16 pairs) and `mst transfer`'s sampling of 8 tiles at the model's
- * defaults (10 DDIM steps from noise, at the config's guidance).
+ * The paired model (config 'paired', issue 18) in the workloads bench/twin.py's PairedBench also
+ * runs: `mst train paired`'s step (its task code, src/train/paired.ts, and the loop's optimizer
+ * step, on a batch of 16 pairs) and `mst transfer`'s sampling of 8 tiles in 10 DDIM steps from
+ * noise, at the paired config's guidance, or at the refined config's and through its refiner
+ * (config 'refined', src/model/refiner.ts).
  */
 import { rand, manualSeed, optim, tidy, type Device } from '../src/engine/index.js';
 import { LatentDiffusion, freeze, modelConfig } from '../src/model/index.js';
@@ -15,8 +16,12 @@ import { trainingPrecision } from '../src/train/precision.js';
 import { DEFAULT_ANALYSIS } from '../src/audio/config.js';
 
 const CONFIG = modelConfig('paired');
-/** The paired model's default guidance, which the twin is told (MST_PAIRED_GUIDANCE). */
+const REFINED = modelConfig('refined');
+/** The paired and refined models' default guidance, which the twin is told (MST_PAIRED_GUIDANCE, MST_REFINED_GUIDANCE). */
 export const PAIRED_GUIDANCE = CONFIG.sampling.guidance ?? 1;
+export const REFINED_GUIDANCE = REFINED.sampling.guidance ?? 1;
+/** The sampling the benchmark times: DDIM's steps from noise. */
+const SAMPLING_STEPS = 10;
 
 export class PairedBench {
   readonly model: LatentDiffusion;
@@ -24,6 +29,7 @@ export class PairedBench {
   /** The precision `mst train` chooses here (bf16 autocast where native), decided once rather than per timed step. */
   readonly defaultBf16: boolean;
   readonly #steps = new Map<boolean, { task: TrainingTask; optimizer: optim.AdamW; config: TrainConfig & { bf16: boolean } }>();
+  #refined: LatentDiffusion | null = null; // built on first use: the refined model, this one's weights and a refiner
 
   constructor(readonly device: Device = 'cpu') {
     manualSeed(0);
@@ -52,11 +58,18 @@ export class PairedBench {
     return optimizerStep(task, optimizer, this.batch, config).loss!;
   }
 
-  /** LatentDiffusion.transfer on 8 tiles with one style, at the config's sampling defaults. */
-  sampling8Tiles(): number {
+  /** LatentDiffusion.transfer on 8 tiles with one style, in 10 DDIM steps at the paired config's guidance, or at the refined config's and through its refiner. */
+  sampling8Tiles(refined = false): number {
+    const model = refined ? (this.#refined ??= this.#refinedModel()) : this.model;
     return tidy(() => {
-      const out = this.model.transfer(this.batch.content.slice(0, 0, 8), this.batch.style.slice(0, 0, 1), { ...CONFIG.sampling, guidance: PAIRED_GUIDANCE, noise: tileNoise(0, 0, DEFAULT_ANALYSIS) });
-      return out.mean().item();
+      const sampling = { ...model.config.sampling, steps: SAMPLING_STEPS, guidance: refined ? REFINED_GUIDANCE : PAIRED_GUIDANCE, noise: tileNoise(0, 0, DEFAULT_ANALYSIS) };
+      return model.transfer(this.batch.content.slice(0, 0, 8), this.batch.style.slice(0, 0, 1), sampling).mean().item();
     });
+  }
+
+  #refinedModel(): LatentDiffusion {
+    const model = new LatentDiffusion(REFINED);
+    for (const part of ['encoder', 'decoder', 'styleEncoder', 'unet'] as const) model[part].loadStateDict(this.model[part].stateDict());
+    return model.to(this.device);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the engine against its PyTorch twin (bench/twin.py) on the seed's model sizes
  * and the paired model's (paired_step, paired_step_default at mst train's precision here,
- * paired_sampling_8_tiles),
+ * paired_sampling_8_tiles, and refined_sampling_8_tiles through the refined model's refiner),
  * in one run on this machine with the same threads and BLAS. Rounds alternate between the two
  * (engine, then PyTorch) so that both see the same machine load; medians are reported.
  *
@@ -18,7 +18,7 @@
 import { spawnSync } from 'node:child_process';
 import { SeedBench } from './seed-model.js';
 import { PhaseBench } from './phases.js';
-import { PairedBench, PAIRED_GUIDANCE } from './paired-model.js';
+import { PairedBench, PAIRED_GUIDANCE, REFINED_GUIDANCE } from './paired-model.js';
 import { trainingPrecision } from '../src/train/precision.js';
 import { engineInfo, synchronize, describeProcessor, type Device } from '../src/engine/index.js';
 import { startPeer, compareWithPeer, option, configureForComparison } from './peer.js';
@@ -41,6 +41,7 @@ const CASES = {
     return bench.step(bench.defaultBf16);
   },
   paired_sampling_8_tiles: (b: SeedBench) => (paired ??= new PairedBench(b.device)).sampling8Tiles(),
+  refined_sampling_8_tiles: (b: SeedBench) => (paired ??= new PairedBench(b.device)).sampling8Tiles(true),
 } as const;
 type CaseName = keyof typeof CASES;
 
@@ -75,6 +76,7 @@ async function main() {
     MST_DEVICE: device,
     MST_DEFAULT_BF16: trainingPrecision({ bf16: 'auto', device }).bf16 ? '1' : '0',
     MST_PAIRED_GUIDANCE: String(PAIRED_GUIDANCE),
+    MST_REFINED_GUIDANCE: String(REFINED_GUIDANCE),
   });
   const bench = new SeedBench(device);
   const figures = await compareWithPeer(twin, name, () => {

@@ -29,6 +29,7 @@ DEVICE = os.environ.get("MST_DEVICE", "cpu")  # "cpu" or "cuda", as bench/run.ts
 DEFAULT_BF16 = os.environ.get("MST_DEFAULT_BF16", "0") == "1"
 # the paired model's default guidance (src/model/config.ts), which bench/run.ts passes on
 PAIRED_GUIDANCE = float(os.environ.get("MST_PAIRED_GUIDANCE", "1"))
+REFINED_GUIDANCE = float(os.environ.get("MST_REFINED_GUIDANCE", "1"))
 torch.set_num_threads(THREADS)
 
 
@@ -443,6 +444,23 @@ class PairedUNet(nn.Module):
         return self.output(F.silu(self.out_norm(u1)))
 
 
+class Refiner(nn.Module):
+    """The refined model's content refiner (src/model/refiner.ts): [decoded; content] → 3×3 conv to 32 channels → six blocks
+    (GELU, 3×3 conv dilated 1, 2, 4, 8, 1, 2 in time, added) → GELU → 3×3 conv to 1, added to the decoded tile."""
+
+    def __init__(self, c=32, dilations=(1, 2, 4, 8, 1, 2)):
+        super().__init__()
+        self.input = nn.Conv2d(2, c, 3, padding=1)
+        self.blocks = nn.ModuleList(nn.Conv2d(c, c, 3, padding=(1, d), dilation=(1, d)) for d in dilations)
+        self.output = nn.Conv2d(c, 1, 3, padding=1)
+
+    def forward(self, decoded, content):
+        x = self.input(torch.cat([decoded, content], 1))
+        for conv in self.blocks:
+            x = x + conv(F.gelu(x))
+        return decoded + self.output(F.gelu(x))
+
+
 # the paired config's latent scale and its training batch (src/model/config.ts, src/train/config.ts)
 PAIRED_LATENT_SCALE = 0.456
 PAIRED_BATCH = 16
@@ -485,9 +503,12 @@ class PairedBench:
         self.opt.step()
         return loss.item()
 
-    def sampling_8_tiles(self, guidance=1.0):
+    def sampling_8_tiles(self, guidance=1.0, refine=False):
         """mst transfer's work on 8 tiles with the paired model: 10 DDIM steps from the content's latent noised to t = 999 (899, …, 99),
-        v turned to ε, one style for all; with guidance ≠ 1 both conditions in one pass of 16."""
+        v turned to ε, one style for all; with guidance ≠ 1 both conditions in one pass of 16; with `refine`, the refined model's
+        refiner after the decoder."""
+        if refine and not hasattr(self, "refiner"):
+            self.refiner = Refiner().eval().to(DEVICE)
         self.style.eval()
         self.unet.eval()
         with torch.inference_mode():
@@ -513,7 +534,10 @@ class PairedBench:
                     eps = free + guidance * (styled - free)
                 x0 = (z - (1 - ab).sqrt() * eps) / ab.sqrt()
                 z = ab_prev.sqrt() * x0 + (1 - ab_prev).sqrt() * eps
-            return float(self.decoder(z / PAIRED_LATENT_SCALE).mean())
+            out = self.decoder(z / PAIRED_LATENT_SCALE)
+            if refine:
+                out = self.refiner(out, self.content[:8]).clamp(-1, 1)
+            return float(out.mean())
 
 
 if __name__ == "__main__":
@@ -534,4 +558,5 @@ if __name__ == "__main__":
     cases["paired_step"] = on_paired(lambda b: b.step())
     cases["paired_step_default"] = on_paired(lambda b: b.step(bf16=DEFAULT_BF16))
     cases["paired_sampling_8_tiles"] = on_paired(lambda b: b.sampling_8_tiles(PAIRED_GUIDANCE))
+    cases["refined_sampling_8_tiles"] = on_paired(lambda b: b.sampling_8_tiles(REFINED_GUIDANCE, refine=True))
     serve(cases)

@@ -1,7 +1,7 @@
 /**
- * `mst train features|autoencoder|diffusion|paired|all [--config file] [--key=value …]`: the
- * seed's two-phase training (after the loss network's own), or the content-conditioned paired
- * model's, resumable: run the same command again after an interruption and it continues from the
+ * `mst train features|autoencoder|diffusion|paired|refine|all [--config file] [--key=value …]`:
+ * the seed's two-phase training (after the loss network's own), or the content-conditioned paired
+ * model's and its refiner's, resumable: run the same command again after an interruption and it continues from the
  * last saved state.
  */
 import { Command } from 'commander';
@@ -61,7 +61,7 @@ async function printSummary(args: string[]): Promise<void> {
 
 export function trainCommand(): Command {
   return new Command('train')
-    .description("train the loss network, the seed's autoencoder (phase 1) and diffusion model (phase 2), or the paired model; run again to resume")
+    .description("train the loss network, the seed's autoencoder (phase 1) and diffusion model (phase 2), or the paired model and its refiner; run again to resume")
     .argument('<phase>', `${PHASES.join(', ')}; all: the seed's ${SEED_PHASES.join(', ')} in that order; summary: what a run's metrics say (--run=dir)`)
     .argument('[overrides...]', 'settings as --key=value, e.g. --steps=5000 --bf16=false')
     .option('--config <file>', 'a JSON file of settings (on top of the phase defaults)')

@@ -4,6 +4,8 @@
  * names, so that a checkpoint says which one it is and a mismatch is caught on load.
  */
 
+import type { RefinerConfig } from './refiner.js';
+
 /** The forward-diffusion noise schedule (DDPM): β_t from betaStart to betaEnd over `steps`. */
 export interface ScheduleConfig {
   steps: number;
@@ -46,6 +48,12 @@ export interface ModelConfig {
    * seed's): the noise schedule assumes latents of about the noise's size.
    */
   latentScale?: number;
+  /**
+   * The content refiner after the decoder (refiner.ts; content-conditioned models only): a small
+   * full-resolution network that corrects the decoded transfer with the content tile beside it,
+   * trained by the refine phase around the frozen rest. Absent: the decoded transfer is the output.
+   */
+  refiner?: RefinerConfig;
 }
 
 /**
@@ -67,6 +75,14 @@ const SEED: ModelConfig = {
   sampling: { steps: 10, eta: 0, strength: 0.7 },
 };
 
+/**
+ * The content-conditioned model (issue 18): `wide`'s autoencoder (trained once, frozen), and a
+ * denoiser that learns from exact pairs to draw the target instrument's latent from noise given
+ * the content's latent and a reference of the target instrument (PairedUNet). Predicts v;
+ * samples from pure noise (strength 1) in 10 DDIM steps.
+ */
+const PAIRED: ModelConfig = { ...SEED, name: 'paired', latentChannels: 8, autoencoderWidths: [128, 256], conditioning: 'content', prediction: 'v', latentScale: PAIRED_LATENT_SCALE, sampling: { steps: 10, eta: 0, strength: 1 } };
+
 export const MODEL_CONFIGS: Record<string, ModelConfig> = {
   seed: SEED,
   /**
@@ -76,13 +92,15 @@ export const MODEL_CONFIGS: Record<string, ModelConfig> = {
    * for reconstruction below 0.005. Everything after the latent is the seed's.
    */
   wide: { ...SEED, name: 'wide', latentChannels: 8, autoencoderWidths: [128, 256], sampling: { ...SEED.sampling, strength: 0.2 } },
+  paired: PAIRED,
   /**
-   * The content-conditioned model (issue 18): `wide`'s autoencoder (trained once, frozen), and a
-   * denoiser that learns from exact pairs to draw the target instrument's latent from noise given
-   * the content's latent and a reference of the target instrument (PairedUNet). Predicts v;
-   * samples from pure noise (strength 1) in 10 DDIM steps.
+   * The paired model with a content refiner (issue 18): `paired`'s autoencoder, style encoder and
+   * denoiser (taken frozen from a trained paired model), then a refiner of 256 channels per frame
+   * over six blocks dilated 1, 2, 4, 8, 1, 2 frames (±20 frames, about 0.3 s, to each side). It is
+   * trained on the denoiser's own transfers at these sampling settings: 3 DDIM steps, guidance 2,
+   * the choice on the validation split (models/default/README.md).
    */
-  paired: { ...SEED, name: 'paired', latentChannels: 8, autoencoderWidths: [128, 256], conditioning: 'content', prediction: 'v', latentScale: PAIRED_LATENT_SCALE, sampling: { steps: 10, eta: 0, strength: 1 } },
+  refined: { ...PAIRED, name: 'refined', sampling: { steps: 3, eta: 0, strength: 1, guidance: 2 }, refiner: { bands: 128, channels: 256, dilations: [1, 2, 4, 8, 1, 2] } },
 };
 
 /** The named configuration, or a RangeError listing the names there are. */
@@ -102,6 +120,13 @@ export function checkModelConfig(config: ModelConfig): ModelConfig {
   if (config.conditioning !== undefined && config.conditioning !== 'style' && config.conditioning !== 'content') throw new RangeError(`model: Expected conditioning style or content but received ${config.conditioning}`);
   if (config.prediction !== undefined && config.prediction !== 'epsilon' && config.prediction !== 'v') throw new RangeError(`model: Expected prediction epsilon or v but received ${config.prediction}`);
   if (config.latentScale !== undefined && !(config.latentScale > 0)) throw new RangeError(`model: Expected latentScale > 0 but received ${config.latentScale}`);
+  if (config.refiner !== undefined) {
+    const { bands, channels, dilations } = config.refiner;
+    if (config.conditioning !== 'content') throw new RangeError(`model: a refiner reads the content beside the transfer; it needs conditioning 'content', not ${config.conditioning ?? 'style'}`);
+    if (bands !== 128) throw new RangeError(`model: the refiner corrects the model's 128-band tiles; Expected refiner.bands 128 but received ${bands}`);
+    if (!(Number.isInteger(channels) && channels > 0)) throw new RangeError(`model: Expected refiner.channels to be a positive integer but received ${channels}`);
+    if (!(Array.isArray(dilations) && dilations.every((d) => Number.isInteger(d) && d > 0))) throw new RangeError(`model: Expected refiner.dilations to be positive integers but received ${JSON.stringify(dilations)}`);
+  }
   if (timeDim !== 2 * f) throw new RangeError(`model: the time embedding is added to the UNet's 2f = ${2 * f} channels, so timeDim must be ${2 * f}, not ${timeDim}`);
   if (s !== f) throw new RangeError(`model: cross-attention pairs the UNet's 4f/8f maps with the style's 4f/8f maps, so styleFilters (${s}) must equal unetFilters (${f})`);
   if ((4 * f) % attentionHeads !== 0) throw new RangeError(`model: Expected attentionHeads to divide ${4 * f} but received ${attentionHeads}`);

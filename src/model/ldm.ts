@@ -4,9 +4,10 @@
  * content tile's latent, noised to `strength`, is denoised by DDIM with the style's embeddings
  * read through cross-attention, then decoded. The paired model (config.conditioning 'content',
  * paired-unet.ts) instead samples the target's latent from noise (strength 1), its denoiser
- * reading the content's latent at every step.
+ * reading the content's latent at every step; where the config has a refiner (refiner.ts), it
+ * then corrects the decoded transfer with the content tile beside it.
  *
- * Parameter names (safetensors keys): encoder.*, decoder.*, style_encoder.*, unet.*.
+ * Parameter names (safetensors keys): encoder.*, decoder.*, style_encoder.*, unet.*, refiner.*.
  */
 import { Tensor, nn, tensor, cat, ones, zeros, inferenceMode, noGrad, tidy } from '../engine/index.js';
 import { checkModelConfig, type ModelConfig } from './config.js';
@@ -14,6 +15,7 @@ import { SpectrogramEncoder, SpectrogramDecoder } from './autoencoder.js';
 import { StyleEncoder } from './style-encoder.js';
 import { UNet } from './unet.js';
 import { PairedUNet } from './paired-unet.js';
+import { ContentRefiner } from './refiner.js';
 import { NoiseSchedule } from './schedule.js';
 import { ddimSample, type DdimOptions, type NoiseSource } from './ddim.js';
 import { checkSampling, SAMPLING_DEFAULTS, type SamplingSettings } from './sampling.js';
@@ -22,6 +24,8 @@ import { checkSampling, SAMPLING_DEFAULTS, type SamplingSettings } from './sampl
 export interface TileSamplingOptions extends DdimOptions, Partial<Pick<SamplingSettings, 'guidance'>> {
   /** Where the sampler's noise comes from (default: the global generator). */
   noise?: NoiseSource;
+  /** Pass the decoded transfer through the model's refiner, where it has one (default true; the refine phase trains on the unrefined transfer). */
+  refine?: boolean;
 }
 
 /** Time step `t` for `n` items, as the denoisers take it (int64 [n]). */
@@ -35,6 +39,8 @@ export class LatentDiffusion extends nn.Module {
   readonly styleEncoder: StyleEncoder;
   /** The seed's UNet, or the paired model's denoiser (config.conditioning 'content'). */
   readonly unet: UNet | PairedUNet;
+  /** The content refiner after the decoder (config.refiner), or null. */
+  readonly refiner: ContentRefiner | null;
   readonly schedule: NoiseSchedule;
 
   constructor(readonly config: ModelConfig) {
@@ -44,6 +50,7 @@ export class LatentDiffusion extends nn.Module {
     this.decoder = this.child('decoder', new SpectrogramDecoder(config));
     this.styleEncoder = this.child('style_encoder', new StyleEncoder(config));
     this.unet = this.child('unet', config.conditioning === 'content' ? new PairedUNet(config) : new UNet(config));
+    this.refiner = config.refiner ? this.child('refiner', new ContentRefiner(config.refiner)) : null;
     this.schedule = new NoiseSchedule(config.schedule);
   }
 
@@ -91,7 +98,8 @@ export class LatentDiffusion extends nn.Module {
           // the content enters through the denoiser at every step; sampling starts from its latent noised to
           // `strength` too, which at the default 1 is noise (√ᾱ ≈ 0.006) and below 1 keeps more of the input
           const latent = ddimSample(this.schedule, this.#pairedPredictor(this.unet, contentLatent, target, guidance), contentLatent, options, options.noise);
-          return this.decodeLatent(latent);
+          const decoded = this.decodeLatent(latent);
+          return this.refiner && options.refine !== false ? this.refiner.forward(decoded, content).clamp(-1, 1) : decoded;
         }
         const unet = this.unet;
         const predict =

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tensor, arange, rand, randn, tidy, manualSeed, saveSafetensors, saveCheckpoint, noGrad, zeros, type Tensor } from '../engine/index.js';
+import { tensor, arange, rand, randn, tidy, manualSeed, saveSafetensors, saveCheckpoint, noGrad, zeros, nn, type Tensor } from '../engine/index.js';
 import { pythonWithTorch, repoRoot, assertAllClose } from '../testing/helpers.js';
 import { spreadSubset } from './vggish.js';
 import { PairedUNet } from './paired-unet.js';
@@ -193,6 +193,38 @@ test('the paired model: v converts to the noise it stands for; latents are scale
   model.dispose();
 });
 
+test('the refined model: its refiner starts as the identity, corrects the decoded transfer with the content beside it, and hears every band within 20 frames to each side', () => {
+  manualSeed(4);
+  const model = new LatentDiffusion(modelConfig('refined'));
+  const refiner = model.refiner!;
+  tidy(() => {
+    const [content, style] = [rand([2, 1, 128, 128]).mul(2).sub(1), rand([1, 1, 128, 128]).mul(2).sub(1)];
+    const run = (refine?: boolean) => {
+      manualSeed(7);
+      return model.transfer(content, style, { ...model.config.sampling, ...(refine === undefined ? {} : { refine }) });
+    };
+    const unrefined = run(false);
+    assertAllClose(run().toFloat32Array(), unrefined.toFloat32Array(), { atol: 0, rtol: 0, what: 'an untrained refiner changes nothing' });
+
+    nn.init.uniform_(refiner.output.weight, 0.05);
+    nn.init.uniform_(refiner.output.bias!, 0.05);
+    const refined = run();
+    assert.ok(refined.sub(unrefined).abs().amax().item() > 1e-3, 'a trained refiner changes the transfer');
+    assertAllClose(refined.toFloat32Array(), refiner.forward(unrefined, content).clamp(-1, 1).toFloat32Array(), { atol: 1e-5, what: 'transfer = refiner(decoded transfer, content)' });
+
+    // one content bin moved: the change reaches every band, and only the frames within ±(1 + 1+2+4+8+1+2 + 1)
+    const decoded = rand([1, 1, 128, 128]).mul(2).sub(1);
+    const single = content.slice(0, 0, 1);
+    const moved = single.clone();
+    moved.slice(2, 60, 61).slice(3, 64, 65).fill_(1);
+    const change = refiner.forward(decoded, moved).sub(refiner.forward(decoded, single)).abs().squeeze(0).squeeze(0); // [M, T]
+    const reached = (axis: number) => change.amax([1 - axis]).gt(0).toArray().flatMap((hit, i) => (hit ? [i] : []));
+    const [bands, frames] = [reached(0), reached(1)];
+    assert.deepEqual([bands[0], bands.at(-1), frames[0], frames.at(-1)], [0, 127, 64 - 20, 64 + 20]);
+  });
+  model.dispose();
+});
+
 test("the seed's latent penalty is ½·E[z² − 1 − log(z² + ε)], smallest at |z| = 1", () => {
   tidy(() => {
     assert.ok(Math.abs(latentPenalty(tensor([1, -1])).item()) < 1e-6);
@@ -214,13 +246,17 @@ test('the feature loss reads an evenly spread subset of the batch', () => {
 
 test('configs are found by name and checked', () => {
   assert.equal(modelConfig('seed').unetFilters, 64);
-  assert.throws(() => modelConfig('huge'), /Expected one of seed, wide, paired for a model config but received huge/);
+  assert.throws(() => modelConfig('huge'), /Expected one of seed, wide, paired, refined for a model config but received huge/);
   assert.throws(() => checkModelConfig({ ...modelConfig('seed'), timeDim: 64 }), /timeDim must be 128, not 64/);
   assert.throws(() => checkModelConfig({ ...modelConfig('seed'), styleFilters: 32 }), /styleFilters \(32\) must equal unetFilters \(64\)/);
   assert.throws(() => checkModelConfig({ ...modelConfig('seed'), schedule: { steps: 1000, betaStart: 0.02, betaEnd: 1e-4, kind: 'linear' } }), /betaStart < schedule.betaEnd/);
   assert.throws(() => checkModelConfig({ ...modelConfig('paired'), conditioning: 'lyrics' as never }), /Expected conditioning style or content but received lyrics/);
   assert.throws(() => checkModelConfig({ ...modelConfig('paired'), prediction: 'x0' as never }), /Expected prediction epsilon or v but received x0/);
   assert.throws(() => checkModelConfig({ ...modelConfig('paired'), latentScale: 0 }), /Expected latentScale > 0 but received 0/);
+  assert.throws(() => checkModelConfig({ ...modelConfig('seed'), refiner: modelConfig('refined').refiner! }), /a refiner reads the content beside the transfer; it needs conditioning 'content', not style/);
+  assert.throws(() => checkModelConfig({ ...modelConfig('refined'), refiner: { bands: 64, channels: 8, dilations: [1] } }), /the refiner corrects the model's 128-band tiles; Expected refiner.bands 128 but received 64/);
+  assert.throws(() => checkModelConfig({ ...modelConfig('refined'), refiner: { bands: 128, channels: 0, dilations: [1] } }), /Expected refiner.channels to be a positive integer but received 0/);
+  assert.throws(() => checkModelConfig({ ...modelConfig('refined'), refiner: { bands: 128, channels: 8, dilations: [1, 0] } }), /Expected refiner.dilations to be positive integers but received \[1,0\]/);
 });
 
 test('every named config passes its checks and builds a model whose latent has its channels', () => {

@@ -7,12 +7,14 @@
  *   diffusion    phase 2: encoder frozen; style encoder, UNet and decoder trained with
  *                L = L_rec + L_style + L_diffusion;
  *   paired       the content-conditioned model (issue 18): another model's autoencoder, frozen;
- *                style encoder and denoiser trained on exact pairs (src/train/paired.ts).
+ *                style encoder and denoiser trained on exact pairs (src/train/paired.ts);
+ *   refine       the content refiner (config 'refined') around a trained paired model, frozen,
+ *                on that model's own transfers (src/train/refine.ts).
  */
 
-export const PHASES = ['features', 'autoencoder', 'diffusion', 'paired'] as const;
+export const PHASES = ['features', 'autoencoder', 'diffusion', 'paired', 'refine'] as const;
 export type Phase = (typeof PHASES)[number];
-/** The seed's phases, in order (`mst train all`); 'paired' trains the content-conditioned model (src/train/paired.ts). */
+/** The seed's phases, in order (`mst train all`); 'paired' and then 'refine' train the content-conditioned model. */
 export const SEED_PHASES = ['features', 'autoencoder', 'diffusion'] as const satisfies readonly Phase[];
 
 export interface TrainConfig {
@@ -86,6 +88,8 @@ export interface TrainConfig {
   device: string;
   /** The paired phase: the model checkpoint whose encoder and decoder it takes, frozen (same latent and widths). */
   autoencoderFrom: string;
+  /** The refine phase: the trained paired model (mst train paired) whose autoencoder, style encoder and denoiser the refiner learns around, frozen. */
+  denoiserFrom: string;
   /** The paired phase: the share of items whose style is dropped, so the model also learns without one (classifier-free guidance). */
   styleDropout: number;
   /**
@@ -122,6 +126,7 @@ const COMMON: Omit<TrainConfig, 'phase' | 'steps' | 'learningRate'> = {
   diffusionWeight: 1,
   device: 'cpu',
   autoencoderFrom: 'models/seed/model.safetensors',
+  denoiserFrom: 'runs/paired/model.safetensors',
   styleDropout: 0.15,
   otherRenders: [],
   otherRenderShare: 0.5,
@@ -140,6 +145,7 @@ export const PHASE_DEFAULTS: Record<Phase, TrainConfig> = {
   autoencoder: { ...COMMON, phase: 'autoencoder', steps: 20000, learningRate: 1e-3 },
   diffusion: { ...COMMON, phase: 'diffusion', steps: 50000, learningRate: 2e-4, emaDecay: 0.999 },
   paired: { ...COMMON, phase: 'paired', model: 'paired', run: 'runs/paired', steps: 40000, learningRate: 2e-4, emaDecay: 0.999, otherRenders: PAIRED_OTHER_RENDERS },
+  refine: { ...COMMON, phase: 'refine', model: 'refined', run: 'runs/refined', steps: 2000, learningRate: 1e-3, emaDecay: 0.995, otherRenders: PAIRED_OTHER_RENDERS },
 };
 
 /** Checks ranges; each message names the setting and the value. */
@@ -163,6 +169,7 @@ export function checkTrainConfig(c: TrainConfig): TrainConfig {
   if (!(c.otherRenderShare >= 0 && c.otherRenderShare <= 1)) throw new RangeError(`train: Expected otherRenderShare in [0, 1] but received ${c.otherRenderShare}`);
   if (!(Array.isArray(c.otherRenders) && c.otherRenders.every((d) => typeof d === 'string'))) throw new RangeError(`train: Expected otherRenders to be a list of dataset folders but received ${JSON.stringify(c.otherRenders)}`);
   if (c.phase === 'paired' && !(c.autoencoderFrom.length > 0)) throw new RangeError('train: the paired phase needs autoencoderFrom, a model checkpoint whose autoencoder it takes (e.g. models/seed/model.safetensors)');
+  if (c.phase === 'refine' && !(c.denoiserFrom.length > 0)) throw new RangeError('train: the refine phase needs denoiserFrom, the paired model it refines (e.g. runs/paired/model.safetensors)');
   if (c.reconstructionFrom !== 'encoding' && c.reconstructionFrom !== 'prediction') throw new RangeError(`train: Expected reconstructionFrom encoding or prediction but received ${c.reconstructionFrom}`);
   if (c.bf16 !== true && c.bf16 !== false && c.bf16 !== 'auto') throw new RangeError(`train: Expected bf16 true, false or auto but received ${JSON.stringify(c.bf16)}`);
   if (c.device !== 'cpu' && c.device !== 'cuda') throw new RangeError(`train: Expected device cpu or cuda but received ${c.device}`);

@@ -5,6 +5,7 @@
  *   autoencoder  → <run>/autoencoder.safetensors  (a whole model whose encoder and decoder are trained)
  *   diffusion    → <run>/model.safetensors        (the model, with averaged weights where kept)
  *   paired       → <run>/model.safetensors        (the content-conditioned model, likewise)
+ *   refine       → <run>/model.safetensors        (that model with its content refiner)
  * Checkpoints carry their config (model or feature network), the training config, and the
  * precision the steps ran in with the processor they ran on.
  */
@@ -21,8 +22,9 @@ import { featureTask, featureNetConfig } from './features.js';
 import { autoencoderTask } from './autoencoder.js';
 import { diffusionTask } from './diffusion.js';
 import { pairedTask } from './paired.js';
+import { refineTask } from './refine.js';
 
-export const PHASE_OUTPUT: Record<Phase, string> = { features: 'features.safetensors', autoencoder: 'autoencoder.safetensors', diffusion: 'model.safetensors', paired: 'model.safetensors' };
+export const PHASE_OUTPUT: Record<Phase, string> = { features: 'features.safetensors', autoencoder: 'autoencoder.safetensors', diffusion: 'model.safetensors', paired: 'model.safetensors', refine: 'model.safetensors' };
 
 export const TRAINING_KEY = 'mst.training-config';
 export const PRECISION_KEY = 'mst.training-precision';
@@ -37,18 +39,41 @@ function loadSame<M extends nn.Module>(path: string, expected: unknown, what: st
   }).module;
 }
 
+/** The model at `path`, once `misfit` finds nothing wrong with its config (else its message is the error's). */
+function loadFitting(path: string, misfit: (config: ModelConfig) => string | null): LatentDiffusion {
+  return loadModule<ModelConfig, LatentDiffusion>(path, (config) => {
+    const problem = misfit(config);
+    if (problem !== null) throw new Error(`${path}: ${problem}`);
+    return new LatentDiffusion(config);
+  }).module;
+}
+
 /** `model` with the encoder and decoder of the model checkpoint at `path`, which must have the same latent and widths. */
 function withAutoencoderOf(path: string, model: LatentDiffusion): LatentDiffusion {
   if (!existsSync(path)) throw new Error(`${path} does not exist: the paired phase takes its autoencoder from a trained model (--autoencoderFrom=models/seed/model.safetensors, or a run's model.safetensors)`);
   const { latentChannels, autoencoderWidths } = model.config;
-  const source = loadModule<ModelConfig, LatentDiffusion>(path, (config) => {
-    if (config.latentChannels !== latentChannels || JSON.stringify(config.autoencoderWidths) !== JSON.stringify(autoencoderWidths)) {
-      throw new Error(`${path}: its autoencoder (${config.latentChannels}-channel latent, widths ${JSON.stringify(config.autoencoderWidths)}) does not fit the ${model.config.name} model's (${latentChannels} channels, ${JSON.stringify(autoencoderWidths)}); give a ${latentChannels}-channel model such as a 'wide' one`);
-    }
-    return new LatentDiffusion(config);
-  }).module;
+  const source = loadFitting(path, (config) =>
+    config.latentChannels !== latentChannels || JSON.stringify(config.autoencoderWidths) !== JSON.stringify(autoencoderWidths)
+      ? `its autoencoder (${config.latentChannels}-channel latent, widths ${JSON.stringify(config.autoencoderWidths)}) does not fit the ${model.config.name} model's (${latentChannels} channels, ${JSON.stringify(autoencoderWidths)}); give a ${latentChannels}-channel model such as a 'wide' one`
+      : null,
+  );
   model.encoder.loadStateDict(source.encoder.stateDict());
   model.decoder.loadStateDict(source.decoder.stateDict());
+  source.dispose();
+  return model;
+}
+
+/** What a refined model shares with the paired model it is built on: everything up to the decoded transfer. */
+const DENOISER_KEYS = ['latentChannels', 'autoencoderWidths', 'styleFilters', 'unetFilters', 'timeDim', 'attentionHeads', 'schedule', 'conditioning', 'prediction', 'latentScale'] as const;
+
+/** `model` with the autoencoder, style encoder and denoiser of the trained paired model at `path` (the same config up to the decoded transfer). */
+function withDenoiserOf(path: string, model: LatentDiffusion): LatentDiffusion {
+  if (!existsSync(path)) throw new Error(`${path} does not exist: the refine phase refines a trained paired model (mst train paired; --denoiserFrom=runs/paired/model.safetensors)`);
+  const shared = (config: ModelConfig) => JSON.stringify(DENOISER_KEYS.map((key) => config[key]));
+  const source = loadFitting(path, (config) =>
+    shared(config) !== shared(model.config) ? `a ${config.name} model, whose denoiser is not the ${model.config.name} model's; give a model trained by mst train paired` : null,
+  );
+  for (const part of ['encoder', 'decoder', 'styleEncoder', 'unet'] as const) model[part].loadStateDict(source[part].stateDict());
   source.dispose();
   return model;
 }
@@ -85,10 +110,11 @@ async function runWith(config: TrainConfig, data: TrainingData, hooks: TrainingH
     return { ...result, output };
   }
 
-  if (config.phase === 'paired') {
+  if (config.phase === 'paired' || config.phase === 'refine') {
     const modelSettings: ModelConfig = modelConfig(config.model);
-    const model = withAutoencoderOf(config.autoencoderFrom, new LatentDiffusion(modelSettings)).to(config.device);
-    const result = await train(pairedTask(model, config), config, data, hooks);
+    const paired = config.phase === 'paired';
+    const model = (paired ? withAutoencoderOf(config.autoencoderFrom, new LatentDiffusion(modelSettings)) : withDenoiserOf(config.denoiserFrom, new LatentDiffusion(modelSettings))).to(config.device);
+    const result = await train(paired ? pairedTask(model, config) : refineTask(model, config), config, data, hooks);
     result.ema?.swap();
     saveCheckpoint(output, model, modelSettings, metadata(result));
     result.ema?.swap();

@@ -126,6 +126,23 @@ test('the paired phase trains the denoiser and style encoder on pairs, around th
   await assert.rejects(runPhase({ ...settings, run: join(root, 'paired-bad'), autoencoderFrom: seedFile }), /its autoencoder \(4-channel latent, widths \[64,128\]\) does not fit the paired model's \(8 channels, \[128,256\]\); give a 8-channel model such as a 'wide' one/);
   await assert.rejects(runPhase({ ...settings, run: join(root, 'paired-bad'), otherRenders: [join(root, 'judge-nope')] }), /no built dataset at .*judge-nope \(otherRenders\): build it with mst dataset build --config <its config> --out .*judge-nope, or train without it \(--otherRenders=\[\]\)/);
   await assert.rejects(runPhase({ ...settings, run: join(root, 'paired-bad'), autoencoderFrom: join(root, 'nope.safetensors') }), /nope\.safetensors does not exist: the paired phase takes its autoencoder from a trained model/);
+
+  // the refine phase: the refiner learns around that paired model, which it keeps as it is
+  const denoiserFrom = join(run, 'model.safetensors');
+  const paired = loadLatentDiffusion(denoiserFrom);
+  const refineRun = join(root, 'refined');
+  const refineSettings: TrainConfig = { ...PHASE_DEFAULTS.refine, data, run: refineRun, denoiserFrom, otherRenders: [], steps: 4, batchSize: 2, warmupSteps: 1, validateEvery: 4, validationBatches: 1 };
+  const refined = await runPhase(refineSettings);
+  const { unrefinedMse, transferMse } = refined.validation!;
+  assert.ok(Number.isFinite(unrefinedMse!) && Number.isFinite(transferMse!) && transferMse !== unrefinedMse, JSON.stringify(refined.validation));
+  const model = loadLatentDiffusion(join(refineRun, 'model.safetensors'));
+  assert.equal(model.config.name, 'refined');
+  for (const [name, t] of paired.stateDict()) assert.deepEqual(model.stateDict().get(name)!.toFloat32Array(), t.toFloat32Array(), `${name} is the paired model's`);
+  assert.ok(model.refiner!.output.weight.abs().sum().item() > 0, 'the refiner learned (its output layer starts at zero)');
+  model.dispose();
+  paired.dispose();
+  await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), denoiserFrom: seedFile }), /seed-model\.safetensors: a seed model, whose denoiser is not the refined model's; give a model trained by mst train paired/);
+  await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), model: 'paired' }), /the paired model has no refiner; the refine phase trains --model=refined/);
 });
 
 test("phase 2's L_rec is eq. 2 on the target's own latent, or the ᾱ-weighted error of the decoded prediction", () => {

@@ -1,0 +1,61 @@
+/**
+ * The content refiner (config.refiner): a small network after the decoder that reads the decoded
+ * transfer and the content tile side by side and corrects the transfer. The latent is 8 mel
+ * frames (about 125 ms) to a step, so the decoded transfer places onsets no finer than that; the
+ * content tile has every onset at its frame. The refiner learns, from exact pairs
+ * (src/train/refine.ts), to move the transfer towards the true target with that help.
+ *
+ * It works at every frame of the tile, with the mel bands as the channels of 1-D convolutions
+ * over time (as the judge's time-delay network does): each frame's whole spectrum, of both tiles,
+ * is one vector, so a layer sees where in the spectrum the content's notes start and the
+ * transfer's energy lies at once, for a small cost per frame.
+ *
+ *   [x; content] (2·M channels) → conv k3 to `channels` → blocks of (GELU, conv k3 dilated, +) → GELU → conv k3 to M → x + that
+ *
+ * Its output layer starts at zero, so an untrained refiner returns the decoded transfer as it is.
+ */
+import { nn, F, cat, type Tensor } from '../engine/index.js';
+
+export interface RefinerConfig {
+  /** Mel bands of the tiles it corrects (the model's analysis: 128). */
+  bands: number;
+  /** Channels of its hidden sequence (one vector per frame). */
+  channels: number;
+  /** Dilation in frames of each residual block's convolution. */
+  dilations: number[];
+}
+
+/** GELU → convolution over time (kernel 3, dilated) → added to its input: [B, C, T] → [B, C, T]. */
+class DilatedBlock extends nn.Module {
+  readonly conv: nn.Conv1d;
+  constructor(channels: number, dilation: number) {
+    super();
+    this.conv = this.child('conv', new nn.Conv1d(channels, channels, 3, { padding: dilation, dilation }));
+  }
+  forward(x: Tensor): Tensor {
+    return x.add(this.conv.forward(F.gelu(x)));
+  }
+}
+
+export class ContentRefiner extends nn.Module {
+  readonly input: nn.Conv1d;
+  readonly blocks: DilatedBlock[];
+  readonly output: nn.Conv1d;
+
+  constructor(readonly config: RefinerConfig) {
+    super();
+    const { bands, channels, dilations } = config;
+    this.input = this.child('input', new nn.Conv1d(2 * bands, channels, 3, { padding: 1 }));
+    this.blocks = dilations.map((d, i) => this.child(`blocks${i}`, new DilatedBlock(channels, d)));
+    this.output = this.child('output', new nn.Conv1d(channels, bands, 3, { padding: 1 }));
+    nn.init.zeros_(this.output.weight);
+    nn.init.zeros_(this.output.bias!);
+  }
+
+  /** Decoded transfer and content tiles, both [B, 1, M, T] in [-1, 1] → the corrected transfer [B, 1, M, T] (not clamped). */
+  forward(decoded: Tensor, content: Tensor): Tensor {
+    let x = this.input.forward(cat([decoded, content], 2).squeeze(1)); // [B, 2M, T] → [B, C, T]
+    for (const block of this.blocks) x = block.forward(x);
+    return decoded.add(this.output.forward(F.gelu(x)).unsqueeze(1));
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Training the content refiner (config 'refined', src/model/refiner.ts) around a trained paired
+ * model, frozen: for each batch the model transfers the content to the target instrument as it
+ * would for a user (DDIM at the config's sampling settings, from fresh noise), and the refiner
+ * learns
+ *   L = E ‖ r(x̂, content) − target ‖²,  x̂ the decoded transfer,
+ * so that it corrects the errors the sampler really makes (smeared onsets, haze) rather than
+ * those of a single denoising step.
+ */
+import { F, manualSeed } from '../engine/index.js';
+import type { PairBatch } from '../data/loader.js';
+import type { LatentDiffusion } from '../model/ldm.js';
+import type { TrainConfig } from './config.js';
+import type { TrainingTask } from './loop.js';
+import { transferMse, transferSamples } from './diffusion.js';
+
+export function refineTask(model: LatentDiffusion, config: TrainConfig): TrainingTask {
+  const refiner = model.refiner;
+  if (!refiner) throw new RangeError(`train: the ${model.config.name} model has no refiner; the refine phase trains --model=refined`);
+  /** The batch's unrefined transfers [B, 1, 128, 128] (no gradient) and its content and targets on the device. */
+  const transfers = (batch: PairBatch) => {
+    const content = batch.content.to(config.device);
+    const decoded = model.transfer(content, batch.style.to(config.device), { ...model.config.sampling, refine: false });
+    refiner.train(); // transfer leaves the whole model in eval mode (the refiner has no layer that minds, but a step is a step)
+    return { decoded, content, target: batch.target.to(config.device) };
+  };
+  return {
+    module: model,
+    parameters: refiner.parameters(),
+    emaModule: refiner,
+    trainModules: [refiner],
+    loss(batch) {
+      const { decoded, content, target } = transfers(batch);
+      const refine = F.mseLoss(refiner.forward(decoded, content).float(), target);
+      return { loss: refine, parts: { refine } };
+    },
+    validate(batch) {
+      manualSeed(config.seed); // the noise transferMse samples with, so that the two figures differ by the refiner only
+      const unrefinedMse = F.mseLoss(transfers(batch).decoded, batch.target.to(config.device)).item();
+      return { unrefinedMse, transferMse: transferMse(model, batch, config) };
+    },
+    drawSamples: (batch) => transferSamples(model, batch, config),
+  };
+}
