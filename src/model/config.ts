@@ -95,12 +95,12 @@ export const MODEL_CONFIGS: Record<string, ModelConfig> = {
   paired: PAIRED,
   /**
    * The paired model with a content refiner (issue 18): `paired`'s autoencoder, style encoder and
-   * denoiser (taken frozen from a trained paired model), then a refiner of 256 channels per frame
+   * denoiser (taken frozen from a trained paired model), then a refiner of 128 channels per frame
    * over six blocks dilated 1, 2, 4, 8, 1, 2 frames (±20 frames, about 0.3 s, to each side). It is
    * trained on the denoiser's own transfers at these sampling settings: 3 DDIM steps, guidance 2,
    * the choice on the validation split (models/default/README.md).
    */
-  refined: { ...PAIRED, name: 'refined', sampling: { steps: 3, eta: 0, strength: 1, guidance: 2 }, refiner: { bands: 128, channels: 256, dilations: [1, 2, 4, 8, 1, 2] } },
+  refined: { ...PAIRED, name: 'refined', sampling: { steps: 3, eta: 0, strength: 1, guidance: 2 }, refiner: { bands: 128, channels: 128, dilations: [1, 2, 4, 8, 1, 2] } },
 };
 
 /** The named configuration, or a RangeError listing the names there are. */
