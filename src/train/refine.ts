@@ -5,7 +5,8 @@
  * learns
  *   L = E ‖ r(x̂, content) − target ‖²,  x̂ the decoded transfer,
  * so that it corrects the errors the sampler really makes (smeared onsets, haze) rather than
- * those of a single denoising step.
+ * those of a single denoising step. The transfers run inside the step, at its precision (bf16
+ * autocast where the processor runs bf16 natively): a hair less exact than a user's float32 ones.
  */
 import { F, manualSeed } from '../engine/index.js';
 import type { PairBatch } from '../data/loader.js';
