@@ -5,7 +5,7 @@
  * noise, at the paired config's guidance, or at the refined config's and through its refiner
  * (config 'refined', src/model/refiner.ts).
  */
-import { rand, manualSeed, optim, tidy, type Device } from '../src/engine/index.js';
+import { rand, manualSeed, optim, tidy, inferenceMode, type Device } from '../src/engine/index.js';
 import { LatentDiffusion, freeze, modelConfig } from '../src/model/index.js';
 import type { PairBatch } from '../src/data/loader.js';
 import { pairedTask } from '../src/train/paired.js';
@@ -65,6 +65,12 @@ export class PairedBench {
       const sampling = { ...model.config.sampling, steps: SAMPLING_STEPS, guidance: refined ? REFINED_GUIDANCE : PAIRED_GUIDANCE, noise: tileNoise(0, 0, DEFAULT_ANALYSIS) };
       return model.transfer(this.batch.content.slice(0, 0, 8), this.batch.style.slice(0, 0, 1), sampling).mean().item();
     });
+  }
+
+  /** The refined model's refiner alone on 8 decoded tiles beside their content (inference, float32). */
+  refiner8Tiles(): number {
+    const model = (this.#refined ??= this.#refinedModel());
+    return inferenceMode(() => tidy(() => model.refiner!.forward(this.batch.target.slice(0, 0, 8), this.batch.content.slice(0, 0, 8)).mean().item()));
   }
 
   #refinedModel(): LatentDiffusion {

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the engine against its PyTorch twin (bench/twin.py) on the seed's model sizes
  * and the paired model's (paired_step, paired_step_default at mst train's precision here,
- * paired_sampling_8_tiles, and refined_sampling_8_tiles through the refined model's refiner),
+ * paired_sampling_8_tiles, refined_sampling_8_tiles through the refined model's refiner, and
+ * refiner_8_tiles, the refiner alone),
  * in one run on this machine with the same threads and BLAS. Rounds alternate between the two
  * (engine, then PyTorch) so that both see the same machine load; medians are reported.
  *
@@ -42,6 +43,7 @@ const CASES = {
   },
   paired_sampling_8_tiles: (b: SeedBench) => (paired ??= new PairedBench(b.device)).sampling8Tiles(),
   refined_sampling_8_tiles: (b: SeedBench) => (paired ??= new PairedBench(b.device)).sampling8Tiles(true),
+  refiner_8_tiles: (b: SeedBench) => (paired ??= new PairedBench(b.device)).refiner8Tiles(),
 } as const;
 type CaseName = keyof typeof CASES;
 

@@ -12,7 +12,9 @@
  *                        have to buffer) and the most the output trailed the input
  *   event_loop_during_transfer_60s  how late a 50 ms timer of the calling program fires while the
  *                        same transfer runs (on its worker thread): median and worst, in ms
- *   transfer_10min_memory  peak resident memory of a 10-minute transfer, in a fresh process
+ *   transfer_10min_memory  peak resident memory of a 10-minute transfer, each in a fresh process:
+ *                        the median of 3 and every run (the peak varies by ±10% from run to run,
+ *                        a 1-minute input's as much, so one run says little)
  * The per-tile sampling time against the PyTorch twin is bench/run.ts's sampling_8_tiles.
  * The model is models/default (or $MST_MODEL); without one, an untrained model of the same
  * config (speed does not depend on the weights), and the output says which.
@@ -57,6 +59,8 @@ async function seamRatio(file: string, config: AnalysisConfig): Promise<number> 
   return zones.seam.sum / zones.seam.count / (zones.body.sum / zones.body.count);
 }
 const PIECE = 'freedoom/freedoom1-D_E1M8'; // test split, BSD-3-Clause
+/** Fresh processes the 10-minute memory case runs, for a median. */
+const MEMORY_RUNS = 3;
 
 if (process.argv[2] === '--child') {
   // one 10-minute transfer in a fresh process, then its peak RSS
@@ -150,9 +154,13 @@ if (process.argv[2] === '--child') {
   const writer = new WavStreamWriter(long, 44100);
   for (let written = 0; written < 10 * 60 * 44100; written += clip.length) writer.write(clip);
   writer.close();
-  const child = spawnSync(process.execPath, [self, '--child', weights, long, join(dir, 'out-10min.wav')], { encoding: 'utf8' });
-  if (child.status !== 0) throw new Error(child.stderr);
-  const figures = JSON.parse(child.stdout) as { seconds: number; wall_s: number; peak_rss_mib: number };
-  console.log(JSON.stringify({ case: 'transfer_10min_memory', model: which, ...figures, real_time_factor: Number((figures.seconds / figures.wall_s).toFixed(1)), processor: describeProcessor() }));
+  const runs = Array.from({ length: MEMORY_RUNS }, () => {
+    const child = spawnSync(process.execPath, [self, '--child', weights, long, join(dir, 'out-10min.wav')], { encoding: 'utf8' });
+    if (child.status !== 0) throw new Error(child.stderr);
+    return JSON.parse(child.stdout) as { seconds: number; wall_s: number; peak_rss_mib: number };
+  });
+  const peaks = runs.map((r) => r.peak_rss_mib);
+  const wall = median(runs.map((r) => r.wall_s));
+  console.log(JSON.stringify({ case: 'transfer_10min_memory', model: which, seconds: runs[0]!.seconds, wall_s: wall, peak_rss_mib: median(peaks), peak_rss_mib_runs: peaks, real_time_factor: Number((runs[0]!.seconds / wall).toFixed(1)), processor: describeProcessor() }));
   rmSync(dir, { recursive: true, force: true });
 }

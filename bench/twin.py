@@ -445,20 +445,20 @@ class PairedUNet(nn.Module):
 
 
 class Refiner(nn.Module):
-    """The refined model's content refiner (src/model/refiner.ts): [decoded; content] → 3×3 conv to 32 channels → six blocks
-    (GELU, 3×3 conv dilated 1, 2, 4, 8, 1, 2 in time, added) → GELU → 3×3 conv to 1, added to the decoded tile."""
+    """The refined model's content refiner (src/model/refiner.ts): each frame's 2×128 bands of [decoded; content] as channels →
+    conv over time (kernel 3) to 128 → six blocks (GELU, conv dilated 1, 2, 4, 8, 1, 2, added) → GELU → conv to 128 bands, added."""
 
-    def __init__(self, c=32, dilations=(1, 2, 4, 8, 1, 2)):
+    def __init__(self, bands=128, c=128, dilations=(1, 2, 4, 8, 1, 2)):
         super().__init__()
-        self.input = nn.Conv2d(2, c, 3, padding=1)
-        self.blocks = nn.ModuleList(nn.Conv2d(c, c, 3, padding=(1, d), dilation=(1, d)) for d in dilations)
-        self.output = nn.Conv2d(c, 1, 3, padding=1)
+        self.input = nn.Conv1d(2 * bands, c, 3, padding=1)
+        self.blocks = nn.ModuleList(nn.Conv1d(c, c, 3, padding=d, dilation=d) for d in dilations)
+        self.output = nn.Conv1d(c, bands, 3, padding=1)
 
     def forward(self, decoded, content):
-        x = self.input(torch.cat([decoded, content], 1))
+        x = self.input(torch.cat([decoded, content], 2).squeeze(1))
         for conv in self.blocks:
             x = x + conv(F.gelu(x))
-        return decoded + self.output(F.gelu(x))
+        return decoded + self.output(F.gelu(x)).unsqueeze(1)
 
 
 # the paired config's latent scale and its training batch (src/model/config.ts, src/train/config.ts)
@@ -502,6 +502,13 @@ class PairedBench:
         torch.nn.utils.clip_grad_norm_(self.params, 1.0)
         self.opt.step()
         return loss.item()
+
+    def refiner_8_tiles(self):
+        """The refined model's refiner alone on 8 decoded tiles beside their content (inference, float32)."""
+        if not hasattr(self, "refiner"):
+            self.refiner = Refiner().eval().to(DEVICE)
+        with torch.inference_mode():
+            return float(self.refiner(self.target[:8], self.content[:8]).mean())
 
     def sampling_8_tiles(self, guidance=1.0, refine=False):
         """mst transfer's work on 8 tiles with the paired model: 10 DDIM steps from the content's latent noised to t = 999 (899, …, 99),
@@ -559,4 +566,5 @@ if __name__ == "__main__":
     cases["paired_step_default"] = on_paired(lambda b: b.step(bf16=DEFAULT_BF16))
     cases["paired_sampling_8_tiles"] = on_paired(lambda b: b.sampling_8_tiles(PAIRED_GUIDANCE))
     cases["refined_sampling_8_tiles"] = on_paired(lambda b: b.sampling_8_tiles(REFINED_GUIDANCE, refine=True))
+    cases["refiner_8_tiles"] = on_paired(lambda b: b.refiner_8_tiles())
     serve(cases)

@@ -212,6 +212,14 @@ test('the refined model: its refiner starts as the identity, corrects the decode
     assert.ok(refined.sub(unrefined).abs().amax().item() > 1e-3, 'a trained refiner changes the transfer');
     assertAllClose(refined.toFloat32Array(), refiner.forward(unrefined, content).clamp(-1, 1).toFloat32Array(), { atol: 1e-5, what: 'transfer = refiner(decoded transfer, content)' });
 
+    // the PyTorch twin (bench/twin.py's Refiner) gives the same output from the same weights
+    const dir = mkdtempSync(join(tmpdir(), 'mst-refiner-'));
+    const file = join(dir, 'refiner.safetensors');
+    const decodedTiles = rand([2, 1, 128, 128]).mul(2).sub(1);
+    saveSafetensors(file, new Map<string, Tensor>([...refiner.namedParameters('refiner.'), ['decoded', decodedTiles], ['content', content]]));
+    const twin = JSON.parse(execFileSync(pythonWithTorch, [join(repoRoot, 'test', 'refiner_twin.py'), file], { encoding: 'utf8', maxBuffer: 1 << 26 })) as { refined: number[] };
+    assertAllClose(noGrad(() => refiner.forward(decodedTiles, content)).toFloat32Array(), twin.refined, { atol: 1e-5, rtol: 1e-4, what: 'refiner vs PyTorch' });
+
     // one content bin moved: the change reaches every band, and only the frames within ±(1 + 1+2+4+8+1+2 + 1)
     const decoded = rand([1, 1, 128, 128]).mul(2).sub(1);
     const single = content.slice(0, 0, 1);
