@@ -8,21 +8,20 @@
  * those of a single denoising step. The transfers run inside the step, at its precision (bf16
  * autocast where the processor runs bf16 natively): a hair less exact than a user's float32 ones.
  */
-import { F, manualSeed } from '../engine/index.js';
+import { F, manualSeed, noGrad } from '../engine/index.js';
 import type { PairBatch } from '../data/loader.js';
 import type { LatentDiffusion } from '../model/ldm.js';
 import type { TrainConfig } from './config.js';
 import type { TrainingTask } from './loop.js';
-import { transferMse, transferSamples } from './diffusion.js';
+import { transferSamples } from './diffusion.js';
 
 export function refineTask(model: LatentDiffusion, config: TrainConfig): TrainingTask {
   const refiner = model.refiner;
   if (!refiner) throw new RangeError(`train: the ${model.config.name} model has no refiner; the refine phase trains --model=refined`);
-  /** The batch's unrefined transfers [B, 1, 128, 128] (no gradient) and its content and targets on the device. */
+  /** The batch's unrefined transfers [B, 1, 128, 128] (no gradient), with its content and targets on the device. */
   const transfers = (batch: PairBatch) => {
     const content = batch.content.to(config.device);
     const decoded = model.transfer(content, batch.style.to(config.device), { ...model.config.sampling, refine: false });
-    refiner.train(); // transfer leaves the whole model in eval mode (the refiner has no layer that minds, but a step is a step)
     return { decoded, content, target: batch.target.to(config.device) };
   };
   return {
@@ -32,13 +31,16 @@ export function refineTask(model: LatentDiffusion, config: TrainConfig): Trainin
     trainModules: [refiner],
     loss(batch) {
       const { decoded, content, target } = transfers(batch);
+      refiner.train(); // transfer leaves the whole model in eval mode (the refiner has no layer that minds, but a step is a step)
       const refine = F.mseLoss(refiner.forward(decoded, content).float(), target);
       return { loss: refine, parts: { refine } };
     },
     validate(batch) {
-      manualSeed(config.seed); // the noise transferMse samples with, so that the two figures differ by the refiner only
-      const unrefinedMse = F.mseLoss(transfers(batch).decoded, batch.target.to(config.device)).item();
-      return { unrefinedMse, transferMse: transferMse(model, batch, config) };
+      // one sampling for both figures, at the run's seed as transferMse (diffusion.ts) samples: the refined one is what transfer returns
+      manualSeed(config.seed);
+      const { decoded, content, target } = transfers(batch);
+      const refined = noGrad(() => refiner.forward(decoded, content).clamp(-1, 1));
+      return { unrefinedMse: F.mseLoss(decoded, target).item(), transferMse: F.mseLoss(refined, target).item() };
     },
     drawSamples: (batch) => transferSamples(model, batch, config),
   };
