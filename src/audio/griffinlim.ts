@@ -26,7 +26,9 @@ export function melToMagnitude(frontEnd: MelFrontEnd, mel: Tensor, iterations = 
     const coverage = m.sum(0).unsqueeze(1).add(1e-8); // Mᵀ1, [nFreqs, 1]
     let x = mtY.div(coverage);
     for (let i = 0; i < iterations; i++) {
-      x = tidy(() => x.mul(mtY).div(mt.matmul(m.matmul(x)).add(1e-10)));
+      const next = tidy(() => x.mul(mtY).div_(mt.matmul(m.matmul(x)).add_(1e-10)));
+      x.dispose(); // one estimate alive at a time: the heap does not grow with the iterations
+      x = next;
     }
     return x;
   });
