@@ -84,6 +84,11 @@ export interface TrainConfig {
   reconstructionFrom: 'encoding' | 'prediction';
   styleWeight: number;
   diffusionWeight: number;
+  /**
+   * The refine phase: weight of a flux term beside its MSE, ‖Δr − Δtarget‖² with Δ the change
+   * from each frame to the next, which weighs onsets and note ends above steady haze (0: MSE alone).
+   */
+  fluxWeight: number;
   /** 'cpu' or 'cuda'. */
   device: string;
   /** The paired phase: the model checkpoint whose encoder and decoder it takes, frozen (same latent and widths). */
@@ -124,6 +129,7 @@ const COMMON: Omit<TrainConfig, 'phase' | 'steps' | 'learningRate'> = {
   reconstructionFrom: 'encoding',
   styleWeight: 1,
   diffusionWeight: 1,
+  fluxWeight: 0,
   device: 'cpu',
   autoencoderFrom: 'models/seed/model.safetensors',
   denoiserFrom: 'runs/paired/model.safetensors',
@@ -163,7 +169,7 @@ export function checkTrainConfig(c: TrainConfig): TrainConfig {
   if (!(c.minLearningRate >= 0 && c.minLearningRate <= 1)) throw new RangeError(`train: Expected minLearningRate in [0, 1] but received ${c.minLearningRate}`);
   if (!(c.emaDecay >= 0 && c.emaDecay < 1)) throw new RangeError(`train: Expected emaDecay in [0, 1) but received ${c.emaDecay}`);
   if (!(c.clipNorm > 0)) throw new RangeError(`train: Expected clipNorm > 0 but received ${c.clipNorm}`);
-  const weights = { weightDecay: c.weightDecay, perceptualWeight: c.perceptualWeight, klWeight: c.klWeight, reconstructionWeight: c.reconstructionWeight, styleWeight: c.styleWeight, diffusionWeight: c.diffusionWeight };
+  const weights = { weightDecay: c.weightDecay, perceptualWeight: c.perceptualWeight, klWeight: c.klWeight, reconstructionWeight: c.reconstructionWeight, styleWeight: c.styleWeight, diffusionWeight: c.diffusionWeight, fluxWeight: c.fluxWeight };
   for (const [key, value] of Object.entries(weights)) if (!(value >= 0)) throw new RangeError(`train: Expected ${key} ≥ 0 but received ${value}`);
   if (!(c.styleDropout >= 0 && c.styleDropout < 1)) throw new RangeError(`train: Expected styleDropout in [0, 1) but received ${c.styleDropout}`);
   if (!(c.otherRenderShare >= 0 && c.otherRenderShare <= 1)) throw new RangeError(`train: Expected otherRenderShare in [0, 1] but received ${c.otherRenderShare}`);

@@ -3,17 +3,24 @@
  * model, frozen: for each batch the model transfers the content to the target instrument as it
  * would for a user (DDIM at the config's sampling settings, from fresh noise), and the refiner
  * learns
- *   L = E ‖ r(x̂, content) − target ‖²,  x̂ the decoded transfer,
+ *   L = E ‖ r(x̂, content) − target ‖² + λ_flux E ‖ Δr − Δtarget ‖²,  x̂ the decoded transfer,
+ * Δ the change from frame to frame (λ_flux = fluxWeight, 0 by default),
  * so that it corrects the errors the sampler really makes (smeared onsets, haze) rather than
  * those of a single denoising step. The transfers run inside the step, at its precision (bf16
  * autocast where the processor runs bf16 natively): a hair less exact than a user's float32 ones.
  */
-import { F, manualSeed, noGrad } from '../engine/index.js';
+import { F, manualSeed, noGrad, type Tensor } from '../engine/index.js';
 import type { PairBatch } from '../data/loader.js';
 import type { LatentDiffusion } from '../model/ldm.js';
 import type { TrainConfig } from './config.js';
 import type { TrainingTask } from './loop.js';
 import { transferSamples } from './diffusion.js';
+
+/** Tiles [B, 1, M, T] → the change from each frame to the next, [B, 1, M, T − 1]. */
+function frameToFrame(tiles: Tensor): Tensor {
+  const frames = tiles.shape[3]!;
+  return tiles.slice(3, 1, frames).sub(tiles.slice(3, 0, frames - 1));
+}
 
 export function refineTask(model: LatentDiffusion, config: TrainConfig): TrainingTask {
   const refiner = model.refiner;
@@ -32,8 +39,12 @@ export function refineTask(model: LatentDiffusion, config: TrainConfig): Trainin
     loss(batch) {
       const { decoded, content, target } = transfers(batch);
       refiner.train(); // transfer leaves the whole model in eval mode (the refiner has no layer that minds, but a step is a step)
-      const refine = F.mseLoss(refiner.forward(decoded, content).float(), target);
-      return { loss: refine, parts: { refine } };
+      const refined = refiner.forward(decoded, content).float();
+      const refine = F.mseLoss(refined, target);
+      if (config.fluxWeight === 0) return { loss: refine, parts: { refine } };
+      const flux = F.mseLoss(frameToFrame(refined), frameToFrame(target));
+      const parts: Record<string, Tensor> = { refine, flux };
+      return { loss: refine.add(flux.mul(config.fluxWeight)), parts };
     },
     validate(batch) {
       // one sampling for both figures, at the run's seed as transferMse (diffusion.ts) samples: the refined one is what transfer returns

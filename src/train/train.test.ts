@@ -19,6 +19,7 @@ import { loadLatentDiffusion } from '../model/load.js';
 import { modelConfig } from '../model/config.js';
 import { VGGishFeatureNet, featureLoss, freeze } from '../model/vggish.js';
 import { diffusionTask } from './diffusion.js';
+import { refineTask } from './refine.js';
 import { featureNetConfig } from './features.js';
 import { PHASE_DEFAULTS, type TrainConfig } from './config.js';
 import { runPhase, PRECISION_KEY } from './run.js';
@@ -143,6 +144,31 @@ test('the paired phase trains the denoiser and style encoder on pairs, around th
   paired.dispose();
   await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), denoiserFrom: seedFile }), /seed-model\.safetensors: a seed model, whose denoiser is not the refined model's; give a model trained by mst train paired/);
   await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), model: 'paired' }), /the paired model has no refiner; the refine phase trains --model=refined/);
+});
+
+test("the refine phase's loss is MSE plus fluxWeight × the MSE of the frame-to-frame change", () => {
+  tidy(() => {
+    const model = new LatentDiffusion(modelConfig('refined')); // untrained: its refiner returns the decoded transfer
+    const tile = () => rand([2, 1, 128, 128]).mul(2).sub(1);
+    const batch = { content: tile(), style: tile(), target: tile(), contentInstrument: ['piano', 'piano'], targetInstrument: ['violin', 'violin'], pitchRanges: [], source: [], styleSource: [] };
+    const lossWith = (fluxWeight: number) => {
+      manualSeed(3); // the same transfers each time
+      return refineTask(model, { ...PHASE_DEFAULTS.refine, bf16: false, fluxWeight }).loss(batch);
+    };
+    manualSeed(3);
+    const decoded = noGrad(() => model.transfer(batch.content, batch.style, { ...model.config.sampling, refine: false }));
+    const change = (x: typeof decoded) => x.slice(3, 1, 128).sub(x.slice(3, 0, 127));
+    const mse = F.mseLoss(decoded, batch.target).item();
+    const flux = F.mseLoss(change(decoded), change(batch.target)).item();
+    const plain = lossWith(0);
+    assert.deepEqual(Object.keys(plain.parts), ['refine']);
+    assertAllClose([plain.loss.item()], [mse]);
+    const weighted = lossWith(2);
+    assertAllClose([weighted.parts.flux!.item()], [flux]);
+    assertAllClose([weighted.loss.item()], [mse + 2 * flux]);
+    model.dispose();
+  });
+  assert.throws(() => resolveTrainConfig('refine', undefined, ['--fluxWeight=-1']), /train: Expected fluxWeight ≥ 0 but received -1/);
 });
 
 test("phase 2's L_rec is eq. 2 on the target's own latent, or the ᾱ-weighted error of the decoded prediction", () => {
