@@ -4,7 +4,7 @@
  * would for a user (DDIM at the config's sampling settings, from fresh noise), and the refiner
  * learns
  *   L = E ‖ r(x̂, content) − target ‖² + λ_flux E ‖ Δr − Δtarget ‖²,  x̂ the decoded transfer,
- * Δ the change from frame to frame (λ_flux = fluxWeight, 0 by default),
+ * Δ the change from frame to frame (λ_flux = fluxWeight: 8 by default, 0 for the MSE alone),
  * so that it corrects the errors the sampler really makes (smeared onsets, haze) rather than
  * those of a single denoising step. The transfers run inside the step, at its precision (bf16
  * autocast where the processor runs bf16 natively): a hair less exact than a user's float32 ones.
