@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSafetensors, saveSafetensors, readSafetensorsHeader, zeros, tidy } from './engine/index.js';
 import { OutputPathError } from './engine/files.js';
@@ -21,8 +20,9 @@ import { TileProcessor, TileTransformError } from './audio/processor.js';
 import { ModelLoadError } from './model/load-error.js';
 import { loadModel, transfer, transferStream, resolveStyle, StyleError, type TransferOptions, type StyleTransferModel } from './transfer/index.js';
 import { untrainedModelFolder, FIXTURE_AUDIO } from './testing/model-folder.js';
+import { temporaryDirectory } from './testing/helpers.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mst-hostile-'));
+const dir = temporaryDirectory('mst-hostile-');
 const out = join(dir, 'out.wav');
 const piano = join(FIXTURE_AUDIO, 'phrase-piano.flac');
 const rate = 16000;

@@ -5,18 +5,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, rmSync, mkdtempSync, mkdirSync, copyFileSync, existsSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, rmSync, mkdirSync, copyFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { repoRoot } from './testing/helpers.js';
+import { repoRoot, temporaryDirectory } from './testing/helpers.js';
 import { untrainedModelFolder } from './testing/model-folder.js';
 
 test('the README examples run', () => {
   const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
   const examples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
   assert.ok(examples.length >= 2, 'the README has the library and the engine examples');
-  const scratch = mkdtempSync(join(tmpdir(), 'mst-readme-'));
+  const scratch = temporaryDirectory('mst-readme-');
   mkdirSync(join(scratch, 'examples'));
   copyFileSync(join(repoRoot, 'examples', 'piano.wav'), join(scratch, 'examples', 'piano.wav'));
   const env = { ...process.env, ...(existsSync(join(repoRoot, 'models', 'default')) ? {} : { MST_MODEL: untrainedModelFolder(scratch) }) };

@@ -4,17 +4,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../testing/helpers.js';
+import { repoRoot, temporaryDirectory } from '../testing/helpers.js';
 import { readAudio, streamAudio, probeAudio } from './decode.js';
 import { AudioError } from './errors.js';
 import { resample, StreamResampler } from './resample.js';
 import { writeWav, WavStreamWriter } from './wav.js';
 
 const fixtures = join(repoRoot, 'test', 'fixtures', 'audio');
-const dir = mkdtempSync(join(tmpdir(), 'mst-audio-'));
+const dir = temporaryDirectory('mst-audio-');
 const rate = 16000;
 
 /** Best alignment of `b` to `a` within ±maxLag samples; returns SNR in dB of a against the aligned b. */

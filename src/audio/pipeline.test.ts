@@ -5,10 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../testing/helpers.js';
+import { repoRoot, temporaryDirectory } from '../testing/helpers.js';
 import { tensor, tidy, randn, cat } from '../engine/index.js';
 import { DEFAULT_ANALYSIS as config } from './config.js';
 import { MelFrontEnd } from './mel.js';
@@ -24,7 +23,7 @@ import { AudioError } from './errors.js';
 import { OutputPathError } from './paths.js';
 
 const fixtures = join(repoRoot, 'test', 'fixtures', 'audio');
-const dir = mkdtempSync(join(tmpdir(), 'mst-pipeline-'));
+const dir = temporaryDirectory('mst-pipeline-');
 const frontEnd = new MelFrontEnd(config);
 
 /** A 12-second test melody: decaying harmonic notes. */

@@ -4,16 +4,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, mkdirSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync, readdirSync, mkdirSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../testing/helpers.js';
+import { repoRoot, temporaryDirectory } from '../testing/helpers.js';
 import { untrainedModelFolder } from '../testing/model-folder.js';
 import { evaluationSystems } from './eval-actions.js';
 import { writeWav } from '../audio/wav.js';
 import { resolveModelPath } from '../transfer/model-folder.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mst-cli-'));
+const dir = temporaryDirectory('mst-cli-');
 const fixtures = join(repoRoot, 'test', 'fixtures', 'audio');
 
 function mst(...args: string[]) {

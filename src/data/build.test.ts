@@ -15,8 +15,9 @@ import { DATASET_CONFIGS, type DatasetConfig } from './config.js';
 import { PairLoader, disposeBatch } from './loader.js';
 import { datasetStats } from './stats.js';
 import { discoverPieces } from './sources.js';
+import { temporaryDirectory } from '../testing/helpers.js';
 
-const root = mkdtempSync(join(tmpdir(), 'mst-dataset-'));
+const root = temporaryDirectory('mst-dataset-');
 const config: DatasetConfig = DATASET_CONFIGS.small;
 let manifest: Manifest;
 

@@ -6,8 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SOUND_SETS, JUDGE_SETS, MUSESCORE_OWN, programsOf, instrumentsFor, soundSet } from './fonts.js';
 import { readSoundFontSamples, sharedSampleShare, SoundFontError } from './soundfont.js';
@@ -17,6 +16,7 @@ import { generatedPieces } from './sources.js';
 import { MelFrontEnd } from '../audio/mel.js';
 import { DEFAULT_ANALYSIS } from '../audio/config.js';
 import { tensor, tidy } from '../engine/index.js';
+import { temporaryDirectory } from '../testing/helpers.js';
 
 const names = INSTRUMENTS.map((i) => i.name);
 const sf2 = (name: keyof typeof SOUND_SETS) => readSoundFontSamples(SOUND_SETS[name].path);
@@ -69,7 +69,7 @@ test('TiMidity renders a patch set the same way twice (to a fraction of a dB), e
 });
 
 test('a file that is not a SoundFont, and an unknown set, are refused by name', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mst-fonts-'));
+  const dir = temporaryDirectory('mst-fonts-');
   writeFileSync(join(dir, 'fake.sf2'), 'RIFF\0\0\0\0WAVEfmt ');
   assert.throws(() => readSoundFontSamples(join(dir, 'fake.sf2')), (e: Error) => e instanceof SoundFontError && /fake.sf2 is not a SoundFont 2 file/.test(e.message));
   assert.throws(() => programsOf({ name: 'gone', path: join(dir, 'gone.sf2') }), /gone.sf2 not found; install its package/);

@@ -5,13 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { abcToMidi, abcTuneNumbers, musescoreToMidi, mmaToMidi, ConverterMissingError } from './notation.js';
 import { grooveChart, grooveVariants } from './grooves.js';
 import { parseScore, notesOf, scoreStats, channelsOf } from './midi.js';
 import { discoverPieces, MIDI_SOURCES } from './sources.js';
+import { temporaryDirectory } from '../testing/helpers.js';
 
 const TWO_TUNES = `X:1
 T:Scale
@@ -31,7 +31,7 @@ G d G | D A D |]
 `;
 
 test('abc2midi turns every tune of an ABC file into MIDI with the written pitches and tempo', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mst-abc-'));
+  const dir = temporaryDirectory('mst-abc-');
   const file = join(dir, 'tunes.abc');
   writeFileSync(file, TWO_TUNES);
   assert.deepEqual(abcTuneNumbers(TWO_TUNES), [1, 7]);
@@ -75,7 +75,7 @@ test('a missing converter names the package to install, and discovery skips its 
   const path = process.env.PATH;
   process.env.PATH = '/nonexistent';
   try {
-    const dir = mkdtempSync(join(tmpdir(), 'mst-abc-'));
+    const dir = temporaryDirectory('mst-abc-');
     writeFileSync(join(dir, 'tunes.abc'), TWO_TUNES);
     assert.throws(() => abcToMidi(join(dir, 'tunes.abc')), (e: unknown) =>
       e instanceof ConverterMissingError && e.message === 'abc2midi is not installed (apt-get install abcmidi, or run scripts/setup.sh)');
@@ -89,7 +89,7 @@ test('a missing converter names the package to install, and discovery skips its 
 });
 
 test('a tune with no melodic notes is logged and skipped; the others are kept', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mst-abc-'));
+  const dir = temporaryDirectory('mst-abc-');
   writeFileSync(join(dir, 'a.abc'), TWO_TUNES);
   writeFileSync(join(dir, 'b.abc'), 'X:1\nT:Only drums\nK:C\n%%MIDI channel 10\nC D E F|\n');
   const messages: string[] = [];

@@ -4,13 +4,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { midiLumps } from './wad.js';
 import { discoverPieces } from './sources.js';
 import { makePhrase, phraseToScore } from './phrases.js';
 import { scoreToBytes } from './midi.js';
+import { temporaryDirectory } from '../testing/helpers.js';
 
 /** A WAD with the given lumps (name, bytes). */
 function wad(lumps: [string, Uint8Array][]): Buffer {
@@ -34,7 +34,7 @@ function wad(lumps: [string, Uint8Array][]): Buffer {
 }
 
 test('the MIDI music lumps of a WAD become pieces, each tune once', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mst-wad-'));
+  const dir = temporaryDirectory('mst-wad-');
   const tune = scoreToBytes(phraseToScore(makePhrase('melody', [55, 79], 1, 16)));
   const other = scoreToBytes(phraseToScore(makePhrase('scale', [55, 79], 2, 16)));
   writeFileSync(join(dir, 'freedoom1.wad'), wad([['D_E1M1', tune], ['D_MUSOLD', Uint8Array.from(Buffer.from('MUS\x1a rest'))], ['PLAYPAL', new Uint8Array(64)]]));

@@ -4,12 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nn, liveTensors, saveCheckpoint, loadModule, StateDictError } from './index.js';
+import { temporaryDirectory } from '../testing/helpers.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mst-checkpoint-'));
+const dir = temporaryDirectory('mst-checkpoint-');
 const path = join(dir, 'linear.safetensors');
 const saved = new nn.Linear(3, 2);
 saveCheckpoint(path, saved, { inputs: 3, outputs: 2 });

@@ -5,10 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertAllClose } from '../testing/helpers.js';
+import { assertAllClose, temporaryDirectory } from '../testing/helpers.js';
 import {
   engineInfo, randn, zeros, manualSeed, tidy, F, nn, optim, autocast, stft, istft, hannWindow,
   saveSafetensors, loadSafetensors, synchronize, getRngState, setRngState, type Tensor,
@@ -111,7 +109,7 @@ test('bf16 autocast on the GPU runs linear layers in bfloat16', { skip }, () => 
 
 test('a checkpoint saved from the GPU loads on the CPU with the same values', { skip }, () => {
   const model = smallNetwork().to('cuda');
-  const path = join(mkdtempSync(join(tmpdir(), 'mst-cuda-')), 'model.safetensors');
+  const path = join(temporaryDirectory('mst-cuda-'), 'model.safetensors');
   saveSafetensors(path, model.stateDict());
   synchronize();
   const { tensors } = loadSafetensors(path);

@@ -6,14 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic, OutputPathError, temporaryPath } from './files.js';
 import { writeWav } from '../audio/wav.js';
+import { temporaryDirectory } from '../testing/helpers.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mst-files-'));
+const dir = temporaryDirectory('mst-files-');
 const refused = (pattern: RegExp) => (error: unknown) => error instanceof OutputPathError && pattern.test(error.message);
 
 test('a file larger than the disk allows is an error, and neither it nor its temporary file is left', () => {

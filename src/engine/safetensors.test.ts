@@ -4,14 +4,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { repoRoot, pythonWithTorch } from '../testing/helpers.js';
+import { repoRoot, pythonWithTorch, temporaryDirectory } from '../testing/helpers.js';
 import { tensor, randn, arange, saveSafetensors, loadSafetensors, SafetensorsError, saveCheckpoint, loadCheckpoint, nn, tidy, StateDictError, manualSeed } from './index.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mst-safetensors-'));
+const dir = temporaryDirectory('mst-safetensors-');
 
 test('every dtype round-trips bit for bit, with metadata', () => {
   tidy(() => {

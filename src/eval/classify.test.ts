@@ -6,18 +6,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { manualSeed, rand, full, cat, tidy, inferenceMode } from '../engine/index.js';
 import { readAudio } from '../audio/decode.js';
 import { writeWav } from '../audio/wav.js';
-import { repoRoot } from '../testing/helpers.js';
+import { repoRoot, temporaryDirectory } from '../testing/helpers.js';
 import { InstrumentJudge, DEFAULT_JUDGE } from './judge.js';
 import { classifyFile, classifyTiles } from './classify.js';
 import { saveJudge } from './train-judge.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mst-classify-'));
+const dir = temporaryDirectory('mst-classify-');
 const piano = join(repoRoot, 'test', 'fixtures', 'audio', 'phrase-piano.flac');
 manualSeed(3);
 const judge = new InstrumentJudge({ ...DEFAULT_JUDGE, instruments: ['piano', 'violin', 'flute'] }).eval();

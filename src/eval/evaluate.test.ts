@@ -5,8 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tensor, zeros, full, rand, randn, tidy, cat, optim, F, manualSeed, type Tensor } from '../engine/index.js';
 import { DEFAULT_ANALYSIS } from '../audio/config.js';
@@ -23,6 +22,7 @@ import { readManifest } from '../data/loader.js';
 import { LatentDiffusion, VGGishFeatureNet, freeze, modelConfig } from '../model/index.js';
 import { featureNetConfig } from '../train/features.js';
 import { seedFigures } from './seed-figures.js';
+import { temporaryDirectory } from '../testing/helpers.js';
 
 test('tile distances: 0 for identical tiles; a uniform offset of d gives MSE d² and LSD 50·d dB', () => {
   tidy(() => {
@@ -115,7 +115,7 @@ test('the judge learns two synthetic instruments, and its checkpoint reloads wit
   const { tiles, labels } = syntheticTiles(16);
   const predicted = judge.predict(tiles);
   assert.deepEqual(predicted, labels.map((l) => (l === 0 ? 'low' : 'high')));
-  const path = join(mkdtempSync(join(tmpdir(), 'mst-judge-')), 'judge.safetensors');
+  const path = join(temporaryDirectory('mst-judge-'), 'judge.safetensors');
   saveJudge(path, judge, { instruments: ['low', 'high'], trainedOn: { fonts: ['synthetic'], split: 'train', steps: 30, batchTiles: 8, seconds: 0 }, scores: [] });
   const reloaded = loadJudge(path);
   assert.deepEqual(reloaded.judge.predict(tiles), predicted);
@@ -125,7 +125,7 @@ test('the judge learns two synthetic instruments, and its checkpoint reloads wit
 });
 
 test('a whole evaluation and its report on the small dataset: identity keeps the content, the oracle is the target', async () => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'mst-eval-')), 'small');
+  const dir = join(temporaryDirectory('mst-eval-'), 'small');
   await buildDataset(dir, DATASET_CONFIGS.small);
   const { judge, report: judgeReport } = await trainJudge({ datasets: [dir], steps: 4, batchSize: 4 });
   assert.deepEqual(judgeReport.scores.map((s) => s.font), ['timgm6mb', 'fluidr3'], 'scored on the held-out font, then across fonts');
@@ -199,7 +199,7 @@ test('a whole evaluation and its report on the small dataset: identity keeps the
 
   const examples = await transferExamples(Object.values(BASELINES), dir, [['piano', 'guitar']]);
   assert.deepEqual(examples[0]!.tiles.map((t) => t.label), ['content (piano)', 'style reference (guitar, another piece)', 'identity output', 'oracle output', 'envelope output', 'true target (guitar)']);
-  const out = mkdtempSync(join(tmpdir(), 'mst-report-'));
+  const out = temporaryDirectory('mst-report-');
   const markdown = writeReport(out, report, examples, DEFAULT_ANALYSIS, { command: 'test', judge: 'test judge' });
   for (const system of ['identity', 'oracle', 'envelope']) assert.match(markdown, new RegExp(`^\\| ${system} \\|`, 'm'));
   assert.ok(markdown.includes(`style accuracy (of ${report.judgeOnTargets.overall.toFixed(3)}: the judge on the true targets)`), 'the ceiling beside the style accuracies');

@@ -7,15 +7,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDataset } from '../data/build.js';
 import { DATASET_CONFIGS, type DatasetConfig } from '../data/config.js';
 import { SOUND_SETS } from '../data/fonts.js';
 import { trainJudge, scoreJudge, scoreOnMore } from './train-judge.js';
 import { writeJudgeCard } from './judge-card.js';
+import { temporaryDirectory } from '../testing/helpers.js';
 
-const root = mkdtempSync(join(tmpdir(), 'mst-train-judge-'));
+const root = temporaryDirectory('mst-train-judge-');
 const small = join(root, 'small');
 const freepats = join(root, 'freepats');
 /** The small dataset's pieces played by FreePats alone (as dataset build --config judge-freepats does for full). */

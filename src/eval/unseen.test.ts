@@ -4,8 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { manualSeed } from '../engine/index.js';
 import { buildDataset } from '../data/build.js';
@@ -14,9 +13,10 @@ import { readManifest } from '../data/loader.js';
 import { BASELINES, type TransferSystem } from './baselines.js';
 import { InstrumentJudge, DEFAULT_JUDGE } from './judge.js';
 import { unseenReferences } from './unseen.js';
+import { temporaryDirectory } from '../testing/helpers.js';
 
 test('unseen references: the content is never nearer the reference, the reference always is; too few renders are refused', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'mst-unseen-'));
+  const root = temporaryDirectory('mst-unseen-');
   const [data, unseen] = [join(root, 'small'), join(root, 'unseen')];
   await buildDataset(data, DATASET_CONFIGS.small);
   await buildDataset(unseen, { ...DATASET_CONFIGS.small, instruments: ['oboe', 'horn'] });

@@ -6,11 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tensor, arange, rand, randn, tidy, manualSeed, saveSafetensors, saveCheckpoint, noGrad, zeros, nn, type Tensor } from '../engine/index.js';
-import { pythonWithTorch, repoRoot, assertAllClose } from '../testing/helpers.js';
+import { pythonWithTorch, repoRoot, assertAllClose, temporaryDirectory } from '../testing/helpers.js';
 import { spreadSubset } from './vggish.js';
 import { PairedUNet } from './paired-unet.js';
 import { LatentDiffusion, VGGishFeatureNet, VGGISH_WIDTHS, NoiseSchedule, loadLatentDiffusion, ModelLoadError, ddimSample, ddimTimesteps, featureLoss, freeze, latentPenalty, modelConfig, checkModelConfig, MODEL_CONFIGS, timestepEmbedding } from './index.js';
@@ -42,7 +40,7 @@ test('every module has the shapes the seed gives', () => {
 
 test('the same weights give the same outputs as the PyTorch twin, the feature loss and its gradient included', () => {
   manualSeed(1);
-  const dir = mkdtempSync(join(tmpdir(), 'mst-model-'));
+  const dir = temporaryDirectory('mst-model-');
   const file = join(dir, 'weights.safetensors');
   tidy(() => {
     const model = new LatentDiffusion(modelConfig('seed'));
@@ -213,7 +211,7 @@ test('the refined model: its refiner starts as the identity, corrects the decode
     assertAllClose(refined.toFloat32Array(), refiner.forward(unrefined, content).clamp(-1, 1).toFloat32Array(), { atol: 1e-5, what: 'transfer = refiner(decoded transfer, content)' });
 
     // the PyTorch twin (bench/twin.py's Refiner) gives the same output from the same weights
-    const dir = mkdtempSync(join(tmpdir(), 'mst-refiner-'));
+    const dir = temporaryDirectory('mst-refiner-');
     const file = join(dir, 'refiner.safetensors');
     const decodedTiles = rand([2, 1, 128, 128]).mul(2).sub(1);
     saveSafetensors(file, new Map<string, Tensor>([...refiner.namedParameters('refiner.'), ['decoded', decodedTiles], ['content', content]]));
@@ -286,7 +284,7 @@ test('every named config passes its checks and builds a model whose latent has i
 });
 
 test('a saved model loads back with the same outputs; files of another kind are refused with what to give instead', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mst-load-'));
+  const dir = temporaryDirectory('mst-load-');
   manualSeed(11);
   const model = new LatentDiffusion(modelConfig('seed'));
   const path = join(dir, 'model.safetensors');

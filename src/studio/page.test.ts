@@ -6,13 +6,12 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { configure } from '../engine/index.js';
 import { loadModel } from '../transfer/bundle.js';
-import { repoRoot } from '../testing/helpers.js';
+import { repoRoot, temporaryDirectory } from '../testing/helpers.js';
 import { startStudio, type Studio } from './server.js';
 
 const CHROMIUM = process.env.MST_CHROMIUM ?? '/usr/bin/chromium';
@@ -23,11 +22,12 @@ const skip = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM} (scripts/
 let studio: Studio;
 let browser: Browser;
 let page: Page;
+const workParent = temporaryDirectory('mst-page-test-'); // made here, not in before(): removed after the file's last test
 
 before(async () => {
   if (skip) return;
   configure({ threads: 2 });
-  studio = await startStudio({ model: loadModel(), port: 0, maxUploadBytes: 1024 * 1024, workParent: mkdtempSync(join(tmpdir(), 'mst-page-test-')) });
+  studio = await startStudio({ model: loadModel(), port: 0, maxUploadBytes: 1024 * 1024, workParent });
   // --no-sandbox: CI runs as root, where Chromium's sandbox will not start; a container's small /dev/shm and no GPU must not matter either
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'] });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

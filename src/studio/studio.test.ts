@@ -6,20 +6,19 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { readAudio } from '../audio/decode.js';
 import { writeWav } from '../audio/wav.js';
 import { configure } from '../engine/index.js';
 import { loadModel } from '../transfer/bundle.js';
-import { repoRoot } from '../testing/helpers.js';
+import { repoRoot, temporaryDirectory } from '../testing/helpers.js';
 import { FIXTURE_AUDIO } from '../testing/model-folder.js';
 import { startStudio, type Studio } from './server.js';
 
 configure({ threads: 2 });
-const dir = mkdtempSync(join(tmpdir(), 'mst-studio-test-'));
+const dir = temporaryDirectory('mst-studio-test-');
 const example = join(repoRoot, 'examples', 'piano.wav'); // 6 s
 const model = loadModel();
 const studio = await startStudio({ model, port: 0, maxUploadBytes: 4 * 1024 * 1024, workParent: dir });

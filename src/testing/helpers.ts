@@ -2,7 +2,9 @@
  * Helpers for the tests: fixture loading and closeness checks in PyTorch's allclose sense.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { after } from 'node:test';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Tensor } from '../engine/tensor.js';
 import { packageRoot } from '../package-root.js';
@@ -41,3 +43,14 @@ export function assertTensor(t: Tensor, shape: readonly number[], values: ArrayL
 
 /** A Python with PyTorch: Debian's python3-torch, or `MST_PYTHON` (as on GPU machines). */
 export const pythonWithTorch = process.env.MST_PYTHON ?? '/usr/bin/python3';
+
+/**
+ * A fresh folder in the system's temporary folder, removed with everything in it after the test
+ * that made it, or, made at a file's top level, after that file's last test. Not inside a
+ * before() hook: the folder would be gone when the hook ends.
+ */
+export function temporaryDirectory(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}

@@ -6,11 +6,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { saveCheckpoint, loadSafetensors, manualSeed, rand, tidy, noGrad, nn, F } from '../engine/index.js';
-import { assertAllClose } from '../testing/helpers.js';
+import { assertAllClose, temporaryDirectory } from '../testing/helpers.js';
 import { Ema } from './ema.js';
 import { buildDataset } from '../data/build.js';
 import { DATASET_CONFIGS } from '../data/config.js';
@@ -30,7 +29,7 @@ import { resolveTrainConfig } from '../cli/train.js';
 import { writeWav } from '../audio/wav.js';
 import { openTrainingData } from './data.js';
 
-const root = mkdtempSync(join(tmpdir(), 'mst-train-'));
+const root = temporaryDirectory('mst-train-');
 const data = join(root, 'data');
 
 /** A run folder holding an untrained feature network and autoencoder, as the earlier phases leave them. */

@@ -5,8 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, mkdirSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync, readdirSync, mkdirSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tidy, rand, cat, manualSeed, noGrad, configure } from '../engine/index.js';
 import { writeWav } from '../audio/wav.js';
@@ -19,12 +18,12 @@ import { loadModel, tileNoise, transfer, transferOnThisThread, workerLiveTensors
 import { packModel } from './pack.js';
 import type { TransferOptions } from './transfer.js';
 import { untrainedModelFolder, FIXTURE_AUDIO } from '../testing/model-folder.js';
-import { assertAllClose } from '../testing/helpers.js';
+import { assertAllClose, temporaryDirectory } from '../testing/helpers.js';
 import { timerLatenessDuring } from '../testing/lateness.js';
 
 // a fixed thread count: the same settings give the same bytes only with the same threads ('auto' may change them between tiles)
 configure({ threads: 2 });
-const dir = mkdtempSync(join(tmpdir(), 'mst-transfer-'));
+const dir = temporaryDirectory('mst-transfer-');
 const folder = untrainedModelFolder(dir);
 const model = loadModel(folder);
 const piano = join(FIXTURE_AUDIO, 'phrase-piano.flac'); // 4.5 s: 3 tiles
