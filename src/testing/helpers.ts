@@ -1,5 +1,6 @@
 /**
- * Helpers for the tests: fixture loading and closeness checks in PyTorch's allclose sense.
+ * Helpers for the tests: fixture loading, closeness checks in PyTorch's allclose sense, and
+ * temporary folders that clean up after themselves.
  */
 import assert from 'node:assert/strict';
 import { after } from 'node:test';
