@@ -19,7 +19,9 @@
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node native/torch-config.mjs --include)"
       ],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      # NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS: an error raised on a thread being terminated is dropped
+      # (it cannot reach JavaScript) instead of aborting the process; see src/engine/errors.test.ts.
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
       "cflags_cc": ["<!@(node native/torch-config.mjs --cflags)", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter"],

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tensor, randn, zeros, arange, cat, F, nn, optim, tidy, stft, manualSeed, autocast, Tensor, StateDictError } from './index.js';
 import { native } from './native.js';
+import { spawnSync } from 'node:child_process';
 
 const fails = (fn: () => unknown, kind: new (...a: never[]) => Error, message: RegExp) =>
   assert.throws(() => tidy(fn), (e: unknown) => e instanceof kind && e.constructor === kind && message.test((e as Error).message), String(message));
@@ -86,4 +87,28 @@ test('the addon itself refuses foreign handles instead of crashing', () => {
   assert.throws(() => native.zeros([2, 1.5], 6, 'cpu'), /^Error: zeros: expected an integer$/);
   assert.throws(() => native.zeros([2], 1e6, 'cpu'), /^Error: zeros: expected an integer in \[0, \d+\], got 1000000$/);
   assert.throws(() => native.setNumThreads(2 ** 40), /setNumThreads: expected an integer in \[1, 65536\]/);
+});
+
+test('a worker thread stopped in the middle of engine calls ends without aborting the process', () => {
+  // Terminating a thread makes every Node-API call on it fail; an error the addon then raises
+  // cannot be thrown into JavaScript, and must be dropped rather than end the process (SIGABRT).
+  // This is what happens when a program exits while the library's transfer worker is busy.
+  const busy = `
+    import { parentPort } from 'node:worker_threads';
+    const { randn } = await import(${JSON.stringify(new URL('./index.js', import.meta.url).href)});
+    parentPort.postMessage('busy');
+    for (;;) { const t = randn([4, 4]); t.add(t).dispose(); t.dispose(); }`;
+  const script = `
+    import { Worker } from 'node:worker_threads';
+    for (let i = 0; i < 40; i++) {
+      const worker = new Worker(${JSON.stringify(busy)}, { eval: true });
+      await new Promise((resolve) => worker.once('message', resolve));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+      await worker.terminate();
+    }
+    console.log('ended');`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(run.signal, null, run.stderr);
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.stdout.trim(), 'ended');
 });
