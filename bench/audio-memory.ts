@@ -12,6 +12,7 @@ import { readAudio } from '../src/audio/decode.js';
 import { describeProcessor, configureIfUnset } from '../src/engine/index.js';
 import { WavStreamWriter } from '../src/audio/wav.js';
 import { processFile } from '../src/audio/pipeline.js';
+import { peakResidentMiB } from './peer.js';
 
 const self = fileURLToPath(import.meta.url);
 
@@ -20,7 +21,7 @@ if (process.argv[2] === '--run') {
   const [input, output] = [process.argv[3]!, process.argv[4]!];
   configureIfUnset(); // as mst resynth runs it
   const result = await processFile(input, output);
-  console.log(JSON.stringify({ seconds: result.inputSeconds, wall_s: result.wallSeconds, peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024) }));
+  console.log(JSON.stringify({ seconds: result.inputSeconds, wall_s: result.wallSeconds, peak_rss_mib: peakResidentMiB() }));
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'mst-bench-memory-'));
   const phrase = await readAudio(fileURLToPath(new URL('../../test/fixtures/audio/phrase-piano.flac', import.meta.url)), { sampleRate: 44100 });

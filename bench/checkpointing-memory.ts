@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { PhaseBench } from './phases.js';
-import { median, option, configureForComparison } from './peer.js';
+import { median, option, configureForComparison, peakResidentMiB } from './peer.js';
 import { describeProcessor } from '../src/engine/index.js';
 
 const self = fileURLToPath(import.meta.url);
@@ -26,7 +26,7 @@ if (process.argv[2] === '--child') {
     bench.step(VARIANTS[variant]);
     seconds.push((performance.now() - start) / 1000);
   }
-  console.log(JSON.stringify({ step_s: median(seconds.slice(1)), peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024) }));
+  console.log(JSON.stringify({ step_s: median(seconds.slice(1)), peak_rss_mib: peakResidentMiB() }));
 } else {
   const steps = Number(option('steps', '5'));
   const figures: Record<string, { step_s: number; peak_rss_mib: number }> = {};

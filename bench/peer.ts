@@ -1,8 +1,10 @@
 /**
  * Helpers shared by the benchmarks: the Python peer process (Debian's python3-torch) that
- * answers timing requests line by line, command-line options and medians.
+ * answers timing requests line by line, command-line options, medians and a process's own peak
+ * memory.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { pythonWithTorch } from '../src/testing/helpers.js';
@@ -58,6 +60,22 @@ export async function startPeer(script: string, threads: number, env: Record<str
 export function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+}
+
+/**
+ * This process's own peak resident memory, MiB: Linux's VmHWM, which starts afresh at exec.
+ * getrusage's maxRSS does not: a child forked from a large benchmark process reports at least the
+ * parent's resident memory at the fork (Linux keeps the high-water mark across exec). Elsewhere,
+ * maxRSS.
+ */
+export function peakResidentMiB(): number {
+  try {
+    const kib = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kib !== undefined) return Math.round(Number(kib) / 1024);
+  } catch {
+    // not Linux
+  }
+  return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
 export function median(xs: number[]): number {

@@ -34,7 +34,7 @@ import { loadModel, transfer, transferStream, resolveStyle, streamLatencySamples
 import { readAudio } from '../src/audio/decode.js';
 import { untrainedModelFolder } from '../src/testing/model-folder.js';
 import { timerLatenessDuring } from '../src/testing/lateness.js';
-import { median, option } from './peer.js';
+import { median, option, peakResidentMiB } from './peer.js';
 
 const self = fileURLToPath(import.meta.url);
 
@@ -67,7 +67,7 @@ if (process.argv[2] === '--child') {
   const [modelPath, input, output] = process.argv.slice(3) as [string, string, string];
   const model = loadModel(modelPath);
   const result = await transfer(model, input, output, { style: 'violin' });
-  console.log(JSON.stringify({ seconds: result.seconds, wall_s: Number(result.wallSeconds.toFixed(2)), peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024) }));
+  console.log(JSON.stringify({ seconds: result.seconds, wall_s: Number(result.wallSeconds.toFixed(2)), peak_rss_mib: peakResidentMiB() }));
 } else {
   const rounds = Number(option('rounds', '5'));
   const dir = mkdtempSync(join(tmpdir(), 'mst-bench-transfer-'));
