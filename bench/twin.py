@@ -13,6 +13,7 @@ the decoder exactly as the seed gives it; the style encoder's six stride-2 convs
 1→64→128→256→256→256→512; the UNet on latents with 64 filters, a sinusoidal time embedding and
 MLP, skip connections, and 4-head cross-attention at 4×4/256 and 2×2/512.
 """
+import json
 import math
 import os
 
@@ -30,6 +31,8 @@ DEFAULT_BF16 = os.environ.get("MST_DEFAULT_BF16", "0") == "1"
 # the paired model's default guidance (src/model/config.ts), which bench/run.ts passes on
 PAIRED_GUIDANCE = float(os.environ.get("MST_PAIRED_GUIDANCE", "1"))
 REFINED_GUIDANCE = float(os.environ.get("MST_REFINED_GUIDANCE", "1"))
+# the timed refined config's refiner (src/model/refiner.ts's RefinerConfig), which bench/run.ts passes on
+REFINER = json.loads(os.environ.get("MST_REFINER", '{"bands": 128, "channels": 128, "dilations": [1, 2, 4, 8, 1, 2]}'))
 torch.set_num_threads(THREADS)
 
 
@@ -444,21 +447,47 @@ class PairedUNet(nn.Module):
         return self.output(F.silu(self.out_norm(u1)))
 
 
+class SpectralStage(nn.Module):
+    """The refiner's optional spectral stage: [refined; content] as 2 maps → conv 3×3 to c → blocks (GELU, conv 3×3
+    dilated in time, added) → GELU → conv 3×3 to 1 map, added."""
+
+    def __init__(self, c=16, dilations=(1, 2, 4)):
+        super().__init__()
+        self.input = nn.Conv2d(2, c, 3, padding=1)
+        self.blocks = nn.ModuleList(nn.Conv2d(c, c, 3, padding=(1, d), dilation=(1, d)) for d in dilations)
+        self.output = nn.Conv2d(c, 1, 3, padding=1)
+
+    def forward(self, refined, content):
+        x = self.input(torch.cat([refined, content], 1))
+        for conv in self.blocks:
+            x = x + conv(F.gelu(x))
+        return refined + self.output(F.gelu(x))
+
+
 class Refiner(nn.Module):
     """The refined model's content refiner (src/model/refiner.ts): each frame's 2×128 bands of [decoded; content] as channels →
-    conv over time (kernel 3) to 128 → six blocks (GELU, conv dilated 1, 2, 4, 8, 1, 2, added) → GELU → conv to 128 bands, added."""
+    conv over time (kernel 3) to 128 → six blocks (GELU, conv dilated 1, 2, 4, 8, 1, 2, added) → GELU → conv to 128 bands, added;
+    then, with `spectral` (maps, dilations), the spectral stage."""
 
-    def __init__(self, bands=128, c=128, dilations=(1, 2, 4, 8, 1, 2)):
+    def __init__(self, bands=128, c=128, dilations=(1, 2, 4, 8, 1, 2), spectral=None):
         super().__init__()
         self.input = nn.Conv1d(2 * bands, c, 3, padding=1)
         self.blocks = nn.ModuleList(nn.Conv1d(c, c, 3, padding=d, dilation=d) for d in dilations)
         self.output = nn.Conv1d(c, bands, 3, padding=1)
+        self.spectral = SpectralStage(*spectral) if spectral else None
 
     def forward(self, decoded, content):
         x = self.input(torch.cat([decoded, content], 2).squeeze(1))
         for conv in self.blocks:
             x = x + conv(F.gelu(x))
-        return decoded + self.output(F.gelu(x)).unsqueeze(1)
+        refined = decoded + self.output(F.gelu(x)).unsqueeze(1)
+        return self.spectral(refined, content) if self.spectral else refined
+
+
+def refiner_of(config):
+    """The twin of a refiner config (RefinerConfig's JSON)."""
+    spectral = (config["spectral"]["channels"], config["spectral"]["dilations"]) if "spectral" in config else None
+    return Refiner(config["bands"], config["channels"], config["dilations"], spectral)
 
 
 # the paired config's latent scale and its training batch (src/model/config.ts, src/train/config.ts)
@@ -506,7 +535,7 @@ class PairedBench:
     def refiner_8_tiles(self):
         """The refined model's refiner alone on 8 decoded tiles beside their content (inference, float32)."""
         if not hasattr(self, "refiner"):
-            self.refiner = Refiner().eval().to(DEVICE)
+            self.refiner = refiner_of(REFINER).eval().to(DEVICE)
         with torch.inference_mode():
             return float(self.refiner(self.target[:8], self.content[:8]).mean())
 
@@ -515,7 +544,7 @@ class PairedBench:
         v turned to ε, one style for all; with guidance ≠ 1 both conditions in one pass of 16; with `refine`, the refined model's
         refiner after the decoder."""
         if refine and not hasattr(self, "refiner"):
-            self.refiner = Refiner().eval().to(DEVICE)
+            self.refiner = refiner_of(REFINER).eval().to(DEVICE)
         self.style.eval()
         self.unet.eval()
         with torch.inference_mode():

@@ -83,6 +83,15 @@ const SEED: ModelConfig = {
  */
 const PAIRED: ModelConfig = { ...SEED, name: 'paired', latentChannels: 8, autoencoderWidths: [128, 256], conditioning: 'content', prediction: 'v', latentScale: PAIRED_LATENT_SCALE, sampling: { steps: 10, eta: 0, strength: 1 } };
 
+/**
+ * The paired model with a content refiner (issue 18): `paired`'s autoencoder, style encoder and
+ * denoiser (taken frozen from a trained paired model), then a refiner of 128 channels per frame
+ * over six blocks dilated 1, 2, 4, 8, 1, 2 frames (±20 frames, about 0.3 s, to each side). It is
+ * trained on the denoiser's own transfers at these sampling settings: 3 DDIM steps, guidance 2,
+ * the choice on the validation split (models/default/README.md).
+ */
+const REFINED: ModelConfig = { ...PAIRED, name: 'refined', sampling: { steps: 3, eta: 0, strength: 1, guidance: 2 }, refiner: { bands: 128, channels: 128, dilations: [1, 2, 4, 8, 1, 2] } };
+
 export const MODEL_CONFIGS: Record<string, ModelConfig> = {
   seed: SEED,
   /**
@@ -93,14 +102,12 @@ export const MODEL_CONFIGS: Record<string, ModelConfig> = {
    */
   wide: { ...SEED, name: 'wide', latentChannels: 8, autoencoderWidths: [128, 256], sampling: { ...SEED.sampling, strength: 0.2 } },
   paired: PAIRED,
+  refined: REFINED,
   /**
-   * The paired model with a content refiner (issue 18): `paired`'s autoencoder, style encoder and
-   * denoiser (taken frozen from a trained paired model), then a refiner of 128 channels per frame
-   * over six blocks dilated 1, 2, 4, 8, 1, 2 frames (±20 frames, about 0.3 s, to each side). It is
-   * trained on the denoiser's own transfers at these sampling settings: 3 DDIM steps, guidance 2,
-   * the choice on the validation split (models/default/README.md).
+   * `refined` with the refiner's spectral stage (refiner.ts): 16 maps at every band and frame,
+   * three 3×3 blocks dilated 1, 2, 4 frames, after the temporal stage.
    */
-  refined: { ...PAIRED, name: 'refined', sampling: { steps: 3, eta: 0, strength: 1, guidance: 2 }, refiner: { bands: 128, channels: 128, dilations: [1, 2, 4, 8, 1, 2] } },
+  'refined-spectral': { ...REFINED, name: 'refined-spectral', refiner: { ...REFINED.refiner!, spectral: { channels: 16, dilations: [1, 2, 4] } } },
 };
 
 /** The named configuration, or a RangeError listing the names there are. */
@@ -126,6 +133,11 @@ export function checkModelConfig(config: ModelConfig): ModelConfig {
     if (bands !== 128) throw new RangeError(`model: the refiner corrects the model's 128-band tiles; Expected refiner.bands 128 but received ${bands}`);
     if (!(Number.isInteger(channels) && channels > 0)) throw new RangeError(`model: Expected refiner.channels to be a positive integer but received ${channels}`);
     if (!(Array.isArray(dilations) && dilations.every((d) => Number.isInteger(d) && d > 0))) throw new RangeError(`model: Expected refiner.dilations to be positive integers but received ${JSON.stringify(dilations)}`);
+    const { spectral } = config.refiner;
+    if (spectral !== undefined) {
+      if (!(Number.isInteger(spectral.channels) && spectral.channels > 0)) throw new RangeError(`model: Expected refiner.spectral.channels to be a positive integer but received ${spectral.channels}`);
+      if (!(Array.isArray(spectral.dilations) && spectral.dilations.every((d) => Number.isInteger(d) && d > 0))) throw new RangeError(`model: Expected refiner.spectral.dilations to be positive integers but received ${JSON.stringify(spectral.dilations)}`);
+    }
   }
   if (timeDim !== 2 * f) throw new RangeError(`model: the time embedding is added to the UNet's 2f = ${2 * f} channels, so timeDim must be ${2 * f}, not ${timeDim}`);
   if (s !== f) throw new RangeError(`model: cross-attention pairs the UNet's 4f/8f maps with the style's 4f/8f maps, so styleFilters (${s}) must equal unetFilters (${f})`);

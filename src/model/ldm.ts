@@ -98,8 +98,9 @@ export class LatentDiffusion extends nn.Module {
           // the content enters through the denoiser at every step; sampling starts from its latent noised to
           // `strength` too, which at the default 1 is noise (√ᾱ ≈ 0.006) and below 1 keeps more of the input
           const latent = ddimSample(this.schedule, this.#pairedPredictor(this.unet, contentLatent, target, guidance), contentLatent, options, options.noise);
-          const decoded = this.decodeLatent(latent);
-          return this.refiner && options.refine !== false ? this.refiner.forward(decoded, content).clamp(-1, 1) : decoded;
+          const decoded = tidy(() => this.decodeLatent(latent)); // the decoder's maps freed before the refiner's
+          const refiner = options.refine === false ? null : this.refiner;
+          return refiner ? tidy(() => refiner.forward(decoded, content).clamp(-1, 1)) : decoded;
         }
         const unet = this.unet;
         const predict =

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { tensor, arange, rand, randn, tidy, manualSeed, saveSafetensors, saveCheckpoint, noGrad, zeros, nn, type Tensor } from '../engine/index.js';
+import { tensor, arange, rand, randn, tidy, manualSeed, saveSafetensors, saveCheckpoint, noGrad, zeros, cat, nn, F, type Tensor } from '../engine/index.js';
 import { pythonWithTorch, repoRoot, assertAllClose, temporaryDirectory } from '../testing/helpers.js';
 import { spreadSubset } from './vggish.js';
 import { PairedUNet } from './paired-unet.js';
@@ -215,7 +215,7 @@ test('the refined model: its refiner starts as the identity, corrects the decode
     const file = join(dir, 'refiner.safetensors');
     const decodedTiles = rand([2, 1, 128, 128]).mul(2).sub(1);
     saveSafetensors(file, new Map<string, Tensor>([...refiner.namedParameters('refiner.'), ['decoded', decodedTiles], ['content', content]]));
-    const twin = JSON.parse(execFileSync(pythonWithTorch, [join(repoRoot, 'test', 'refiner_twin.py'), file], { encoding: 'utf8', maxBuffer: 1 << 26 })) as { refined: number[] };
+    const twin = JSON.parse(execFileSync(pythonWithTorch, [join(repoRoot, 'test', 'refiner_twin.py'), file, JSON.stringify(refiner.config)], { encoding: 'utf8', maxBuffer: 1 << 26 })) as { refined: number[] };
     assertAllClose(noGrad(() => refiner.forward(decodedTiles, content)).toFloat32Array(), twin.refined, { atol: 1e-5, rtol: 1e-4, what: 'refiner vs PyTorch' });
 
     // one content bin moved: the change reaches every band, and only the frames within ±(1 + 1+2+4+8+1+2 + 1)
@@ -229,6 +229,42 @@ test('the refined model: its refiner starts as the identity, corrects the decode
     assert.deepEqual([bands[0], bands.at(-1), frames[0], frames.at(-1)], [0, 127, 64 - 20, 64 + 20]);
   });
   model.dispose();
+});
+
+test("refined-spectral: the spectral stage starts as the identity, equals PyTorch's, and works locally in pitch", () => {
+  manualSeed(5);
+  const refiner = new LatentDiffusion(modelConfig('refined-spectral')).refiner!;
+  const spectral = refiner.spectral!;
+  tidy(() => {
+    const [decoded, content] = [rand([2, 1, 128, 128]).mul(2).sub(1), rand([2, 1, 128, 128]).mul(2).sub(1)];
+    const temporalOnly = () => {
+      let x = refiner.input.forward(cat([decoded, content], 2).squeeze(1));
+      for (const block of refiner.blocks) x = block.forward(x);
+      return decoded.add(refiner.output.forward(F.gelu(x)).unsqueeze(1));
+    };
+    nn.init.uniform_(refiner.output.weight, 0.05);
+    assertAllClose(refiner.forward(decoded, content).toFloat32Array(), temporalOnly().toFloat32Array(), { atol: 0, rtol: 0, what: 'an untrained spectral stage changes nothing' });
+    nn.init.uniform_(spectral.output.weight, 0.05);
+    nn.init.uniform_(spectral.output.bias!, 0.05);
+    assert.ok(refiner.forward(decoded, content).sub(temporalOnly()).abs().amax().item() > 1e-3, 'a trained spectral stage changes the output');
+
+    const dir = temporaryDirectory('mst-refiner-spectral-');
+    const file = join(dir, 'refiner.safetensors');
+    saveSafetensors(file, new Map<string, Tensor>([...refiner.namedParameters('refiner.'), ['decoded', decoded], ['content', content]]));
+    const twin = JSON.parse(execFileSync(pythonWithTorch, [join(repoRoot, 'test', 'refiner_twin.py'), file, JSON.stringify(refiner.config)], { encoding: 'utf8', maxBuffer: 1 << 26 })) as { refined: number[] };
+    assertAllClose(noGrad(() => refiner.forward(decoded, content)).toFloat32Array(), twin.refined, { atol: 1e-5, rtol: 1e-4, what: 'refiner with its spectral stage vs PyTorch' });
+
+    // the spectral stage alone: one bin moved reaches ±5 bands (five 3×3 convolutions) and ±(1 + 1+2+4 + 1) frames
+    const y = decoded.slice(0, 0, 1);
+    const single = content.slice(0, 0, 1);
+    const moved = single.clone();
+    moved.slice(2, 60, 61).slice(3, 64, 65).fill_(1);
+    const change = spectral.forward(y, moved).sub(spectral.forward(y, single)).abs().squeeze(0).squeeze(0); // [M, T]
+    const reached = (axis: number) => change.amax([1 - axis]).gt(0).toArray().flatMap((hit, i) => (hit ? [i] : []));
+    const [bands, frames] = [reached(0), reached(1)];
+    assert.deepEqual([bands[0], bands.at(-1), frames[0], frames.at(-1)], [60 - 5, 60 + 5, 64 - 9, 64 + 9]);
+  });
+  refiner.dispose();
 });
 
 test("the seed's latent penalty is ½·E[z² − 1 − log(z² + ε)], smallest at |z| = 1", () => {
@@ -252,7 +288,7 @@ test('the feature loss reads an evenly spread subset of the batch', () => {
 
 test('configs are found by name and checked', () => {
   assert.equal(modelConfig('seed').unetFilters, 64);
-  assert.throws(() => modelConfig('huge'), /Expected one of seed, wide, paired, refined for a model config but received huge/);
+  assert.throws(() => modelConfig('huge'), /Expected one of seed, wide, paired, refined, refined-spectral for a model config but received huge/);
   assert.throws(() => checkModelConfig({ ...modelConfig('seed'), timeDim: 64 }), /timeDim must be 128, not 64/);
   assert.throws(() => checkModelConfig({ ...modelConfig('seed'), styleFilters: 32 }), /styleFilters \(32\) must equal unetFilters \(64\)/);
   assert.throws(() => checkModelConfig({ ...modelConfig('seed'), schedule: { steps: 1000, betaStart: 0.02, betaEnd: 1e-4, kind: 'linear' } }), /betaStart < schedule.betaEnd/);
@@ -263,6 +299,7 @@ test('configs are found by name and checked', () => {
   assert.throws(() => checkModelConfig({ ...modelConfig('refined'), refiner: { bands: 64, channels: 8, dilations: [1] } }), /the refiner corrects the model's 128-band tiles; Expected refiner.bands 128 but received 64/);
   assert.throws(() => checkModelConfig({ ...modelConfig('refined'), refiner: { bands: 128, channels: 0, dilations: [1] } }), /Expected refiner.channels to be a positive integer but received 0/);
   assert.throws(() => checkModelConfig({ ...modelConfig('refined'), refiner: { bands: 128, channels: 8, dilations: [1, 0] } }), /Expected refiner.dilations to be positive integers but received \[1,0\]/);
+  assert.throws(() => checkModelConfig({ ...modelConfig('refined'), refiner: { bands: 128, channels: 8, dilations: [1], spectral: { channels: 2.5, dilations: [1] } } }), /Expected refiner.spectral.channels to be a positive integer but received 2.5/);
 });
 
 test('every named config passes its checks and builds a model whose latent has its channels', () => {

@@ -12,9 +12,16 @@
  *
  *   [x; content] (2·M channels) → conv k3 to `channels` → blocks of (GELU, conv k3 dilated, +) → GELU → conv k3 to M → x + that
  *
- * Its output layer starts at zero, so an untrained refiner returns the decoded transfer as it is.
+ * An optional spectral stage follows (config.spectral): a few maps at every band and frame, 3×3
+ * convolutions dilated in time, reading the refined tile and the content tile as two images. It
+ * works locally in pitch, where the temporal stage sees each frame's spectrum as one vector:
+ * a partial's place and sharpness, the same way in every register.
+ *
+ *   [y; content] (2 maps) → conv 3×3 to `channels` → blocks of (GELU, conv 3×3 dilated in time, +) → GELU → conv 3×3 to 1 → y + that
+ *
+ * Each stage's output layer starts at zero, so an untrained refiner returns the decoded transfer as it is.
  */
-import { nn, F, cat, type Tensor } from '../engine/index.js';
+import { nn, F, cat, tidy, type Tensor } from '../engine/index.js';
 
 export interface RefinerConfig {
   /** Mel bands of the tiles it corrects (the model's analysis: 128). */
@@ -23,6 +30,8 @@ export interface RefinerConfig {
   channels: number;
   /** Dilation in frames of each residual block's convolution. */
   dilations: number[];
+  /** The spectral stage after the temporal one: its maps, and each block's dilation in frames. Absent: none. */
+  spectral?: { channels: number; dilations: number[] };
 }
 
 /** GELU → convolution over time (kernel 3, dilated) → added to its input: [B, C, T] → [B, C, T]. */
@@ -37,10 +46,60 @@ class DilatedBlock extends nn.Module {
   }
 }
 
+/** GELU → 3×3 convolution dilated in time → added to its input: [B, C, M, T] → [B, C, M, T]. */
+class SpectralBlock extends nn.Module {
+  readonly conv: nn.Conv2d;
+  constructor(channels: number, dilation: number) {
+    super();
+    this.conv = this.child('conv', new nn.Conv2d(channels, channels, 3, { padding: [1, dilation], dilation: [1, dilation] }));
+  }
+  forward(x: Tensor): Tensor {
+    return x.add(this.conv.forward(F.gelu(x)));
+  }
+}
+
+/**
+ * Tiles the spectral stage works on at once, its maps freed after each group: every map is as
+ * large as a tile, 16 of them to a block, and the engine frees a scope's tensors only when the
+ * scope ends. A 10-minute transfer (bench/transfer.ts's child) peaked at 915–1,013 MiB in four
+ * runs with 2, at 1,002 and 1,062 MiB with all 8 of a batch at once.
+ */
+const TILES_AT_ONCE = 2;
+
+/** The spectral stage: [y; content] as two maps → y + a correction, [B, 1, M, T]. */
+class SpectralStage extends nn.Module {
+  readonly input: nn.Conv2d;
+  readonly blocks: SpectralBlock[];
+  readonly output: nn.Conv2d;
+  constructor(channels: number, dilations: number[]) {
+    super();
+    this.input = this.child('input', new nn.Conv2d(2, channels, 3, { padding: 1 }));
+    this.blocks = dilations.map((d, i) => this.child(`blocks${i}`, new SpectralBlock(channels, d)));
+    this.output = this.child('output', new nn.Conv2d(channels, 1, 3, { padding: 1 }));
+    nn.init.zeros_(this.output.weight);
+    nn.init.zeros_(this.output.bias!);
+  }
+  forward(y: Tensor, content: Tensor): Tensor {
+    const tiles = y.shape[0]!;
+    const parts: Tensor[] = [];
+    for (let start = 0; start < tiles; start += TILES_AT_ONCE) {
+      const end = Math.min(tiles, start + TILES_AT_ONCE);
+      parts.push(tidy(() => this.#correct(y.slice(0, start, end), content.slice(0, start, end)))); // its maps freed at once
+    }
+    return parts.length === 1 ? parts[0]! : cat(parts, 0);
+  }
+  #correct(y: Tensor, content: Tensor): Tensor {
+    let x = this.input.forward(cat([y, content], 1)); // [B, 2, M, T] → [B, C, M, T]
+    for (const block of this.blocks) x = block.forward(x);
+    return y.add(this.output.forward(F.gelu(x)));
+  }
+}
+
 export class ContentRefiner extends nn.Module {
   readonly input: nn.Conv1d;
   readonly blocks: DilatedBlock[];
   readonly output: nn.Conv1d;
+  readonly spectral: SpectralStage | null;
 
   constructor(readonly config: RefinerConfig) {
     super();
@@ -50,12 +109,14 @@ export class ContentRefiner extends nn.Module {
     this.output = this.child('output', new nn.Conv1d(channels, bands, 3, { padding: 1 }));
     nn.init.zeros_(this.output.weight);
     nn.init.zeros_(this.output.bias!);
+    this.spectral = config.spectral ? this.child('spectral', new SpectralStage(config.spectral.channels, config.spectral.dilations)) : null;
   }
 
   /** Decoded transfer and content tiles, both [B, 1, M, T] in [-1, 1] → the corrected transfer [B, 1, M, T] (not clamped). */
   forward(decoded: Tensor, content: Tensor): Tensor {
     let x = this.input.forward(cat([decoded, content], 2).squeeze(1)); // [B, 2M, T] → [B, C, T]
     for (const block of this.blocks) x = block.forward(x);
-    return decoded.add(this.output.forward(F.gelu(x)).unsqueeze(1));
+    const refined = decoded.add(this.output.forward(F.gelu(x)).unsqueeze(1));
+    return this.spectral ? this.spectral.forward(refined, content) : refined;
   }
 }

@@ -8,7 +8,7 @@
  *                L = L_rec + L_style + L_diffusion;
  *   paired       the content-conditioned model (issue 18): another model's autoencoder, frozen;
  *                style encoder and denoiser trained on exact pairs (src/train/paired.ts);
- *   refine       the content refiner (config 'refined') around a trained paired model, frozen,
+ *   refine       the content refiner (config 'refined-spectral', or 'refined' without its spectral stage) around a trained paired model, frozen,
  *                on that model's own transfers (src/train/refine.ts).
  */
 
@@ -87,8 +87,9 @@ export interface TrainConfig {
   /**
    * The refine phase: weight of a flux term beside its MSE, ‖Δr − Δtarget‖² with Δ the change
    * from each frame to the next, which weighs onsets and note ends above steady haze (0: MSE alone).
-   * The refine phase's default, 8, makes the term about as large as the MSE; on the validation
-   * split it brought the refined transfers' Fréchet judge distance from 54.7 to 31.7 (models/default's card).
+   * The refine phase's default is 16, where the term is about twice the MSE; on the validation
+   * split, weights 0, 8 and 16 gave the refined transfers Fréchet judge distances of 54.7, 31.7
+   * and 27.6 (models/default's card).
    */
   fluxWeight: number;
   /** 'cpu' or 'cuda'. */
@@ -153,7 +154,7 @@ export const PHASE_DEFAULTS: Record<Phase, TrainConfig> = {
   autoencoder: { ...COMMON, phase: 'autoencoder', steps: 20000, learningRate: 1e-3 },
   diffusion: { ...COMMON, phase: 'diffusion', steps: 50000, learningRate: 2e-4, emaDecay: 0.999 },
   paired: { ...COMMON, phase: 'paired', model: 'paired', run: 'runs/paired', steps: 40000, learningRate: 2e-4, emaDecay: 0.999, otherRenders: PAIRED_OTHER_RENDERS },
-  refine: { ...COMMON, phase: 'refine', model: 'refined', run: 'runs/refined', steps: 2000, learningRate: 1e-3, emaDecay: 0.995, fluxWeight: 8, otherRenders: PAIRED_OTHER_RENDERS },
+  refine: { ...COMMON, phase: 'refine', model: 'refined-spectral', run: 'runs/refined', steps: 2000, learningRate: 1e-3, emaDecay: 0.995, fluxWeight: 16, otherRenders: PAIRED_OTHER_RENDERS },
 };
 
 /** Checks ranges; each message names the setting and the value. */

@@ -1,10 +1,10 @@
 /**
- * Training the content refiner (config 'refined', src/model/refiner.ts) around a trained paired
+ * Training the content refiner (config 'refined-spectral' or 'refined', src/model/refiner.ts) around a trained paired
  * model, frozen: for each batch the model transfers the content to the target instrument as it
  * would for a user (DDIM at the config's sampling settings, from fresh noise), and the refiner
  * learns
  *   L = E ‖ r(x̂, content) − target ‖² + λ_flux E ‖ Δr − Δtarget ‖²,  x̂ the decoded transfer,
- * Δ the change from frame to frame (λ_flux = fluxWeight: 8 by default, 0 for the MSE alone),
+ * Δ the change from frame to frame (λ_flux = fluxWeight: 16 by default, 0 for the MSE alone),
  * so that it corrects the errors the sampler really makes (smeared onsets, haze) rather than
  * those of a single denoising step. The transfers run inside the step, at its precision (bf16
  * autocast where the processor runs bf16 natively): a hair less exact than a user's float32 ones.
@@ -24,7 +24,7 @@ function frameToFrame(tiles: Tensor): Tensor {
 
 export function refineTask(model: LatentDiffusion, config: TrainConfig): TrainingTask {
   const refiner = model.refiner;
-  if (!refiner) throw new RangeError(`train: the ${model.config.name} model has no refiner; the refine phase trains --model=refined`);
+  if (!refiner) throw new RangeError(`train: the ${model.config.name} model has no refiner; the refine phase trains a model with one, --model=refined-spectral or refined`);
   /** The batch's unrefined transfers [B, 1, 128, 128] (no gradient), with its content and targets on the device. */
   const transfers = (batch: PairBatch) => {
     const content = batch.content.to(config.device);
