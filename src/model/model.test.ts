@@ -11,7 +11,7 @@ import { tensor, arange, rand, randn, tidy, manualSeed, saveSafetensors, saveChe
 import { pythonWithTorch, repoRoot, assertAllClose, temporaryDirectory } from '../testing/helpers.js';
 import { spreadSubset } from './vggish.js';
 import { PairedUNet } from './paired-unet.js';
-import { LatentDiffusion, VGGishFeatureNet, VGGISH_WIDTHS, NoiseSchedule, loadLatentDiffusion, ModelLoadError, ddimSample, ddimTimesteps, featureLoss, freeze, latentPenalty, modelConfig, checkModelConfig, MODEL_CONFIGS, timestepEmbedding } from './index.js';
+import { LatentDiffusion, ContentRefiner, VGGishFeatureNet, VGGISH_WIDTHS, NoiseSchedule, loadLatentDiffusion, ModelLoadError, ddimSample, ddimTimesteps, featureLoss, freeze, latentPenalty, modelConfig, checkModelConfig, MODEL_CONFIGS, timestepEmbedding } from './index.js';
 
 const INSTRUMENTS = ['piano', 'guitar', 'violin'];
 
@@ -191,6 +191,24 @@ test('the paired model: v converts to the noise it stands for; latents are scale
   model.dispose();
 });
 
+/** The refiner's output from the same weights and inputs in its PyTorch twin (test/refiner_twin.py, bench/twin.py's Refiner). */
+function refinedByTwin(refiner: ContentRefiner, decoded: Tensor, content: Tensor): number[] {
+  const file = join(temporaryDirectory('mst-refiner-'), 'refiner.safetensors');
+  saveSafetensors(file, new Map<string, Tensor>([...refiner.namedParameters('refiner.'), ['decoded', decoded], ['content', content]]));
+  return (JSON.parse(execFileSync(pythonWithTorch, [join(repoRoot, 'test', 'refiner_twin.py'), file, JSON.stringify(refiner.config)], { encoding: 'utf8', maxBuffer: 1 << 26 })) as { refined: number[] }).refined;
+}
+
+/** Where moving one bin of the content (band 60, frame 64) to 1 changes `correct`'s output: [first band, last band, first frame, last frame]. */
+function reachOfOneBin(correct: (content: Tensor) => Tensor, content: Tensor): number[] {
+  const single = content.slice(0, 0, 1);
+  const moved = single.clone();
+  moved.slice(2, 60, 61).slice(3, 64, 65).fill_(1);
+  const change = correct(moved).sub(correct(single)).abs().squeeze(0).squeeze(0); // [M, T]
+  const reached = (axis: number) => change.amax([1 - axis]).gt(0).toArray().flatMap((hit, i) => (hit ? [i] : []));
+  const [bands, frames] = [reached(0), reached(1)];
+  return [bands[0]!, bands.at(-1)!, frames[0]!, frames.at(-1)!];
+}
+
 test('the refined model: its refiner starts as the identity, corrects the decoded transfer with the content beside it, and hears every band within 20 frames to each side', () => {
   manualSeed(4);
   const model = new LatentDiffusion(modelConfig('refined'));
@@ -211,22 +229,12 @@ test('the refined model: its refiner starts as the identity, corrects the decode
     assertAllClose(refined.toFloat32Array(), refiner.forward(unrefined, content).clamp(-1, 1).toFloat32Array(), { atol: 1e-5, what: 'transfer = refiner(decoded transfer, content)' });
 
     // the PyTorch twin (bench/twin.py's Refiner) gives the same output from the same weights
-    const dir = temporaryDirectory('mst-refiner-');
-    const file = join(dir, 'refiner.safetensors');
     const decodedTiles = rand([2, 1, 128, 128]).mul(2).sub(1);
-    saveSafetensors(file, new Map<string, Tensor>([...refiner.namedParameters('refiner.'), ['decoded', decodedTiles], ['content', content]]));
-    const twin = JSON.parse(execFileSync(pythonWithTorch, [join(repoRoot, 'test', 'refiner_twin.py'), file, JSON.stringify(refiner.config)], { encoding: 'utf8', maxBuffer: 1 << 26 })) as { refined: number[] };
-    assertAllClose(noGrad(() => refiner.forward(decodedTiles, content)).toFloat32Array(), twin.refined, { atol: 1e-5, rtol: 1e-4, what: 'refiner vs PyTorch' });
+    assertAllClose(noGrad(() => refiner.forward(decodedTiles, content)).toFloat32Array(), refinedByTwin(refiner, decodedTiles, content), { atol: 1e-5, rtol: 1e-4, what: 'refiner vs PyTorch' });
 
     // one content bin moved: the change reaches every band, and only the frames within ±(1 + 1+2+4+8+1+2 + 1)
     const decoded = rand([1, 1, 128, 128]).mul(2).sub(1);
-    const single = content.slice(0, 0, 1);
-    const moved = single.clone();
-    moved.slice(2, 60, 61).slice(3, 64, 65).fill_(1);
-    const change = refiner.forward(decoded, moved).sub(refiner.forward(decoded, single)).abs().squeeze(0).squeeze(0); // [M, T]
-    const reached = (axis: number) => change.amax([1 - axis]).gt(0).toArray().flatMap((hit, i) => (hit ? [i] : []));
-    const [bands, frames] = [reached(0), reached(1)];
-    assert.deepEqual([bands[0], bands.at(-1), frames[0], frames.at(-1)], [0, 127, 64 - 20, 64 + 20]);
+    assert.deepEqual(reachOfOneBin((c) => refiner.forward(decoded, c), content), [0, 127, 64 - 20, 64 + 20]);
   });
   model.dispose();
 });
@@ -248,21 +256,11 @@ test("refined-spectral: the spectral stage starts as the identity, equals PyTorc
     nn.init.uniform_(spectral.output.bias!, 0.05);
     assert.ok(refiner.forward(decoded, content).sub(temporalOnly()).abs().amax().item() > 1e-3, 'a trained spectral stage changes the output');
 
-    const dir = temporaryDirectory('mst-refiner-spectral-');
-    const file = join(dir, 'refiner.safetensors');
-    saveSafetensors(file, new Map<string, Tensor>([...refiner.namedParameters('refiner.'), ['decoded', decoded], ['content', content]]));
-    const twin = JSON.parse(execFileSync(pythonWithTorch, [join(repoRoot, 'test', 'refiner_twin.py'), file, JSON.stringify(refiner.config)], { encoding: 'utf8', maxBuffer: 1 << 26 })) as { refined: number[] };
-    assertAllClose(noGrad(() => refiner.forward(decoded, content)).toFloat32Array(), twin.refined, { atol: 1e-5, rtol: 1e-4, what: 'refiner with its spectral stage vs PyTorch' });
+    assertAllClose(noGrad(() => refiner.forward(decoded, content)).toFloat32Array(), refinedByTwin(refiner, decoded, content), { atol: 1e-5, rtol: 1e-4, what: 'refiner with its spectral stage vs PyTorch' });
 
     // the spectral stage alone: one bin moved reaches ±5 bands (five 3×3 convolutions) and ±(1 + 1+2+4 + 1) frames
     const y = decoded.slice(0, 0, 1);
-    const single = content.slice(0, 0, 1);
-    const moved = single.clone();
-    moved.slice(2, 60, 61).slice(3, 64, 65).fill_(1);
-    const change = spectral.forward(y, moved).sub(spectral.forward(y, single)).abs().squeeze(0).squeeze(0); // [M, T]
-    const reached = (axis: number) => change.amax([1 - axis]).gt(0).toArray().flatMap((hit, i) => (hit ? [i] : []));
-    const [bands, frames] = [reached(0), reached(1)];
-    assert.deepEqual([bands[0], bands.at(-1), frames[0], frames.at(-1)], [60 - 5, 60 + 5, 64 - 9, 64 + 9]);
+    assert.deepEqual(reachOfOneBin((c) => spectral.forward(y, c), content), [60 - 5, 60 + 5, 64 - 9, 64 + 9]);
   });
   refiner.dispose();
 });
