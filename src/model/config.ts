@@ -129,16 +129,16 @@ export function checkModelConfig(config: ModelConfig): ModelConfig {
   if (config.prediction !== undefined && config.prediction !== 'epsilon' && config.prediction !== 'v') throw new RangeError(`model: Expected prediction epsilon or v but received ${config.prediction}`);
   if (config.latentScale !== undefined && !(config.latentScale > 0)) throw new RangeError(`model: Expected latentScale > 0 but received ${config.latentScale}`);
   if (config.refiner !== undefined) {
-    const { bands, channels, dilations } = config.refiner;
+    const { bands, spectral } = config.refiner;
     if (config.conditioning !== 'content') throw new RangeError(`model: a refiner reads the content beside the transfer; it needs conditioning 'content', not ${config.conditioning ?? 'style'}`);
     if (bands !== 128) throw new RangeError(`model: the refiner corrects the model's 128-band tiles; Expected refiner.bands 128 but received ${bands}`);
-    if (!(Number.isInteger(channels) && channels > 0)) throw new RangeError(`model: Expected refiner.channels to be a positive integer but received ${channels}`);
-    if (!(Array.isArray(dilations) && dilations.every((d) => Number.isInteger(d) && d > 0))) throw new RangeError(`model: Expected refiner.dilations to be positive integers but received ${JSON.stringify(dilations)}`);
-    const { spectral } = config.refiner;
-    if (spectral !== undefined) {
-      if (!(Number.isInteger(spectral.channels) && spectral.channels > 0)) throw new RangeError(`model: Expected refiner.spectral.channels to be a positive integer but received ${spectral.channels}`);
-      if (!(Array.isArray(spectral.dilations) && spectral.dilations.every((d) => Number.isInteger(d) && d > 0))) throw new RangeError(`model: Expected refiner.spectral.dilations to be positive integers but received ${JSON.stringify(spectral.dilations)}`);
-    }
+    /** A stage's width and dilations (the temporal stage's, or the spectral stage's). */
+    const checkStage = (name: string, { channels, dilations }: { channels: number; dilations: number[] }) => {
+      if (!(Number.isInteger(channels) && channels > 0)) throw new RangeError(`model: Expected ${name}.channels to be a positive integer but received ${channels}`);
+      if (!(Array.isArray(dilations) && dilations.every((d) => Number.isInteger(d) && d > 0))) throw new RangeError(`model: Expected ${name}.dilations to be positive integers but received ${JSON.stringify(dilations)}`);
+    };
+    checkStage('refiner', config.refiner);
+    if (spectral !== undefined) checkStage('refiner.spectral', spectral);
   }
   if (timeDim !== 2 * f) throw new RangeError(`model: the time embedding is added to the UNet's 2f = ${2 * f} channels, so timeDim must be ${2 * f}, not ${timeDim}`);
   if (s !== f) throw new RangeError(`model: cross-attention pairs the UNet's 4f/8f maps with the style's 4f/8f maps, so styleFilters (${s}) must equal unetFilters (${f})`);

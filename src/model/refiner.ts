@@ -61,8 +61,7 @@ class SpectralBlock extends nn.Module {
 /**
  * Tiles the spectral stage works on at once, its maps freed after each group: every map is as
  * large as a tile, 16 of them to a block, and the engine frees a scope's tensors only when the
- * scope ends. A 10-minute transfer (bench/transfer.ts's child) peaked at 915–1,013 MiB in four
- * runs with 2, at 1,002 and 1,062 MiB with all 8 of a batch at once.
+ * scope ends.
  */
 const TILES_AT_ONCE = 2;
 

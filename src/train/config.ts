@@ -88,8 +88,8 @@ export interface TrainConfig {
    * The refine phase: weight of a flux term beside its MSE, ‖Δr − Δtarget‖² with Δ the change
    * from each frame to the next, which weighs onsets and note ends above steady haze (0: MSE alone).
    * The refine phase's default is 16, where the term is about twice the MSE; on the validation
-   * split, weights 0, 8 and 16 gave the refined transfers Fréchet judge distances of 54.7, 31.7
-   * and 27.6 (models/default's card).
+   * split, weights 0, 8 and 16 gave the one-stage refiner's transfers Fréchet judge distances of
+   * 54.7, 31.7 and 27.6 (models/default's card).
    */
   fluxWeight: number;
   /** 'cpu' or 'cuda'. */
