@@ -17,7 +17,7 @@ import { loadLatentDiffusion } from '../model/load.js';
 import { resolveModelPath } from '../transfer/model-folder.js';
 import type { LatentDiffusion } from '../model/ldm.js';
 import type { DdimOptions } from '../model/ddim.js';
-import { SAMPLING_DEFAULTS } from '../model/sampling.js';
+import { SAMPLING_DEFAULTS, type GuidanceFrom } from '../model/sampling.js';
 import { loadFeatureNet } from '../model/vggish.js';
 import { seedFigures, type SeedFigures } from '../eval/seed-figures.js';
 import { transferExamples, writeReport, markdownTable, seedTable } from '../eval/report.js';
@@ -41,6 +41,7 @@ export interface RunOptions {
   small?: boolean;
   strength?: number[];
   guidance?: number[];
+  guidanceFrom?: GuidanceFrom[];
   steps?: number;
 }
 
@@ -206,18 +207,19 @@ async function smallSetup(): Promise<{ data: string; judge: string }> {
 export interface TrainedSystem {
   model: LatentDiffusion;
   path: string;
-  sampling: DdimOptions & { guidance?: number };
+  sampling: DdimOptions & { guidance?: number; guidanceFrom?: GuidanceFrom };
 }
 
 /**
  * The systems `--model` names, comma-separated: baselines by name, and trained models (a
  * .safetensors file or a model folder) at their own sampling settings, or once per `strength` and
- * per `guidance` (named name@strength, name@g<guidance> where a list has several) and at `steps`
+ * per `guidance` and `guidanceFrom` (named name@strength, name@g<guidance>, name@from-<what> where a
+ * list has several) and at `steps`
  * when given.
  */
 export function evaluationSystems(
   names: string,
-  { strength, guidance, steps }: { strength?: number[]; guidance?: number[]; steps?: number } = {},
+  { strength, guidance, guidanceFrom, steps }: { strength?: number[]; guidance?: number[]; guidanceFrom?: GuidanceFrom[]; steps?: number } = {},
 ): { systems: TransferSystem[]; models: Map<string, TrainedSystem> } {
   const models = new Map<string, TrainedSystem>();
   const systems = names.split(',').flatMap((given): TransferSystem[] => {
@@ -229,13 +231,16 @@ export function evaluationSystems(
       const [systemName, bytes] = [basename(dirname(file)) || file, statSync(file).size];
       const own = model.config.sampling;
       return (strength ?? [own.strength]).flatMap((s) =>
-        (guidance ?? [own.guidance ?? SAMPLING_DEFAULTS.guidance]).map((g) => {
-          const sampling = { ...own, strength: s, guidance: g, ...(steps ? { steps } : {}) };
-          const suffix = `${strength && strength.length > 1 ? `@${s}` : ''}${guidance && guidance.length > 1 ? `@g${g}` : ''}`;
-          const system = modelSystem(`${systemName}${suffix}`, model, bytes, sampling);
-          models.set(system.name, { model, path: file, sampling });
-          return system;
-        }),
+        (guidance ?? [own.guidance ?? SAMPLING_DEFAULTS.guidance]).flatMap((g) =>
+          (guidanceFrom ?? [own.guidanceFrom ?? SAMPLING_DEFAULTS.guidanceFrom]).map((from) => {
+            const sampling = { ...own, strength: s, guidance: g, guidanceFrom: from, ...(steps ? { steps } : {}) };
+            const several = (list?: unknown[]) => list !== undefined && list.length > 1;
+            const suffix = `${several(strength) ? `@${s}` : ''}${several(guidance) ? `@g${g}` : ''}${several(guidanceFrom) ? `@from-${from}` : ''}`;
+            const system = modelSystem(`${systemName}${suffix}`, model, bytes, sampling);
+            models.set(system.name, { model, path: file, sampling });
+            return system;
+          }),
+        ),
       );
     }
     if (!(BASELINE_NAMES as readonly string[]).includes(name)) throw new RangeError(`--model: Expected one of ${BASELINE_NAMES.join(', ')} or a model .safetensors file or folder but received ${name}`);

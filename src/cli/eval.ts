@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { JUDGE_SETS } from '../data/fonts.js';
 import { BASELINE_NAMES, DEFAULT_EXAMPLES, DEFAULT_JUDGE_FILE } from '../eval/choices.js';
 import type * as actions from './eval-actions.js';
-import { numberIn, numberListIn, positiveInteger } from './options.js';
+import { choiceListOf, numberIn, numberListIn, positiveInteger } from './options.js';
+import { GUIDANCE_FROM } from '../model/guidance-from.js';
 
 const loadActions = () => import('./eval-actions.js');
 
@@ -87,5 +88,6 @@ function withRunOptions(command: Command): Command {
     .option('--small', 'a quick check: the small dataset (built if missing), a briefly trained judge, 16 pairs')
     .option('--strength <values>', "the trained models' sampling strength, comma-separated for one system per value (name@strength); default: each model's own", numberListIn(0.001, 1))
     .option('--guidance <values>', "the trained models' style guidance, comma-separated for one system per value (name@g<value>); default: each model's own", numberListIn(0, 100))
+    .option('--guidance-from <values>', `what the paired models' guidance steers away from: ${GUIDANCE_FROM.join(' (no style) or ')} (the content's own timbre), comma-separated for one system per value (name@from-<value>); default: each model's own`, choiceListOf(GUIDANCE_FROM))
     .option('--steps <n>', "the trained models' DDIM steps; default: each model's own", positiveInteger);
 }

@@ -1,5 +1,5 @@
 /**
- * Command-line numbers, checked: each parser names the range it wants and what it got, and
+ * Command-line numbers and words, checked: each parser names the range it wants and what it got, and
  * commander names the option (`option '--steps <n>' argument '0' is invalid. Expected …`).
  */
 import { InvalidArgumentError } from 'commander';
@@ -31,5 +31,14 @@ export function numberListIn(min: number, max = Infinity): (value: string) => nu
       const n = parseIn(part, min, max, false);
       if (typeof n === 'string') throw new InvalidArgumentError(`${n} (comma-separated)`);
       return n;
+    });
+}
+
+/** A commander argument parser for comma-separated words, each one of `allowed`. */
+export function choiceListOf<T extends string>(allowed: readonly T[]): (value: string) => T[] {
+  return (value: string) =>
+    value.split(',').map((part) => {
+      if (!(allowed as readonly string[]).includes(part)) throw new InvalidArgumentError(`Expected ${allowed.join(' or ')} but received ${part} (comma-separated).`);
+      return part as T;
     });
 }

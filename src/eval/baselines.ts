@@ -10,8 +10,7 @@
  *   frames, smoothed across bands).
  */
 import { tidy, where, F, manualSeed, type Tensor } from '../engine/index.js';
-import type { LatentDiffusion } from '../model/ldm.js';
-import type { DdimOptions } from '../model/ddim.js';
+import type { LatentDiffusion, TileSamplingOptions } from '../model/ldm.js';
 import type { BaselineName } from './choices.js';
 
 export interface TransferBatch {
@@ -71,7 +70,7 @@ export const BASELINES: Record<BaselineName, TransferSystem> = {
 };
 
 /** A trained model as a system: DDIM transfer from the content with the style reference, at the model's sampling defaults unless given. */
-export function modelSystem(name: string, model: LatentDiffusion, modelBytes: number, sampling: DdimOptions & { guidance?: number } = model.config.sampling, seed = 0): TransferSystem {
+export function modelSystem(name: string, model: LatentDiffusion, modelBytes: number, sampling: TileSamplingOptions = model.config.sampling, seed = 0): TransferSystem {
   return {
     name,
     modelBytes,

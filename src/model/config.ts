@@ -5,6 +5,7 @@
  */
 
 import type { RefinerConfig } from './refiner.js';
+import type { GuidanceFrom } from './guidance-from.js';
 
 /** The forward-diffusion noise schedule (DDPM): β_t from betaStart to betaEnd over `steps`. */
 export interface ScheduleConfig {
@@ -32,9 +33,10 @@ export interface ModelConfig {
   schedule: ScheduleConfig;
   /**
    * Default sampler settings for transfer (a user may change them per call): DDIM's, and the
-   * style guidance (absent: 1, none; the paired model's is chosen on the validation split).
+   * style guidance (absent: 1, none; the paired model's is chosen on the validation split) and what it
+   * steers away from (absent: nothing; see SamplingSettings).
    */
-  sampling: { steps: number; eta: number; strength: number; guidance?: number };
+  sampling: { steps: number; eta: number; strength: number; guidance?: number; guidanceFrom?: GuidanceFrom };
   /**
    * What the denoiser reads besides the noisy latent and the style. Absent or 'style': the seed's
    * UNet, and transfer is img2img from the content's noised latent. 'content': the paired model

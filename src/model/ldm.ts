@@ -20,8 +20,8 @@ import { NoiseSchedule } from './schedule.js';
 import { ddimSample, type DdimOptions, type NoiseSource } from './ddim.js';
 import { checkSampling, SAMPLING_DEFAULTS, type SamplingSettings } from './sampling.js';
 
-/** The sampler's settings for a batch of tiles (guidance default: the config's, else 1; see SamplingSettings), and where its noise comes from. */
-export interface TileSamplingOptions extends DdimOptions, Partial<Pick<SamplingSettings, 'guidance'>> {
+/** The sampler's settings for a batch of tiles (guidance and guidanceFrom default: the config's, else SAMPLING_DEFAULTS; see SamplingSettings), and where its noise comes from. */
+export interface TileSamplingOptions extends DdimOptions, Partial<Pick<SamplingSettings, 'guidance' | 'guidanceFrom'>> {
   /** Where the sampler's noise comes from (default: the global generator). */
   noise?: NoiseSource;
   /** Pass the decoded transfer through the model's refiner, where it has one (default true; the refine phase trains on the unrefined transfer). */
@@ -87,6 +87,7 @@ export class LatentDiffusion extends nn.Module {
     const batch = content.shape[0]!;
     if (style.shape[0] !== batch && style.shape[0] !== 1) throw new RangeError(`LatentDiffusion: Expected 1 or ${batch} style tiles but received ${style.shape[0]}`);
     const guidance = options.guidance ?? this.config.sampling.guidance ?? SAMPLING_DEFAULTS.guidance;
+    const guidanceFrom = options.guidanceFrom ?? this.config.sampling.guidanceFrom ?? SAMPLING_DEFAULTS.guidanceFrom;
     checkSampling(options, this.schedule.steps);
     this.eval();
     const output = inferenceMode(() =>
@@ -97,7 +98,7 @@ export class LatentDiffusion extends nn.Module {
         if (this.unet instanceof PairedUNet) {
           // the content enters through the denoiser at every step; sampling starts from its latent noised to
           // `strength` too, which at the default 1 is noise (√ᾱ ≈ 0.006) and below 1 keeps more of the input
-          const latent = ddimSample(this.schedule, this.#pairedPredictor(this.unet, contentLatent, target, guidance), contentLatent, options, options.noise);
+          const latent = ddimSample(this.schedule, this.#pairedPredictor(this.unet, contentLatent, target, guidance, guidanceFrom === 'content' ? this.styleEncoder.forward(content) : null), contentLatent, options, options.noise);
           const decoded = tidy(() => this.decodeLatent(latent)); // the decoder's maps freed before the refiner's
           const refiner = options.refine === false ? null : this.refiner;
           return refiner ? tidy(() => refiner.forward(decoded, content).clamp(-1, 1)) : decoded;
@@ -127,10 +128,11 @@ export class LatentDiffusion extends nn.Module {
   }
 
   /**
-   * The paired model's ε; with guidance g ≠ 1, classifier-free: ε = ε(no style) + g·(ε(style) −
-   * ε(no style)), both in one pass of twice the batch.
+   * The paired model's ε; with guidance g ≠ 1, ε = ε(from) + g·(ε(style) − ε(from)), both in one
+   * pass of twice the batch, where "from" is no style (classifier-free) or, given `ownMaps`, the
+   * content tiles' own style maps.
    */
-  #pairedPredictor(unet: PairedUNet, content: Tensor, styleMaps: Tensor[], guidance: number) {
+  #pairedPredictor(unet: PairedUNet, content: Tensor, styleMaps: Tensor[], guidance: number, ownMaps: Tensor[] | null) {
     const batch = content.shape[0]!;
     const style = unet.encodeStyle(styleMaps);
     if (guidance === 1) {
@@ -139,16 +141,18 @@ export class LatentDiffusion extends nn.Module {
         return this.noiseFrom(unet.forward(z, steps, content, style), z, steps);
       };
     }
-    const both = unet.encodeStyle(
-      styleMaps.map((m) => cat([m, m], 0)),
-      cat([ones([batch], { device: content.device }), zeros([batch], { device: content.device })], 0),
-    );
+    const both = ownMaps
+      ? unet.encodeStyle(styleMaps.map((m, i) => cat([m, ownMaps[i]!], 0)))
+      : unet.encodeStyle(
+          styleMaps.map((m) => cat([m, m], 0)),
+          cat([ones([batch], { device: content.device }), zeros([batch], { device: content.device })], 0),
+        );
     const contents = cat([content, content], 0);
     return (z: Tensor, t: number) => {
       const zz = cat([z, z], 0);
       const steps = timesteps(t, 2 * batch, z.device);
-      const [styled, free] = this.noiseFrom(unet.forward(zz, steps, contents, both), zz, steps).chunk(2, 0) as [Tensor, Tensor];
-      return free.add(styled.sub(free).mul(guidance));
+      const [styled, from] = this.noiseFrom(unet.forward(zz, steps, contents, both), zz, steps).chunk(2, 0) as [Tensor, Tensor];
+      return from.add(styled.sub(from).mul(guidance));
     };
   }
 }

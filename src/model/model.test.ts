@@ -12,6 +12,7 @@ import { pythonWithTorch, repoRoot, assertAllClose, temporaryDirectory } from '.
 import { spreadSubset } from './vggish.js';
 import { PairedUNet } from './paired-unet.js';
 import { LatentDiffusion, ContentRefiner, VGGishFeatureNet, VGGISH_WIDTHS, NoiseSchedule, loadLatentDiffusion, ModelLoadError, ddimSample, ddimTimesteps, featureLoss, freeze, latentPenalty, modelConfig, checkModelConfig, MODEL_CONFIGS, timestepEmbedding } from './index.js';
+import type { GuidanceFrom } from './guidance-from.js';
 
 const INSTRUMENTS = ['piano', 'guitar', 'violin'];
 
@@ -147,7 +148,7 @@ test('transfer runs end to end: same seed, same output; a style for all or one p
   model.dispose();
 });
 
-test('the paired model: v converts to the noise it stands for; latents are scaled to unit spread and back; a dropped style is all zeros; transfer from noise follows the seed, the content and the guidance, and the lowest strength keeps the content', () => {
+test('the paired model: v converts to the noise it stands for; latents are scaled to unit spread and back; a dropped style is all zeros; transfer from noise follows the seed, the content and the guidance, guidance from the content itself has nothing to push when the reference is the content, and the lowest strength keeps the content', () => {
   manualSeed(3);
   const model = new LatentDiffusion(modelConfig('paired'));
   const unet = model.unet as PairedUNet;
@@ -171,9 +172,9 @@ test('the paired model: v converts to the noise it stands for; latents are scale
     assert.equal(dropped.tokens.abs().sum().item() + dropped.vector.abs().sum().item(), 0);
 
     const content = rand([2, 1, 128, 128]).mul(2).sub(1);
-    const run = (c: Tensor, guidance = 1, seed = 7) => {
+    const run = (c: Tensor, guidance = 1, seed = 7, reference = style, guidanceFrom: GuidanceFrom = 'nothing') => {
       manualSeed(seed);
-      return model.transfer(c, style, { ...model.config.sampling, guidance });
+      return model.transfer(c, reference, { ...model.config.sampling, guidance, guidanceFrom });
     };
     const a = run(content);
     assert.deepEqual(a.shape, [2, 1, 128, 128]);
@@ -182,6 +183,16 @@ test('the paired model: v converts to the noise it stands for; latents are scale
     differs(run(content, 1, 8), 'another seed');
     differs(run(content.flip([3])), 'other content from the same noise');
     differs(run(content, 3), 'guidance 3');
+    // a reference unlike the content (a near-silent tile against noise): guidance from the content pushes towards it
+    const quiet = rand([1, 1, 128, 128]).mul(0.1).sub(0.9);
+    assert.ok(run(content, 3, 7, quiet, 'content').sub(run(content, 1, 7, quiet)).abs().amax().item() > 1e-4, 'guidance 3 from the content');
+
+    // ε(from) = ε(style) when the content is its own reference: any guidance from the content is then none
+    const own = content.slice(0, 0, 1);
+    const unguided = run(own, 1, 7, own);
+    assertAllClose(run(own, 3, 7, own, 'content').toFloat32Array(), unguided.toFloat32Array(), { atol: 1e-4, what: 'guidance 3 from the content, the content as reference' });
+    assert.ok(run(own, 3, 7, own, 'nothing').sub(unguided).abs().amax().item() > 1e-4, 'classifier-free guidance still pushes');
+    assert.throws(() => model.transfer(own, own, { ...model.config.sampling, guidance: 2, guidanceFrom: 'silence' as GuidanceFrom }), /sampling: Expected guidanceFrom nothing or content but received silence/);
 
     // at the lowest strength (one step at t = 0) sampling starts from the content's own latent and returns its reconstruction
     manualSeed(7);
