@@ -8,7 +8,7 @@ export * from './creation.js';
 export * from './ops.js';
 export * as F from './functional.js';
 export * from './spectral.js';
-export { tidy, keep, scopeDepth } from './scope.js';
+export { tidy, keep, through, scopeDepth } from './scope.js';
 export { noGrad, enableGrad, inferenceMode, isGradEnabled } from './autograd.js';
 export { recomputedLoss, type Segment } from './recompute.js';
 export { autocast, type AutocastOptions } from './autocast.js';

@@ -1,11 +1,11 @@
 /**
- * Memory: tidy() frees what a scope made except its result; keep() exempts a tensor; disposed
- * tensors refuse use; a long training loop keeps resident memory flat.
+ * Memory: tidy() frees what a scope made except its result; keep() exempts a tensor; through()
+ * frees each intermediate once read, and gradients still reach the input; disposed tensors refuse use; a long training loop keeps resident memory flat.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { randn, tensor, tidy, keep, scopeDepth, DisposedError, nn, optim, F, Tensor } from './index.js';
+import { randn, tensor, tidy, keep, through, scopeDepth, DisposedError, nn, optim, F, Tensor } from './index.js';
 
 test('tidy disposes intermediates and keeps the returned tensors', () => {
   let inner: Tensor | undefined;
@@ -53,6 +53,22 @@ test('a throwing scope still frees its tensors and unwinds', () => {
 
 test('tidy refuses async callbacks', () => {
   assert.throws(() => tidy(() => Promise.resolve(1)), TypeError);
+});
+
+test('through frees each intermediate once the next step has read it, keeps the input and the result, passes an unchanged input on, and gradients still reach the input', () => {
+  const x = tensor([1, -2, 3], { requiresGrad: true });
+  const seen: Tensor[] = [];
+  const record = (f: (t: Tensor) => Tensor) => (t: Tensor) => {
+    seen.push(t);
+    return f(t);
+  };
+  const y = through(x, record((t) => t.mul(2)), record((t) => t), record(F.relu), record((t) => t.square()));
+  assert.deepEqual(seen.map((t) => t.isDisposed), [false, true, true, true], 'the input kept, the three intermediates freed');
+  assert.equal(seen[1], seen[2], 'a step that returns its input passes it on undisposed until read');
+  assert.deepEqual(y.toArray(), [4, 0, 36]);
+  y.sum().backward();
+  assert.deepEqual(x.grad!.toArray(), [8, 0, 24], 'd(relu(2x)²)/dx = 8x where x > 0');
+  for (const t of [x, y]) t.dispose();
 });
 
 test('a disposed tensor raises DisposedError on use; disposing twice is fine', () => {

@@ -98,3 +98,19 @@ export function tidy<R>(fn: () => R): R {
 export function scopeDepth(): number {
   return stack.length;
 }
+
+/**
+ * `x` through `steps` in order, each intermediate result freed as soon as the next step has read
+ * it rather than when the scope ends, so that the allocator hands its memory straight to the next
+ * step (as PyTorch's reference counting does). Autograd keeps what its backward pass needs itself.
+ * `x` is the caller's and is kept; a step may return its input unchanged.
+ */
+export function through<X extends Scoped>(x: X, ...steps: ((input: X) => X)[]): X {
+  let y = x;
+  for (const step of steps) {
+    const next = step(y);
+    if (y !== x && next !== y) y.dispose();
+    y = next;
+  }
+  return y;
+}

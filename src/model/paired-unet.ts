@@ -17,7 +17,7 @@
  * Style: the style encoder's last two maps (4s@4², 8s@2²: 16 + 4 tokens, projected to E), and the
  * mean of the last (8s) through an MLP to E.
  */
-import { Tensor, nn, cat, F } from '../engine/index.js';
+import { Tensor, nn, cat, F, through } from '../engine/index.js';
 import type { ModelConfig } from './config.js';
 import { timestepEmbedding } from './unet.js';
 
@@ -50,10 +50,19 @@ export class ResidualBlock extends nn.Module {
 
   /** x [B, in, H, W], embedding [B, E] → [B, out, H, W] */
   forward(x: Tensor, embedding: Tensor): Tensor {
-    const h = this.conv1.forward(F.silu(this.norm1.forward(x)));
     const [scale, shift] = this.film.forward(F.silu(embedding)).unsqueeze(2).unsqueeze(3).chunk(2, 1) as [Tensor, Tensor];
-    const modulated = this.norm2.forward(h).mul(scale.add(1)).add(shift);
-    return (this.skip ? this.skip.forward(x) : x).add(this.conv2.forward(F.silu(modulated)));
+    using change = through(
+      x,
+      (y) => this.norm1.forward(y),
+      F.silu,
+      (y) => this.conv1.forward(y),
+      (y) => this.norm2.forward(y),
+      (y) => y.mul(scale.add(1)),
+      (y) => y.add(shift),
+      F.silu,
+      (y) => this.conv2.forward(y),
+    );
+    return (this.skip ? this.skip.forward(x) : x).add(change);
   }
 }
 

@@ -21,7 +21,7 @@
  *
  * Each stage's output layer starts at zero, so an untrained refiner returns the decoded transfer as it is.
  */
-import { nn, F, cat, tidy, type Tensor } from '../engine/index.js';
+import { nn, F, cat, tidy, through, type Tensor } from '../engine/index.js';
 
 export interface RefinerConfig {
   /** Mel bands of the tiles it corrects (the model's analysis: 128). */
@@ -34,6 +34,12 @@ export interface RefinerConfig {
   spectral?: { channels: number; dilations: number[] };
 }
 
+/** x + conv(GELU(x)), its two maps freed as soon as they are read (see `through`). */
+function residual(x: Tensor, conv: { forward(x: Tensor): Tensor }): Tensor {
+  using change = through(x, F.gelu, (y) => conv.forward(y));
+  return x.add(change);
+}
+
 /** GELU → convolution over time (kernel 3, dilated) → added to its input: [B, C, T] → [B, C, T]. */
 class DilatedBlock extends nn.Module {
   readonly conv: nn.Conv1d;
@@ -42,7 +48,7 @@ class DilatedBlock extends nn.Module {
     this.conv = this.child('conv', new nn.Conv1d(channels, channels, 3, { padding: dilation, dilation }));
   }
   forward(x: Tensor): Tensor {
-    return x.add(this.conv.forward(F.gelu(x)));
+    return residual(x, this.conv);
   }
 }
 
@@ -54,7 +60,7 @@ class SpectralBlock extends nn.Module {
     this.conv = this.child('conv', new nn.Conv2d(channels, channels, 3, { padding: [1, dilation], dilation: [1, dilation] }));
   }
   forward(x: Tensor): Tensor {
-    return x.add(this.conv.forward(F.gelu(x)));
+    return residual(x, this.conv);
   }
 }
 
@@ -88,9 +94,8 @@ class SpectralStage extends nn.Module {
     return parts.length === 1 ? parts[0]! : cat(parts, 0);
   }
   #correct(y: Tensor, content: Tensor): Tensor {
-    let x = this.input.forward(cat([y, content], 1)); // [B, 2, M, T] → [B, C, M, T]
-    for (const block of this.blocks) x = block.forward(x);
-    return y.add(this.output.forward(F.gelu(x)));
+    using x = through(cat([y, content], 1), (m) => this.input.forward(m), ...this.blocks.map((block) => (m: Tensor) => block.forward(m)), F.gelu); // [B, 2, M, T] → [B, C, M, T]
+    return y.add(this.output.forward(x));
   }
 }
 
@@ -113,9 +118,8 @@ export class ContentRefiner extends nn.Module {
 
   /** Decoded transfer and content tiles, both [B, 1, M, T] in [-1, 1] → the corrected transfer [B, 1, M, T] (not clamped). */
   forward(decoded: Tensor, content: Tensor): Tensor {
-    let x = this.input.forward(cat([decoded, content], 2).squeeze(1)); // [B, 2M, T] → [B, C, T]
-    for (const block of this.blocks) x = block.forward(x);
-    const refined = decoded.add(this.output.forward(F.gelu(x)).unsqueeze(1));
+    using x = through(cat([decoded, content], 2).squeeze(1), (m) => this.input.forward(m), ...this.blocks.map((block) => (m: Tensor) => block.forward(m)), F.gelu); // [B, 2M, T] → [B, C, T]
+    const refined = decoded.add(this.output.forward(x).unsqueeze(1));
     return this.spectral ? this.spectral.forward(refined, content) : refined;
   }
 }

@@ -5,6 +5,7 @@
 import { Module } from './module.js';
 import { Tensor } from '../tensor.js';
 import { empty, zeros, ones } from '../creation.js';
+import { through } from '../scope.js';
 import * as F from '../functional.js';
 import { defaultWeight_, defaultBias_ } from './init.js';
 import { rangeError, isInteger } from '../errors.js';
@@ -215,7 +216,10 @@ export interface Layer extends Module {
   forward(x: Tensor): Tensor;
 }
 
-/** Runs its layers in order; children are named "0", "1", … as in torch.nn.Sequential. */
+/**
+ * Runs its layers in order; children are named "0", "1", … as in torch.nn.Sequential. Each
+ * intermediate output is freed as soon as the next layer has read it (see `through`).
+ */
 export class Sequential extends Module {
   readonly layers: Layer[];
   constructor(...layers: Layer[]) {
@@ -223,8 +227,6 @@ export class Sequential extends Module {
     this.layers = layers.map((layer, i) => this.child(String(i), layer));
   }
   forward(x: Tensor): Tensor {
-    let y = x;
-    for (const layer of this.layers) y = layer.forward(y);
-    return y;
+    return through(x, ...this.layers.map((layer) => (y: Tensor) => layer.forward(y)));
   }
 }
