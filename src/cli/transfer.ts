@@ -9,6 +9,7 @@ import { basename, extname, join, relative } from 'node:path';
 import { OutputPathError } from '../engine/files.js';
 import { DEFAULT_MODEL, stylePresets, modelSamplingDefaults, resolveModelPath } from '../transfer/model-folder.js';
 import type { DdimOptions } from '../model/ddim.js';
+import { GUIDANCE_FROM, type GuidanceFrom } from '../model/guidance-from.js';
 import type { StyleTransferModel } from '../transfer/bundle.js';
 import type { TransferResult } from '../transfer/transfer.js';
 import { progressBar } from './progress.js';
@@ -24,6 +25,7 @@ export interface SamplingFlags {
   strength?: number;
   eta?: number;
   guidance?: number;
+  guidanceFrom?: GuidanceFrom;
   seed: number;
   device: 'cpu' | 'cuda';
   iterations: number;
@@ -40,6 +42,7 @@ export function addSamplingOptions(command: Command): Command {
     .option('--strength <s>', `how far the content is noised before sampling, (0, 1] (${model('strength')})`, numberIn(0.001, 1))
     .option('--eta <e>', `DDIM noise: 0 deterministic, 1 DDPM (${model('eta')})`, numberIn(0, 1))
     .option('--guidance <g>', 'style guidance: 1 none, >1 follows the style more strongly (default: the model\'s own, 1 where it gives none)', numberIn(0, 100))
+    .addOption(new Option('--guidance-from <what>', "what style guidance steers away from: nothing (no style) or content (the input's own timbre) (default: the model's own, nothing where it gives none)").choices([...GUIDANCE_FROM]))
     .option('--seed <n>', 'seed of the sampling noise', numberIn(0, 2 ** 31 - 1, true), 0)
     .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
     .option('--iterations <n>', 'Griffin-Lim iterations of the vocoder', numberIn(1, 1000, true), 32);
@@ -118,6 +121,7 @@ export function transferCommand(): Command {
               strength: flags.strength,
               eta: flags.eta,
               guidance: flags.guidance,
+              guidanceFrom: flags.guidanceFrom,
               seed: flags.seed,
               batchSize: flags.batch,
               iterations: flags.iterations,

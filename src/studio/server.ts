@@ -12,7 +12,7 @@
  *   POST /api/clips?role=content|reference   one audio file (multipart field "file") → a clip
  *   POST /api/examples/:name        a bundled example → a content clip
  *   GET  /api/clips/:id/audio       a clip as the model hears it (mono WAV at the model's rate)
- *   POST /api/jobs                  { content, style: { preset } | { reference }, steps?, strength?, eta?, guidance?, seed? } → a queued job
+ *   POST /api/jobs                  { content, style: { preset } | { reference }, steps?, strength?, eta?, guidance?, guidanceFrom?, seed? } → a queued job
  *   GET  /api/jobs                  this session's jobs
  *   GET  /api/jobs/:id/output       a done job's WAV (a download)
  *   GET  /api/jobs/:id/spectrogram  a done job's input and output spectrograms (PNG)
@@ -177,7 +177,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     } else if (style.reference !== undefined) chosen = { reference: clipOf(style.reference, 'reference') };
     else throw new StudioError(400, 'choose a style: a preset, or an uploaded reference clip');
     const asked: Record<string, unknown> = { style: 'preset' in chosen ? chosen.preset : chosen.reference.wav };
-    for (const key of ['steps', 'strength', 'eta', 'guidance', 'seed']) if (body[key] !== undefined && body[key] !== null) asked[key] = body[key];
+    for (const key of ['steps', 'strength', 'eta', 'guidance', 'guidanceFrom', 'seed']) if (body[key] !== undefined && body[key] !== null) asked[key] = body[key];
     checkTransferOptions('studio', asked); // wrong types and ranges: a message naming the setting
     const { style: _style, ...settings } = asked;
     return reply.code(202).send(queue.add({ content, style: chosen, settings: samplingOptions(model, settings) }));

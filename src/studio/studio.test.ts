@@ -71,7 +71,7 @@ test('a clip uploaded and transferred by preset: the output has the input\'s len
   assert.ok(Math.abs(clip.body.seconds - 6) < 1e-3, `seconds ${clip.body.seconds}`);
   const job = await call('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ content: clip.body.id, style: { preset: 'violin' }, seed: 3 }) });
   assert.equal(job.status, 202, JSON.stringify(job.body));
-  assert.deepEqual(job.body.settings, { guidance: 1, ...model.model.config.sampling, seed: 3 }, "the model's own sampling settings (guidance 1 where it gives none)");
+  assert.deepEqual(job.body.settings, { guidance: 1, guidanceFrom: 'nothing', ...model.model.config.sampling, seed: 3 }, "the model's own sampling settings (guidance 1 and from nothing where it gives none)");
   const done = await finished(job.body.id);
   assert.equal(done.state, 'done', done.error);
   const output = await call(`/api/jobs/${done.id}/output`);

@@ -6,6 +6,7 @@
 import { typeError, rangeError } from '../engine/errors.js';
 import { Tensor } from '../engine/tensor.js';
 import type { TransferOptions } from './transfer.js';
+import { GUIDANCE_FROM } from '../model/guidance-from.js';
 
 const NUMBERS = ['steps', 'strength', 'eta', 'guidance', 'seed', 'batchSize', 'iterations'] as const;
 const FORMATS = ['pcm16', 'float32'];
@@ -27,6 +28,7 @@ export function checkTransferOptions(op: string, options: unknown, { needsStyle 
   }
   if (o.batchSize !== undefined && !(Number.isInteger(o.batchSize) && (o.batchSize as number) >= 1 && (o.batchSize as number) <= 256)) throw rangeError(op, 'options.batchSize', 'an integer in [1, 256]', o.batchSize);
   if (o.iterations !== undefined && !(Number.isInteger(o.iterations) && (o.iterations as number) >= 1 && (o.iterations as number) <= 1000)) throw rangeError(op, 'options.iterations', 'an integer in [1, 1000]', o.iterations);
+  if (o.guidanceFrom !== undefined && !(GUIDANCE_FROM as readonly unknown[]).includes(o.guidanceFrom)) throw rangeError(op, 'options.guidanceFrom', `one of ${GUIDANCE_FROM.join(', ')}`, o.guidanceFrom);
   if (o.format !== undefined && !FORMATS.includes(o.format as string)) throw rangeError(op, 'options.format', `one of ${FORMATS.join(', ')} (mst writes WAV)`, o.format);
   if (o.spectrogram !== undefined && typeof o.spectrogram !== 'string') throw typeError(op, 'options.spectrogram', 'a PNG path', o.spectrogram);
   if (o.spectrogramNames !== undefined) {

@@ -171,6 +171,7 @@ test('bad styles, outputs and settings are refused before anything is written', 
   await assert.rejects(call({ style: 'violin', steps: '10' }), (e: Error) => e instanceof TypeError && /Expected a number for options\.steps but received 10 of type string/.test(e.message));
   await assert.rejects(call({ style: 'violin', format: 'mp3' }), (e: Error) => e instanceof RangeError && /Expected one of pcm16, float32 \(mst writes WAV\) for options\.format/.test(e.message));
   await assert.rejects(call({ style: 'violin', batchSize: 0 }), (e: Error) => e instanceof RangeError && /an integer in \[1, 256\] for options\.batchSize but received 0/.test(e.message));
+  await assert.rejects(call({ style: 'violin', guidanceFrom: 'silence' }), (e: Error) => e instanceof RangeError && /Expected one of nothing, content for options\.guidanceFrom but received silence/.test(e.message));
   assert.throws(() => transferStream(model, 'violin' as never), (e: Error) => e instanceof TypeError && /^transferStream: Expected a style from resolveStyle \(await resolveStyle\(name, model\.presets, model\.analysis\)\) for style but received violin of type string/.test(e.message));
   assert.equal(existsSync(out), false);
   assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
