@@ -6,7 +6,8 @@
  * (config 'refined-spectral', the shipped default's: src/model/refiner.ts with its spectral stage).
  */
 import { rand, manualSeed, optim, tidy, inferenceMode, type Device } from '../src/engine/index.js';
-import { LatentDiffusion, freeze, modelConfig } from '../src/model/index.js';
+import { LatentDiffusion, freeze, modelConfig, type ModelConfig } from '../src/model/index.js';
+import { modelSamplingDefaults } from '../src/transfer/model-folder.js';
 import type { PairBatch } from '../src/data/loader.js';
 import { pairedTask } from '../src/train/paired.js';
 import { optimizerStep, type TrainingTask } from '../src/train/loop.js';
@@ -14,13 +15,20 @@ import { PHASE_DEFAULTS, type TrainConfig } from '../src/train/config.js';
 import { tileNoise } from '../src/transfer/noise.js';
 import { trainingPrecision } from '../src/train/precision.js';
 import { DEFAULT_ANALYSIS } from '../src/audio/config.js';
+import { SAMPLING_DEFAULTS } from '../src/model/sampling.js';
 
 const CONFIG = modelConfig('paired');
 /** The refined config timed: the shipped default's. bench/run.ts tells the twin its refiner (MST_REFINER). */
 export const REFINED = modelConfig('refined-spectral');
-/** The paired and refined models' default guidance, which the twin is told (MST_PAIRED_GUIDANCE, MST_REFINED_GUIDANCE). */
+/** The sampling models/default ships with (its header's: chosen after training, so not the registered config's). */
+const SHIPPED: Partial<ModelConfig['sampling']> = modelSamplingDefaults() ?? {};
+/**
+ * The paired model's default guidance, and the refined model's as shipped with what it steers
+ * away from, which the twin is told (MST_PAIRED_GUIDANCE, MST_REFINED_GUIDANCE, MST_REFINED_GUIDANCE_FROM).
+ */
 export const PAIRED_GUIDANCE = CONFIG.sampling.guidance ?? 1;
-export const REFINED_GUIDANCE = REFINED.sampling.guidance ?? 1;
+export const REFINED_GUIDANCE = SHIPPED.guidance ?? REFINED.sampling.guidance ?? 1;
+export const REFINED_GUIDANCE_FROM = SHIPPED.guidanceFrom ?? REFINED.sampling.guidanceFrom ?? SAMPLING_DEFAULTS.guidanceFrom;
 /** The sampling the benchmark times: DDIM's steps from noise. */
 const SAMPLING_STEPS = 10;
 
@@ -63,7 +71,7 @@ export class PairedBench {
   sampling8Tiles(refined = false): number {
     const model = refined ? (this.#refined ??= this.#refinedModel()) : this.model;
     return tidy(() => {
-      const sampling = { ...model.config.sampling, steps: SAMPLING_STEPS, guidance: refined ? REFINED_GUIDANCE : PAIRED_GUIDANCE, noise: tileNoise(0, 0, DEFAULT_ANALYSIS) };
+      const sampling = { ...model.config.sampling, steps: SAMPLING_STEPS, guidance: refined ? REFINED_GUIDANCE : PAIRED_GUIDANCE, guidanceFrom: refined ? REFINED_GUIDANCE_FROM : SAMPLING_DEFAULTS.guidanceFrom, noise: tileNoise(0, 0, DEFAULT_ANALYSIS) };
       return model.transfer(this.batch.content.slice(0, 0, 8), this.batch.style.slice(0, 0, 1), sampling).mean().item();
     });
   }

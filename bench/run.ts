@@ -19,7 +19,7 @@
 import { spawnSync } from 'node:child_process';
 import { SeedBench } from './seed-model.js';
 import { PhaseBench } from './phases.js';
-import { PairedBench, PAIRED_GUIDANCE, REFINED_GUIDANCE, REFINED } from './paired-model.js';
+import { PairedBench, PAIRED_GUIDANCE, REFINED_GUIDANCE, REFINED_GUIDANCE_FROM, REFINED } from './paired-model.js';
 import { trainingPrecision } from '../src/train/precision.js';
 import { engineInfo, synchronize, describeProcessor, type Device } from '../src/engine/index.js';
 import { startPeer, compareWithPeer, option, configureForComparison } from './peer.js';
@@ -79,6 +79,7 @@ async function main() {
     MST_DEFAULT_BF16: trainingPrecision({ bf16: 'auto', device }).bf16 ? '1' : '0',
     MST_PAIRED_GUIDANCE: String(PAIRED_GUIDANCE),
     MST_REFINED_GUIDANCE: String(REFINED_GUIDANCE),
+    MST_REFINED_GUIDANCE_FROM: REFINED_GUIDANCE_FROM,
     MST_REFINER: JSON.stringify(REFINED.refiner),
   });
   const bench = new SeedBench(device);

@@ -31,6 +31,7 @@ DEFAULT_BF16 = os.environ.get("MST_DEFAULT_BF16", "0") == "1"
 # the paired model's default guidance (src/model/config.ts), which bench/run.ts passes on
 PAIRED_GUIDANCE = float(os.environ.get("MST_PAIRED_GUIDANCE", "1"))
 REFINED_GUIDANCE = float(os.environ.get("MST_REFINED_GUIDANCE", "1"))
+REFINED_GUIDANCE_FROM = os.environ.get("MST_REFINED_GUIDANCE_FROM", "nothing")  # or "content": the content tiles as their own references
 # the timed refined config's refiner (src/model/refiner.ts's RefinerConfig), which bench/run.ts passes on
 REFINER = json.loads(os.environ.get("MST_REFINER", '{"bands": 128, "channels": 128, "dilations": [1, 2, 4, 8, 1, 2]}'))
 torch.set_num_threads(THREADS)
@@ -539,10 +540,10 @@ class PairedBench:
         with torch.inference_mode():
             return float(self.refiner(self.target[:8], self.content[:8]).mean())
 
-    def sampling_8_tiles(self, guidance=1.0, refine=False):
+    def sampling_8_tiles(self, guidance=1.0, refine=False, guidance_from="nothing"):
         """mst transfer's work on 8 tiles with the paired model: 10 DDIM steps from the content's latent noised to t = 999 (899, …, 99),
-        v turned to ε, one style for all; with guidance ≠ 1 both conditions in one pass of 16; with `refine`, the refined model's
-        refiner after the decoder."""
+        v turned to ε, one style for all; with guidance ≠ 1 both conditions in one pass of 16, the second no style or, guiding from
+        "content", each content tile's own; with `refine`, the refined model's refiner after the decoder."""
         if refine and not hasattr(self, "refiner"):
             self.refiner = refiner_of(REFINER).eval().to(DEVICE)
         self.style.eval()
@@ -553,7 +554,10 @@ class PairedBench:
             maps = [m.expand(8, *m.shape[1:]) for m in self.style(self.reference[:1])]
             guided = guidance != 1
             if guided:
-                style = self.unet.encode_style([torch.cat([m, m]) for m in maps], torch.cat([torch.ones(8, device=DEVICE), torch.zeros(8, device=DEVICE)]))
+                if guidance_from == "content":
+                    style = self.unet.encode_style([torch.cat([m, own]) for m, own in zip(maps, self.style(self.content[:8]))])
+                else:
+                    style = self.unet.encode_style([torch.cat([m, m]) for m in maps], torch.cat([torch.ones(8, device=DEVICE), torch.zeros(8, device=DEVICE)]))
                 content = torch.cat([content, content])
             else:
                 style = self.unet.encode_style(maps)
@@ -594,6 +598,6 @@ if __name__ == "__main__":
     cases["paired_step"] = on_paired(lambda b: b.step())
     cases["paired_step_default"] = on_paired(lambda b: b.step(bf16=DEFAULT_BF16))
     cases["paired_sampling_8_tiles"] = on_paired(lambda b: b.sampling_8_tiles(PAIRED_GUIDANCE))
-    cases["refined_sampling_8_tiles"] = on_paired(lambda b: b.sampling_8_tiles(REFINED_GUIDANCE, refine=True))
+    cases["refined_sampling_8_tiles"] = on_paired(lambda b: b.sampling_8_tiles(REFINED_GUIDANCE, refine=True, guidance_from=REFINED_GUIDANCE_FROM))
     cases["refiner_8_tiles"] = on_paired(lambda b: b.refiner_8_tiles())
     serve(cases)

@@ -34,15 +34,18 @@ export interface SamplingFlags {
 export function addSamplingOptions(command: Command): Command {
   // the defaults shown are those of the model used when none is named; another model's are its own
   const shipped = modelSamplingDefaults();
-  const model = (key: keyof DdimOptions) => (shipped ? `default: the model's; ${shipped[key]} for ${relative(process.cwd(), DEFAULT_MODEL) || '.'}` : "default: the model's");
+  const model = (key: keyof DdimOptions | 'guidance' | 'guidanceFrom', whereNone?: string) =>
+    shipped?.[key] !== undefined
+      ? `default: the model's; ${shipped[key]} for ${relative(process.cwd(), DEFAULT_MODEL) || '.'}`
+      : `default: the model's${whereNone ? `, ${whereNone} where it gives none` : ''}`;
   return command
     .requiredOption('-s, --style <preset|file>', 'a preset (mst styles lists them) or a reference clip of the instrument to sound like')
     .option('-m, --model <folder>', 'the model folder, a shipped model by name (default, seed) or a model.safetensors', DEFAULT_MODEL)
     .option('--steps <n>', `DDIM steps, at most strength × 1000 (${model('steps')})`, numberIn(1, 1000, true))
     .option('--strength <s>', `how far the content is noised before sampling, (0, 1] (${model('strength')})`, numberIn(0.001, 1))
     .option('--eta <e>', `DDIM noise: 0 deterministic, 1 DDPM (${model('eta')})`, numberIn(0, 1))
-    .option('--guidance <g>', 'style guidance: 1 none, >1 follows the style more strongly (default: the model\'s own, 1 where it gives none)', numberIn(0, 100))
-    .addOption(new Option('--guidance-from <what>', "what style guidance steers away from: nothing (no style) or content (the input's own timbre) (default: the model's own, nothing where it gives none)").choices([...GUIDANCE_FROM]))
+    .option('--guidance <g>', `style guidance: 1 none, >1 follows the style more strongly (${model('guidance', '1')})`, numberIn(0, 100))
+    .addOption(new Option('--guidance-from <what>', `what style guidance steers away from: nothing (no style) or content (the input's own timbre) (${model('guidanceFrom', 'nothing')})`).choices([...GUIDANCE_FROM]))
     .option('--seed <n>', 'seed of the sampling noise', numberIn(0, 2 ** 31 - 1, true), 0)
     .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
     .option('--iterations <n>', 'Griffin-Lim iterations of the vocoder', numberIn(1, 1000, true), 32);

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { packageRoot } from '../package-root.js';
 import { ModelLoadError } from '../model/load-error.js';
 import { readCheckpointConfig } from '../engine/safetensors-header.js';
-import type { DdimOptions } from '../model/ddim.js';
+import type { ModelConfig } from '../model/config.js';
 
 /** The folders of models/ beside package.json: the models shipped with mst, by name. */
 const SHIPPED_MODELS = join(packageRoot(), 'models');
@@ -61,12 +61,13 @@ export function stylePresets(folder: string): StylePreset[] {
 }
 
 /**
- * The sampling defaults (steps, strength, eta) a model's weights carry, read from the header of
- * its model.safetensors (a folder) or of the file itself; null where they cannot be read.
+ * The sampling defaults (steps, strength, eta, and guidance where given) a model's weights carry,
+ * read from the header of its model.safetensors (a folder) or of the file itself; null where they
+ * cannot be read.
  */
-export function modelSamplingDefaults(path: string = DEFAULT_MODEL): DdimOptions | null {
+export function modelSamplingDefaults(path: string = DEFAULT_MODEL): ModelConfig['sampling'] | null {
   const weights = existsSync(join(path, 'model.safetensors')) ? join(path, 'model.safetensors') : path;
-  const config = readCheckpointConfig(weights) as { sampling?: DdimOptions } | null;
+  const config = readCheckpointConfig(weights) as { sampling?: ModelConfig['sampling'] } | null;
   const sampling = config?.sampling;
   return sampling && [sampling.steps, sampling.strength, sampling.eta].every(Number.isFinite) ? sampling : null;
 }
