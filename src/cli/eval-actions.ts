@@ -214,8 +214,7 @@ export interface TrainedSystem {
  * The systems `--model` names, comma-separated: baselines by name, and trained models (a
  * .safetensors file or a model folder) at their own sampling settings, or once per `strength` and
  * per `guidance` and `guidanceFrom` (named name@strength, name@g<guidance>, name@from-<what> where a
- * list has several) and at `steps`
- * when given.
+ * list has several) and at `steps` when given.
  */
 export function evaluationSystems(
   names: string,

@@ -1,6 +1,7 @@
 /**
  * Memory: tidy() frees what a scope made except its result; keep() exempts a tensor; through()
- * frees each intermediate once read, and gradients still reach the input; disposed tensors refuse use; a long training loop keeps resident memory flat.
+ * frees each intermediate once read, and gradients still reach the input; disposed tensors
+ * refuse use; a long training loop keeps resident memory flat.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

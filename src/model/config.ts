@@ -33,8 +33,8 @@ export interface ModelConfig {
   schedule: ScheduleConfig;
   /**
    * Default sampler settings for transfer (a user may change them per call): DDIM's, and the
-   * style guidance (absent: 1, none; the paired model's is chosen on the validation split) and what it
-   * steers away from (absent: nothing; see SamplingSettings).
+   * style guidance (absent: 1, none; the paired model's is chosen on the validation split) and
+   * what it steers away from (absent: nothing; see SamplingSettings).
    */
   sampling: { steps: number; eta: number; strength: number; guidance?: number; guidanceFrom?: GuidanceFrom };
   /**

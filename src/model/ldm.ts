@@ -98,7 +98,8 @@ export class LatentDiffusion extends nn.Module {
         if (this.unet instanceof PairedUNet) {
           // the content enters through the denoiser at every step; sampling starts from its latent noised to
           // `strength` too, which at the default 1 is noise (√ᾱ ≈ 0.006) and below 1 keeps more of the input
-          const latent = ddimSample(this.schedule, this.#pairedPredictor(this.unet, contentLatent, target, guidance, guidanceFrom === 'content' ? this.styleEncoder.forward(content) : null), contentLatent, options, options.noise);
+          const ownMaps = guidance !== 1 && guidanceFrom === 'content' ? this.styleEncoder.forward(content) : null; // the content as its own reference
+          const latent = ddimSample(this.schedule, this.#pairedPredictor(this.unet, contentLatent, target, guidance, ownMaps), contentLatent, options, options.noise);
           const decoded = tidy(() => this.decodeLatent(latent)); // the decoder's maps freed before the refiner's
           const refiner = options.refine === false ? null : this.refiner;
           return refiner ? tidy(() => refiner.forward(decoded, content).clamp(-1, 1)) : decoded;

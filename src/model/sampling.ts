@@ -18,9 +18,8 @@ export interface SamplingSettings extends DdimOptions {
    */
   guidance: number;
   /**
-   * What the paired model's guidance steers away from: 'nothing' (classifier-free: ε(no style),
-   * the default) or 'content' (ε(the content tile as its own reference): away from the source's
-   * own timbre). The seed's model always steers from the content's own style.
+   * What the paired model's guidance steers away from (guidance-from.ts): 'nothing' (the default)
+   * or 'content'. The seed's model always steers from the content's own style.
    */
   guidanceFrom: GuidanceFrom;
   /** Seed of the sampling noise, an integer ≥ 0: the same seed gives the same output. */
