@@ -157,12 +157,12 @@ export async function reportAction(options: RunOptions & { out: string; examples
 }
 
 /** `mst eval unseen`: systems given references of instruments no training data plays (eval/unseen.ts). */
-export async function unseenAction(options: { model: string; data: string; unseen: string; judge: string; groups: number; seed: number; referenceFont?: string; guidance?: number[]; json?: boolean }): Promise<void> {
+export async function unseenAction(options: { model: string; data: string; unseen: string; judge: string; groups: number; seed: number; referenceFont?: string; guidance?: number[]; guidanceFrom?: GuidanceFrom[]; json?: boolean }): Promise<void> {
   for (const [what, dir, build] of [['dataset', options.data, 'mst dataset build'], ['unseen-instrument dataset', options.unseen, 'mst dataset build --config unseen --splits test']] as const) {
     if (!existsSync(join(dir, 'manifest.json'))) throw new Error(`no ${what} at ${dir}: build one with ${build} --out ${dir}`);
   }
   if (!existsSync(options.judge)) throw new Error(`no judge at ${options.judge}: train one with mst eval train-judge --out ${options.judge}`);
-  const { systems } = evaluationSystems(options.model, options.guidance ? { guidance: options.guidance } : {});
+  const { systems } = evaluationSystems(options.model, { guidance: options.guidance, guidanceFrom: options.guidanceFrom });
   const { judge } = loadJudge(options.judge);
   const report = await unseenReferences(systems, {
     datasetDir: options.data,

@@ -11,6 +11,7 @@ import { choiceListOf, numberIn, numberListIn, positiveInteger } from './options
 import { GUIDANCE_FROM } from '../model/guidance-from.js';
 
 const loadActions = () => import('./eval-actions.js');
+const GUIDANCE_FROM_HELP = `what the paired models' guidance steers away from: ${GUIDANCE_FROM.join(' (no style) or ')} (the content's own timbre), comma-separated for one system per value (name@from-<value>); default: each model's own`;
 
 export function evalCommand(): Command {
   const evaluation = new Command('eval').description('judge style transfer: the instrument judge, metrics and baselines');
@@ -58,6 +59,7 @@ export function evalCommand(): Command {
     .option('--seed <n>', 'seed of the draw', numberIn(0, 2 ** 31 - 1, true), 0)
     .option('--reference-font <name>', 'the references\' sound set: the unseen dataset\'s own (fluidr3) or its held-out one (timgm6mb)')
     .option('--guidance <values>', "the trained models' style guidance, comma-separated for one system per value", numberListIn(0, 100))
+    .option('--guidance-from <values>', GUIDANCE_FROM_HELP, choiceListOf(GUIDANCE_FROM))
     .option('--json', 'print the report as JSON')
     .action(async (...args: Parameters<typeof actions.unseenAction>) => (await loadActions()).unseenAction(...args));
   withRunOptions(evaluation.command('run'))
@@ -88,6 +90,6 @@ function withRunOptions(command: Command): Command {
     .option('--small', 'a quick check: the small dataset (built if missing), a briefly trained judge, 16 pairs')
     .option('--strength <values>', "the trained models' sampling strength, comma-separated for one system per value (name@strength); default: each model's own", numberListIn(0.001, 1))
     .option('--guidance <values>', "the trained models' style guidance, comma-separated for one system per value (name@g<value>); default: each model's own", numberListIn(0, 100))
-    .option('--guidance-from <values>', `what the paired models' guidance steers away from: ${GUIDANCE_FROM.join(' (no style) or ')} (the content's own timbre), comma-separated for one system per value (name@from-<value>); default: each model's own`, choiceListOf(GUIDANCE_FROM))
+    .option('--guidance-from <values>', GUIDANCE_FROM_HELP, choiceListOf(GUIDANCE_FROM))
     .option('--steps <n>', "the trained models' DDIM steps; default: each model's own", positiveInteger);
 }
