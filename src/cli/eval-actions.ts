@@ -15,9 +15,9 @@ import { BASELINES, modelSystem, type TransferSystem } from '../eval/baselines.j
 import { BASELINE_NAMES, type BaselineName } from '../eval/choices.js';
 import { loadLatentDiffusion } from '../model/load.js';
 import { resolveModelPath } from '../transfer/model-folder.js';
-import type { LatentDiffusion } from '../model/ldm.js';
-import type { DdimOptions } from '../model/ddim.js';
-import { SAMPLING_DEFAULTS, type GuidanceFrom } from '../model/sampling.js';
+import type { LatentDiffusion, TileSamplingOptions } from '../model/ldm.js';
+import { SAMPLING_DEFAULTS } from '../model/sampling.js';
+import type { GuidanceFrom } from '../model/guidance-from.js';
 import { loadFeatureNet } from '../model/vggish.js';
 import { seedFigures, type SeedFigures } from '../eval/seed-figures.js';
 import { transferExamples, writeReport, markdownTable, seedTable } from '../eval/report.js';
@@ -207,7 +207,7 @@ async function smallSetup(): Promise<{ data: string; judge: string }> {
 export interface TrainedSystem {
   model: LatentDiffusion;
   path: string;
-  sampling: DdimOptions & { guidance?: number; guidanceFrom?: GuidanceFrom };
+  sampling: TileSamplingOptions;
 }
 
 /**

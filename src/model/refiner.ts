@@ -65,9 +65,9 @@ class SpectralBlock extends nn.Module {
 }
 
 /**
- * Tiles the spectral stage works on at once, its maps freed after each group: every map is as
- * large as a tile, 16 of them to a block, and the engine frees a scope's tensors only when the
- * scope ends.
+ * Tiles the spectral stage works on at once, each group in its own scope: every map is as large
+ * as a tile, 16 of them to a block, so working through a batch a few tiles at a time bounds the
+ * stage's peak memory.
  */
 const TILES_AT_ONCE = 2;
 

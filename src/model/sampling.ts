@@ -8,8 +8,6 @@
 import { checkDdim, type DdimOptions } from './ddim.js';
 import { GUIDANCE_FROM, type GuidanceFrom } from './guidance-from.js';
 
-export { GUIDANCE_FROM, type GuidanceFrom };
-
 export interface SamplingSettings extends DdimOptions {
   /**
    * Style guidance g ≥ 0 (1: none): ε = ε(own style) + g·(ε(style) − ε(own style)), where "own
