@@ -18,7 +18,7 @@ export function evalCommand(): Command {
   evaluation
     .command('train-judge')
     .description("train the instrument judge on every sound set's training renders but the model's own (FluidR3); print its validation accuracy per set; run it again to resume")
-    .option('--data <dirs>', "built datasets, comma-separated: the judge's corpora (mst dataset build --config judge-<set> --out data/judge/<set>) and the paired dataset, whose FluidR3 renders it is scored on but never trains on", [...JUDGE_SETS.map((set) => join('data', 'judge', set)), join('data', 'full')].join(','))
+    .option('--data <dirs>', "built datasets, comma-separated: the judge's corpora (mst dataset build --config judge-<set> --out data/judge/<set>; with --programVariants=true, a second corpus of the set where each instrument plays its kin programs) and the paired dataset, whose FluidR3 renders it is scored on but never trains on", [...JUDGE_SETS.map((set) => join('data', 'judge', set)), join('data', 'full')].join(','))
     .option('--out <file>', 'where to write the judge (a card, README.md, is written beside it)', DEFAULT_JUDGE_FILE)
     .option('--without <set>', "leave this sound set out of training too, to measure how the judge hears a set it never heard (default --out: without-<set>.safetensors beside the judge, whose card gains the figure)")
     .option('--steps <n>', 'optimiser steps', positiveInteger, 3000)

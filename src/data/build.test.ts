@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadSafetensors, tidy, keep } from '../engine/index.js';
 import { buildDataset, splitOf, programOf, type Manifest } from './build.js';
-import { DATASET_CONFIGS, type DatasetConfig } from './config.js';
+import { DATASET_CONFIGS, checkDatasetConfig, judgeCorpusConfig, type DatasetConfig } from './config.js';
 import { PairLoader, disposeBatch } from './loader.js';
 import { datasetStats } from './stats.js';
 import { discoverPieces } from './sources.js';
@@ -273,4 +273,9 @@ test("with programVariants each instrument plays one of its kin that the set def
   assert.deepEqual(pieces.map((id) => programOf('piano', id, variants, available)), drawn, 'the same piece draws the same program');
   assert.deepEqual(new Set(pieces.map((id) => programOf('guitar', id, variants, available))), new Set([24]));
   assert.deepEqual(new Set(pieces.map((id) => programOf('piano', id, config, available))), new Set([0]), 'without variants, its own program');
+});
+
+test("a set whose kin programs may play another set's recordings refuses programVariants by name", () => {
+  assert.throws(() => checkDatasetConfig({ ...judgeCorpusConfig('musescore'), programVariants: true }), /dataset: musescore cannot play its instruments' kin programs \(programVariants\): .*FluidR3's; build it without --programVariants/);
+  assert.equal(checkDatasetConfig({ ...judgeCorpusConfig('opl3'), programVariants: true }).programVariants, true);
 });

@@ -5,7 +5,7 @@
 import { DEFAULT_ANALYSIS, type AnalysisConfig } from '../audio/config.js';
 import { INSTRUMENTS, UNSEEN_INSTRUMENTS, instrument } from './instruments.js';
 import { MIDI_SOURCES } from './sources.js';
-import { SOUND_SETS, JUDGE_SETS, instrumentsFor, type SoundSetName } from './fonts.js';
+import { SOUND_SETS, JUDGE_SETS, instrumentsFor, type SoundSet, type SoundSetName } from './fonts.js';
 
 export interface SoundFontSpec {
   /** Short name used in file and tensor names. */
@@ -142,6 +142,8 @@ export function checkDatasetConfig(config: DatasetConfig): DatasetConfig {
   config.instruments.forEach(instrument);
   const known = new Set(MIDI_SOURCES.map((s) => s.name));
   for (const source of config.sources) if (!known.has(source)) throw new RangeError(`dataset: Expected one of ${[...known].join(', ')} for a source but received ${source}`);
+  const set = (SOUND_SETS as Record<string, SoundSet>)[config.trainFont.name];
+  if (config.programVariants && set?.noKin) throw new RangeError(`dataset: ${config.trainFont.name} cannot play its instruments' kin programs (programVariants): ${set.noKin}; build it without --programVariants`);
   if (config.trainFont.path === config.heldOutFont.path) throw new RangeError(`dataset: the held-out SoundFont must differ from the training one (both ${config.trainFont.path})`);
   for (const t of config.heldOutTranspositions) {
     if (!config.transpositions.includes(t)) throw new RangeError(`dataset: heldOutTranspositions ${JSON.stringify(config.heldOutTranspositions)} must be among transpositions ${JSON.stringify(config.transpositions)}`);

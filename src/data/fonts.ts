@@ -30,6 +30,8 @@ export interface SoundSet extends SoundFontSpec {
   origin: string;
   /** Instruments (dataset names) this set must not stand for, with the reason. */
   leftOut: Record<string, string>;
+  /** Why its instruments must not play their kin programs (DatasetConfig.programVariants), where they must not. */
+  noKin?: string;
 }
 
 /**
@@ -75,6 +77,7 @@ export const SOUND_SETS = {
     name: 'musescore', path: '/usr/share/sounds/sf2/MuseScore_General_Full.sf2', synth: 'fluidsynth', package: 'musescore-general-soundfont-lossless', licence: 'MIT (parts public domain or CC0)',
     origin: "S. Christian Collins' MuseScore_General (2021), a fork of FluidR3Mono: used only for the three instruments whose recordings are not FluidR3's (AKAI's Splendid Grand piano, VSCO 2's strings, Collins' own synth lead)",
     leftOut: Object.fromEntries(INSTRUMENTS.filter((i) => !MUSESCORE_OWN.includes(i.name)).map((i) => [i.name, "plays FluidR3's samples (the font is a fork of FluidR3Mono)"])),
+    noKin: "its sample sources credit its own recordings to the grand piano, the ensemble strings and the square lead only; their kin programs may play FluidR3's",
   },
 } as const satisfies Record<string, SoundSet>;
 

@@ -69,7 +69,8 @@ export function judgeCard(judgePath: string, report: JudgeReport, withoutOne: Ma
     ...trainedOn.fonts.map(setRow),
     '',
     ...(unheard.length ? [`Not heard in training (scored only): ${unheard.join(', ')}.`, ''] : []),
-    `- ${trainedOn.steps} steps of AdamW (cosine schedule), each on ${trainedOn.batchTiles} tiles, an equal share from every set; the training split of mst's full dataset's pieces (\`mst dataset build --config judge-<set>\`), never a validation or test piece.`,
+    `- ${trainedOn.steps} steps of AdamW (cosine schedule), each on ${trainedOn.batchTiles} tiles, an equal share from every corpus; the training split of mst's full dataset's pieces (\`mst dataset build --config judge-<set>\`), never a validation or test piece.`,
+    ...(trainedOn.kin?.length ? [`- A second corpus of ${trainedOn.kin.join(', ')} (\`--programVariants=true\`), where each instrument plays, piece by piece, one of its kin programs that the set defines (\`src/data/instruments.ts\`: viola and fiddle for violin, contrabass for cello, the saxophone family, …), so that it hears more than one recording of each instrument in each set.`] : []),
     ...(trainedOn.groups ? [`- Training tile groups per set (each group: one tile per instrument): ${Object.entries(trainedOn.groups).map(([f, g]) => `${f} ${g}`).join(', ')}.`] : []),
     `- Augmentation: ${trainedOn.augmentation ?? 'none'}.`,
     `- ${(trainedOn.seconds / 60).toFixed(1)} min of training${trainedOn.processor ? ` on ${trainedOn.processor}` : ''}.`,
@@ -111,12 +112,14 @@ export function judgeCard(judgePath: string, report: JudgeReport, withoutOne: Ma
       '',
     );
   }
-  const data = [...trainedOn.fonts.map((f) => `data/judge/${f}`), 'data/full'].join(','); // the sets it heard, whatever the default is now
+  const kin = trainedOn.kin ?? [];
+  const data = [...trainedOn.fonts.map((f) => `data/judge/${f}`), ...kin.map((f) => `data/judge/${f}-kin`), 'data/full'].join(','); // the sets it heard, whatever the default is now
   lines.push(
     '## Reproduce',
     '',
     '```',
     ...trainedOn.fonts.map((f) => `./bin/mst.js dataset build --config judge-${f} --out data/judge/${f}`),
+    ...kin.map((f) => `./bin/mst.js dataset build --config judge-${f} --out data/judge/${f}-kin --programVariants=true`),
     './bin/mst.js dataset build   # data/full: the FluidR3 renders it is scored on',
     `./bin/mst.js eval train-judge --data ${data} --steps ${trainedOn.steps} --batch ${trainedOn.batchTiles / 3}`,
     ...[...withoutOne].map(([font, r]) => `./bin/mst.js eval train-judge --data ${data} --without ${font} --steps ${r.trainedOn.steps} --batch ${r.trainedOn.batchTiles / 3}`),

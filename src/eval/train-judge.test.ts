@@ -41,6 +41,25 @@ test('the judge trains on every set but FluidR3 and is scored on each, FluidR3 l
   judge.dispose();
 });
 
+test("a set's kin corpus adds to its training, not to its scores; the card says how to build it", async () => {
+  const freepatsKin = join(root, 'freepats-kin');
+  await buildDataset(freepatsKin, { ...freepatsConfig, programVariants: true });
+  const groups = (dir: string) => (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { shards: { split: string; groups: number }[] }).shards.filter((s) => s.split === 'train').reduce((sum, s) => sum + s.groups, 0);
+  const { judge, report } = await trainJudge({ datasets: [small, freepats, freepatsKin], steps: 2, batchSize: 6 });
+  judge.dispose();
+  assert.deepEqual(report.trainedOn.fonts, ['timgm6mb', 'freepats']);
+  assert.deepEqual(report.trainedOn.kin, ['freepats']);
+  assert.equal(report.trainedOn.groups!.freepats, groups(freepats) + groups(freepatsKin));
+  assert.equal(report.trainedOn.batchTiles, 3 * 2 * 3, 'two groups a step from each of the three corpora');
+  assert.deepEqual(report.scores.map((s) => [s.dataset, s.font]), [[small, 'timgm6mb'], [freepats, 'freepats'], [small, 'fluidr3']], 'each font scored once, in its first corpus');
+  const cardDir = mkdtempSync(join(root, 'kin-card-'));
+  writeFileSync(join(cardDir, 'judge.json'), JSON.stringify(report));
+  const card = readFileSync(writeJudgeCard(join(cardDir, 'judge.safetensors')), 'utf8');
+  assert.match(card, /A second corpus of freepats \(`--programVariants=true`\)/);
+  assert.match(card, /dataset build --config judge-freepats --out data\/judge\/freepats-kin --programVariants=true/);
+  assert.match(card, /train-judge --data data\/judge\/timgm6mb,data\/judge\/freepats,data\/judge\/freepats-kin,data\/full /);
+});
+
 test('a judge trained without one font is still scored on it; a font no dataset holds is refused by name', async () => {
   const { judge, report } = await trainJudge({ datasets: [small, freepats], without: 'freepats', steps: 2, batchSize: 4 });
   assert.deepEqual(report.trainedOn.fonts, ['timgm6mb']);

@@ -1,7 +1,7 @@
 /**
  * Training the instrument judge (judge.ts) on the training-split renders of every sound set it is
  * given but the one the style-transfer model learns from (FluidR3), every step an equal share of
- * each, with augmentations (augment.ts, output-path.ts) for what sets differ in and what the judge will
+ * each corpus, with augmentations (augment.ts, output-path.ts) for what sets differ in and what the judge will
  * be shown: spectral colour, loudness, room, noise and mst's own output path. It is scored on
  * every font's validation renders; FluidR3's, a family it never heard, tells how it will hear a
  * model's outputs. The training state is saved as it goes, so a killed run resumes.
@@ -21,10 +21,11 @@ import { InstrumentJudge, DEFAULT_JUDGE, type JudgeConfig } from './judge.js';
 
 export interface JudgeTrainingOptions {
   /**
-   * Built datasets: the judge's corpora (mst dataset build --config judge-<set>) and paired
-   * datasets. The judge trains on the training split of every font in them but the
-   * style-transfer model's own (FluidR3), each font once, and is scored on every font's
-   * validation split, the model's font included: a family it never heard.
+   * Built datasets: the judge's corpora (mst dataset build --config judge-<set>, with or
+   * without --programVariants=true) and paired datasets. The judge trains on the training split
+   * of every font in them but the style-transfer model's own (FluidR3): each font's first corpus
+   * of each kind (its instruments' own programs; their kin), and is scored on every font's
+   * validation split (its first corpus), the model's font included: a family it never heard.
    */
   datasets: string[];
   /**
@@ -34,7 +35,7 @@ export interface JudgeTrainingOptions {
   without?: string;
   /**
    * Optimiser steps, each on about batchSize groups × 3 tiles (content, target, style reference):
-   * batchSize / fonts groups of every font it trains on, so that each step weighs the sets alike.
+   * batchSize / corpora groups of every corpus it trains on, so that each step weighs them alike.
    */
   steps: number;
   batchSize?: number;
@@ -77,8 +78,10 @@ export interface JudgeReport {
     /** A font held out of training besides the model's own (JudgeTrainingOptions.without). */
     without?: string;
     split: Split;
-    /** Training tile groups of each font. */
+    /** Training tile groups of each font (its corpora together). */
     groups?: Record<string, number>;
+    /** The fonts it also heard play their instruments' kin programs (a corpus built with programVariants). */
+    kin?: string[];
     steps: number;
     batchTiles: number;
     seconds: number;
@@ -128,8 +131,17 @@ interface ResumableSettings {
   learningRate: number;
 }
 
+/** A font's renders in one dataset: `kin` when its instruments played their kin programs (DatasetConfig.programVariants). */
+interface Corpus {
+  dataset: string;
+  font: string;
+  kin: boolean;
+  trainGroups: number;
+  instruments: string[];
+}
+
 /** Every (dataset, font) a list of datasets holds, in order, with its manifest's instruments. */
-function fontsOf(datasets: string[]): { dataset: string; font: string; trainGroups: number; instruments: string[] }[] {
+function fontsOf(datasets: string[]): Corpus[] {
   return datasets.flatMap((dataset) => {
     const set = basename(dataset);
     const config = (JUDGE_SETS as string[]).includes(set) ? `judge-${set}` : set === 'small' || set === 'full' ? set : '<name>';
@@ -137,7 +149,7 @@ function fontsOf(datasets: string[]): { dataset: string; font: string; trainGrou
     const manifest = readManifest(dataset);
     const fonts = [manifest.config.trainFont.name, manifest.config.heldOutFont.name].filter((font) => manifest.shards.some((s) => s.fonts.includes(font)));
     const trainGroups = (font: string) => manifest.shards.filter((s) => s.split === 'train' && s.fonts.includes(font)).reduce((sum, s) => sum + s.groups, 0);
-    return fonts.map((font) => ({ dataset, font, instruments: manifest.config.instruments, trainGroups: trainGroups(font) }));
+    return fonts.map((font) => ({ dataset, font, kin: manifest.config.programVariants === true, instruments: manifest.config.instruments, trainGroups: trainGroups(font) }));
   });
 }
 
@@ -147,7 +159,8 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
   const available = fontsOf(datasets);
   if (without !== undefined && !available.some((f) => f.font === without)) throw new RangeError(`trainJudge: cannot leave out ${without}: ${datasets.join(', ')} hold ${[...new Set(available.map((f) => f.font))].join(', ')}`);
   const held = new Set([MODEL_FONT, ...(without === undefined ? [] : [without])]);
-  const training = available.filter((f, i) => !held.has(f.font) && f.trainGroups > 0 && available.findIndex((g) => g.font === f.font && g.trainGroups > 0) === i);
+  // one corpus of each font and kind: data/full's TimGM6mb renders repeat its judge corpus's pieces
+  const training = available.filter((f, i) => !held.has(f.font) && f.trainGroups > 0 && available.findIndex((g) => g.font === f.font && g.kin === f.kin && g.trainGroups > 0) === i);
   if (training.length === 0) throw new RangeError(`trainJudge: ${datasets.join(', ')} hold no training renders outside ${[...held].join(' and ')} (${MODEL_FONT} is the model's own font); build the judge's corpora (mst dataset build --config judge-<set>)`);
   const instruments = [...new Set(available.flatMap((f) => f.instruments))];
   const analysis = readManifest(datasets[0]!).config.analysis;
@@ -171,8 +184,8 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
       options.log?.(`resuming the judge's training at step ${first} from ${statePath}`);
     }
   }
-  const perFont = Math.max(1, Math.round(batchSize / training.length));
-  const streams = training.map(({ dataset, font }, i) => endlessBatches(new PairLoader(dataset, { split: 'train', font, batchSize: perFont, seed }), `${dataset} (${font})`, perFont, positions[i]!));
+  const perCorpus = Math.max(1, Math.round(batchSize / training.length));
+  const streams = training.map(({ dataset, font }, i) => endlessBatches(new PairLoader(dataset, { split: 'train', font, batchSize: perCorpus, seed }), `${dataset} (${font})`, perCorpus, positions[i]!));
   const save = (step: number) => (mkdirSync(dirname(statePath!), { recursive: true }), saveTrainingState(statePath!, { module: judge, optimizer, ema: null, position: { step, epoch: 0, batchInEpoch: 0 }, config: { settings, streams: positions } }));
   const frontEnd = new MelFrontEnd(analysis);
   const pool = new OutputPathPool(frontEnd, outputPath);
@@ -212,19 +225,22 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
   const seconds = (performance.now() - started) / 1000;
   judge.eval();
   const scores: JudgeScore[] = [];
-  const unheard = available.filter((f) => !training.includes(f) && !training.some((g) => g.font === f.font));
+  const fonts = [...new Set(training.map((f) => f.font))];
+  const scored = fonts.map((font) => training.find((f) => f.font === font)!); // each font once, in its first corpus
+  const unheard = available.filter((f) => !training.some((g) => g.font === f.font));
   const modelFontLast = [...unheard.filter((f) => f.font !== MODEL_FONT), ...unheard.filter((f) => f.font === MODEL_FONT)];
-  for (const { dataset, font } of [...training, ...modelFontLast]) {
+  for (const { dataset, font } of [...scored, ...modelFontLast]) {
     scores.push(await scoreJudge(judge, dataset, font, 'validation', options.validationGroups)); // the fonts it trained on, then the others, the model's last
   }
   const throughOutput = outputPath.draw > 0 ? `; ${outputPath.draw} more tiles a step drawn from a pool of up to ${outputPath.capacity} passed through mst's output path (Griffin-Lim, 16-bit, analysis again), ${outputPath.refill} of a batch added every ${outputPath.refillEvery} steps` : '';
   const trainedOn = {
-    fonts: training.map((f) => f.font),
+    fonts,
     ...(without === undefined ? {} : { without }),
+    ...(training.some((f) => f.kin) ? { kin: training.filter((f) => f.kin).map((f) => f.font) } : {}),
     split: 'train' as const,
-    groups: Object.fromEntries(training.map((f) => [f.font, f.trainGroups])),
+    groups: Object.fromEntries(fonts.map((font) => [font, training.filter((f) => f.font === font).reduce((sum, f) => sum + f.trainGroups, 0)])),
     steps,
-    batchTiles: 3 * perFont * training.length,
+    batchTiles: 3 * perCorpus * training.length,
     seconds,
     processor: describeProcessor(),
     augmentation: describeAugmentation() + throughOutput,
