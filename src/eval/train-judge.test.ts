@@ -41,9 +41,9 @@ test('the judge trains on every set but FluidR3 and is scored on each, FluidR3 l
   judge.dispose();
 });
 
-test("a set's kin corpus adds to its training, not to its scores; the card says how to build it", async () => {
+test("a set's kin corpus adds to its training, not to its scores; a corpus with no validation split is not scored; the card says how to build the kin corpus", async () => {
   const freepatsKin = join(root, 'freepats-kin');
-  await buildDataset(freepatsKin, { ...freepatsConfig, programVariants: true });
+  await buildDataset(freepatsKin, { ...freepatsConfig, programVariants: true }, { splits: ['train'] }); // as a quick corpus would be built
   const groups = (dir: string) => (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { shards: { split: string; groups: number }[] }).shards.filter((s) => s.split === 'train').reduce((sum, s) => sum + s.groups, 0);
   const { judge, report } = await trainJudge({ datasets: [small, freepats, freepatsKin], steps: 2, batchSize: 6 });
   judge.dispose();
@@ -52,6 +52,10 @@ test("a set's kin corpus adds to its training, not to its scores; the card says 
   assert.equal(report.trainedOn.groups!.freepats, groups(freepats) + groups(freepatsKin));
   assert.equal(report.trainedOn.batchTiles, 3 * 2 * 3, 'two groups a step from each of the three corpora');
   assert.deepEqual(report.scores.map((s) => [s.dataset, s.font]), [[small, 'timgm6mb'], [freepats, 'freepats'], [small, 'fluidr3']], 'each font scored once, in its first corpus');
+  const alone = await trainJudge({ datasets: [small, freepatsKin], steps: 1, batchSize: 4 });
+  alone.judge.dispose();
+  assert.deepEqual(alone.report.trainedOn.fonts, ['timgm6mb', 'freepats']);
+  assert.deepEqual(alone.report.scores.map((s) => s.font), ['timgm6mb', 'fluidr3'], 'a font with no validation split is trained on, not scored');
   const cardDir = mkdtempSync(join(root, 'kin-card-'));
   writeFileSync(join(cardDir, 'judge.json'), JSON.stringify(report));
   const card = readFileSync(writeJudgeCard(join(cardDir, 'judge.safetensors')), 'utf8');

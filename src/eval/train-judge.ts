@@ -25,7 +25,8 @@ export interface JudgeTrainingOptions {
    * without --programVariants=true) and paired datasets. The judge trains on the training split
    * of every font in them but the style-transfer model's own (FluidR3): each font's first corpus
    * of each kind (its instruments' own programs; their kin), and is scored on every font's
-   * validation split (its first corpus), the model's font included: a family it never heard.
+   * validation split (in its first corpus that has one), the model's font included: a family it
+   * never heard.
    */
   datasets: string[];
   /**
@@ -137,6 +138,8 @@ interface Corpus {
   font: string;
   kin: boolean;
   trainGroups: number;
+  /** Its validation tile groups: a corpus built with --splits train has none, and is not scored. */
+  validationGroups: number;
   instruments: string[];
 }
 
@@ -148,8 +151,8 @@ function fontsOf(datasets: string[]): Corpus[] {
     if (!existsSync(join(dataset, 'manifest.json'))) throw new Error(`${dataset}: no dataset here (no manifest.json); build it with mst dataset build --config ${config} --out ${dataset}`);
     const manifest = readManifest(dataset);
     const fonts = [manifest.config.trainFont.name, manifest.config.heldOutFont.name].filter((font) => manifest.shards.some((s) => s.fonts.includes(font)));
-    const trainGroups = (font: string) => manifest.shards.filter((s) => s.split === 'train' && s.fonts.includes(font)).reduce((sum, s) => sum + s.groups, 0);
-    return fonts.map((font) => ({ dataset, font, kin: manifest.config.programVariants === true, instruments: manifest.config.instruments, trainGroups: trainGroups(font) }));
+    const groups = (font: string, split: Split) => manifest.shards.filter((s) => s.split === split && s.fonts.includes(font)).reduce((sum, s) => sum + s.groups, 0);
+    return fonts.map((font) => ({ dataset, font, kin: manifest.config.programVariants === true, instruments: manifest.config.instruments, trainGroups: groups(font, 'train'), validationGroups: groups(font, 'validation') }));
   });
 }
 
@@ -226,8 +229,9 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
   judge.eval();
   const scores: JudgeScore[] = [];
   const fonts = [...new Set(training.map((f) => f.font))];
-  const scored = fonts.map((font) => training.find((f) => f.font === font)!); // each font once, in its first corpus
-  const unheard = available.filter((f) => !training.some((g) => g.font === f.font));
+  const validated = available.filter((f) => f.validationGroups > 0);
+  const scored = fonts.flatMap((font) => validated.find((f) => f.font === font && !f.kin) ?? validated.find((f) => f.font === font) ?? []); // each font once, in its first corpus with a validation split
+  const unheard = validated.filter((f, i) => !fonts.includes(f.font) && validated.findIndex((g) => g.font === f.font) === i);
   const modelFontLast = [...unheard.filter((f) => f.font !== MODEL_FONT), ...unheard.filter((f) => f.font === MODEL_FONT)];
   for (const { dataset, font } of [...scored, ...modelFontLast]) {
     scores.push(await scoreJudge(judge, dataset, font, 'validation', options.validationGroups)); // the fonts it trained on, then the others, the model's last
@@ -255,7 +259,7 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
  */
 export async function scoreOnMore(judge: InstrumentJudge, report: JudgeReport, datasets: string[], maxGroups?: number): Promise<JudgeReport> {
   const scores = [...report.scores];
-  for (const { dataset, font } of fontsOf(datasets)) {
+  for (const { dataset, font } of fontsOf(datasets).filter((f) => f.validationGroups > 0)) {
     if (!scores.some((s) => s.font === font)) scores.push(await scoreJudge(judge, dataset, font, 'validation', maxGroups));
   }
   return { ...report, scores: [...scores.filter((s) => s.font !== MODEL_FONT), ...scores.filter((s) => s.font === MODEL_FONT)] };
