@@ -25,8 +25,8 @@ export interface JudgeTrainingOptions {
    * without --programVariants=true) and paired datasets. The judge trains on the training split
    * of every font in them but the style-transfer model's own (FluidR3): each font's first corpus
    * of each kind (its instruments' own programs; their kin), and is scored on every font's
-   * validation split (in its first corpus that has one), the model's font included: a family it
-   * never heard.
+   * validation split (in its first corpus that has one, its own programs' before its kin's), the
+   * model's font included: a family it never heard.
    */
   datasets: string[];
   /**
