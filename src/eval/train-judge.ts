@@ -265,8 +265,14 @@ export async function scoreOnMore(judge: InstrumentJudge, report: JudgeReport, d
   return { ...report, scores: [...scores.filter((s) => s.font !== MODEL_FONT), ...scores.filter((s) => s.font === MODEL_FONT)] };
 }
 
+/** What scoring needs of a judge (an InstrumentJudge, or several heard together): its instruments, and the one it hears in each tile. */
+export interface TileLabeller {
+  config: { instruments: string[] };
+  predict(tiles: Tensor): string[];
+}
+
 /** The judge's accuracy and confusion matrix on the content and target tiles of a split. */
-export async function scoreJudge(judge: InstrumentJudge, datasetDir: string, font: string, split: Split, maxGroups = Infinity): Promise<JudgeScore> {
+export async function scoreJudge(judge: TileLabeller, datasetDir: string, font: string, split: Split, maxGroups = Infinity): Promise<JudgeScore> {
   const instruments = judge.config.instruments;
   const confusion = instruments.map(() => new Array<number>(instruments.length).fill(0));
   const loader = new PairLoader(datasetDir, { split, font, batchSize: 32, seed: 1, keepLast: true });
