@@ -6,9 +6,10 @@ import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { progressTowards } from './progress.js';
-import { trainJudge, saveJudge, loadJudge, scoreOnMore } from '../eval/train-judge.js';
+import { trainJudge, saveJudge, loadJudge, scoreOnMore, joinJudges, type JudgeReport } from '../eval/train-judge.js';
+import { JUDGE_VIEWS, type JudgeView } from '../eval/judge.js';
 import { classifyFile } from '../eval/classify.js';
-import { confusionTable, reportPathOf, writeJudgeCard } from '../eval/judge-card.js';
+import { confusionTable, reportPathOf, rewriteFolderCard } from '../eval/judge-card.js';
 import { evaluate, type EvaluationReport } from '../eval/evaluate.js';
 import { unseenReferences } from '../eval/unseen.js';
 import { BASELINES, modelSystem, type TransferSystem } from '../eval/baselines.js';
@@ -45,14 +46,30 @@ export interface RunOptions {
   steps?: number;
 }
 
+/** Prints a judge's scores per font: accuracy and confusion matrix. */
+function printScores(report: JudgeReport, scores = report.scores): void {
+  for (const score of scores) {
+    console.log(`\n${score.font} ${score.split}${score.dataset ? ` (${score.dataset})` : ''}: accuracy ${score.accuracy.toFixed(3)} on ${score.tiles} tiles`);
+    console.log(confusionTable(report.instruments, score));
+  }
+}
+
+/** Writes a judge and its report (`<name>.json` beside it) and rewrites its folder's card; returns the card's path, if written. */
+function writeJudge(path: string, judge: Parameters<typeof saveJudge>[1], report: JudgeReport): string | null {
+  saveJudge(path, judge, report);
+  judge.dispose();
+  writeFileAtomic(reportPathOf(path), [Buffer.from(JSON.stringify(report, null, 2) + '\n')]);
+  return rewriteFolderCard(path); // a network of a panel, or a judge trained without one set, adds to the folder's judge's card
+}
+
 /** `mst eval train-judge`: trains (or resumes) the judge, saves it with its report and card, prints its scores. */
-export async function trainJudgeAction(options: { data: string; out: string; without?: string; steps: number; batch: number; seed: number; json?: boolean }, command: Command): Promise<void> {
-  const judgePath = options.out;
-  if (options.without && command.getOptionValueSource('out') === 'default') options.out = join(dirname(judgePath), `without-${options.without}.safetensors`);
+export async function trainJudgeAction(options: { data: string; out: string; view: JudgeView; without?: string; steps: number; batch: number; seed: number; json?: boolean }, command: Command): Promise<void> {
+  if (options.without && command.getOptionValueSource('out') === 'default') options.out = join(dirname(options.out), `without-${options.without}.safetensors`);
   const bar = progressTowards('judge', 'steps', options.steps);
   const { judge, report } = await trainJudge({
     datasets: options.data.split(','),
     ...(options.without ? { without: options.without } : {}),
+    architecture: JUDGE_VIEWS[options.view],
     steps: options.steps,
     statePath: options.out.replace(/\.safetensors$/, '') + '.state.safetensors', // run the command again to resume
     log: (message) => console.error(message),
@@ -61,20 +78,27 @@ export async function trainJudgeAction(options: { data: string; out: string; wit
     onStep: (step, _steps, loss) => bar.update(step, `loss ${loss.toFixed(3)}`),
   });
   bar.stop();
-  saveJudge(options.out, judge, report);
-  judge.dispose();
-  writeFileAtomic(reportPathOf(options.out), [Buffer.from(JSON.stringify(report, null, 2) + '\n')]);
-  // the card of the judge itself, which a judge trained without one set adds a row to
-  const card = options.without && existsSync(reportPathOf(judgePath)) ? writeJudgeCard(judgePath) : options.without ? null : writeJudgeCard(options.out);
+  const card = writeJudge(options.out, judge, report);
   if (options.json) {
     console.log(JSON.stringify(report));
     return;
   }
-  console.log(`trained on ${report.trainedOn.fonts.join(', ')} (${report.trainedOn.split}) for ${report.trainedOn.steps} steps in ${report.trainedOn.seconds.toFixed(0)} s → ${options.out}${card ? `; its card: ${card}` : ''}`);
+  console.log(`trained on ${report.trainedOn.fonts.join(', ')} (${report.trainedOn.split}) for ${report.trainedOn.steps} steps in ${report.trainedOn.seconds.toFixed(0)} s → ${options.out}${card ? `; its folder's card: ${card}` : ''}`);
+  printScores(report);
+}
+
+/** `mst eval join-judges`: a panel of trained networks, scored, saved with its report and card. */
+export async function joinJudgesAction(paths: string[], options: { out: string; data: string }): Promise<void> {
+  if (paths.length < 2) throw new RangeError(`join-judges: give two judges or more (mst eval train-judge --view centred, --view raw), not ${paths.length}`);
+  for (const path of paths) if (!existsSync(path)) throw new Error(`no judge at ${path}: train it with mst eval train-judge --out ${path}`);
+  const { judge, report } = await joinJudges(paths, options.data.split(','));
+  const card = writeJudge(options.out, judge, report);
+  console.log(`a panel of ${paths.length} networks → ${options.out}${card ? `; its folder's card: ${card}` : ''}`);
   for (const score of report.scores) {
-    console.log(`\n${score.font} ${score.split}${score.dataset ? ` (${score.dataset})` : ''}: accuracy ${score.accuracy.toFixed(3)} on ${score.tiles} tiles`);
-    console.log(confusionTable(report.instruments, score));
+    const alone = report.networks!.map((n, i) => `${paths[i]} ${n.scores.find((s) => s.font === score.font && s.dataset === score.dataset)?.accuracy.toFixed(3) ?? '– (not scored on these renders)'}`);
+    console.log(`${score.font}: ${score.accuracy.toFixed(3)} together on ${score.tiles} tiles; alone: ${alone.join(', ')}`);
   }
+  printScores(report);
 }
 
 /** `mst eval score-judge`: scores a judge on the sets its report lacks and rewrites its report and card. */
@@ -84,17 +108,10 @@ export async function scoreJudgeAction(options: { judge: string; data: string })
   if (!report) throw new Error(`${options.judge} holds no training report (not saved by mst eval train-judge); train it again`);
   const before = new Set(report.scores.map((s) => s.font));
   const scored = await scoreOnMore(judge, report, options.data.split(','));
-  saveJudge(options.judge, judge, scored);
-  judge.dispose();
-  writeFileAtomic(reportPathOf(options.judge), [Buffer.from(JSON.stringify(scored, null, 2) + '\n')]);
-  const mainJudge = join(dirname(options.judge), 'judge.safetensors');
-  const card = existsSync(reportPathOf(mainJudge)) ? writeJudgeCard(mainJudge) : null;
+  const card = writeJudge(options.judge, judge, scored);
   const added = scored.scores.filter((s) => !before.has(s.font));
   if (added.length === 0) console.log(`${options.judge}: already scored on every font of ${options.data}`);
-  for (const score of added) {
-    console.log(`\n${score.font} ${score.split} (${score.dataset}): accuracy ${score.accuracy.toFixed(3)} on ${score.tiles} tiles`);
-    console.log(confusionTable(scored.instruments, score));
-  }
+  printScores(scored, added);
   if (card) console.log(`\nits card: ${card}`);
 }
 

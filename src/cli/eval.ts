@@ -2,10 +2,10 @@
  * `mst eval …`: the evaluation's judges and runs. The commands are declared here; what they do is
  * in eval-actions.ts, loaded when one runs, so that the engine does not load for mst --help.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { join } from 'node:path';
 import { JUDGE_SETS } from '../data/fonts.js';
-import { BASELINE_NAMES, DEFAULT_EXAMPLES, DEFAULT_JUDGE_FILE } from '../eval/choices.js';
+import { BASELINE_NAMES, DEFAULT_EXAMPLES, DEFAULT_JUDGE_FILE, JUDGE_VIEW_NAMES } from '../eval/choices.js';
 import type * as actions from './eval-actions.js';
 import { choiceListOf, numberIn, numberListIn, positiveInteger } from './options.js';
 import { GUIDANCE_FROM } from '../model/guidance-from.js';
@@ -19,13 +19,21 @@ export function evalCommand(): Command {
     .command('train-judge')
     .description("train the instrument judge on every sound set's training renders but the model's own (FluidR3); print its validation accuracy per set; run it again to resume")
     .option('--data <dirs>', "built datasets, comma-separated: the judge's corpora (mst dataset build --config judge-<set> --out data/judge/<set>; with --programVariants=true, a second corpus of the set where each instrument plays its kin programs) and the paired dataset, whose FluidR3 renders it is scored on but never trains on", [...JUDGE_SETS.map((set) => join('data', 'judge', set)), join('data', 'full')].join(','))
-    .option('--out <file>', 'where to write the judge (a card, README.md, is written beside it)', DEFAULT_JUDGE_FILE)
+    .option('--out <file>', "where to write the judge (README.md beside it is the card of that folder's judge.safetensors)", DEFAULT_JUDGE_FILE)
+    .addOption(new Option('--view <view>', 'how the network hears its tiles: centred (without their long-term spectrum) or raw; a panel of both (eval join-judges) hears best').choices(JUDGE_VIEW_NAMES).default('centred'))
     .option('--without <set>', "leave this sound set out of training too, to measure how the judge hears a set it never heard (default --out: without-<set>.safetensors beside the judge, whose card gains the figure)")
     .option('--steps <n>', 'optimiser steps', positiveInteger, 3000)
     .option('--batch <n>', 'tile groups per step (3 tiles each)', positiveInteger, 32)
     .option('--seed <n>', 'seed of the initialisation and the data order', numberIn(0, 2 ** 31 - 1, true), 0)
     .option('--json', 'print the report as JSON')
     .action(async (...args: Parameters<typeof actions.trainJudgeAction>) => (await loadActions()).trainJudgeAction(...args));
+  evaluation
+    .command('join-judges')
+    .description('make one judge of several trained networks (mean probabilities; a centred and a raw network hear an unknown synth better than either); score it on the validation renders of --data; write it with its report and card')
+    .argument('<judges...>', 'judges written by mst eval train-judge, two or more')
+    .requiredOption('--out <file>', `where to write the panel (the shipped judge is ${DEFAULT_JUDGE_FILE})`)
+    .option('--data <dirs>', 'built datasets to score it on, comma-separated', [...JUDGE_SETS.map((set) => join('data', 'judge', set)), join('data', 'full')].join(','))
+    .action(async (...args: Parameters<typeof actions.joinJudgesAction>) => (await loadActions()).joinJudgesAction(...args));
   evaluation
     .command('score-judge')
     .description("score a trained judge on the validation renders of sets its report lacks (a corpus built after it was trained, or FluidR3 in data/full); its report and card are rewritten")

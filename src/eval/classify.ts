@@ -11,7 +11,7 @@ import { toTiles } from '../audio/tiles.js';
 import { readAudio } from '../audio/decode.js';
 import { normaliseLoudness } from '../data/render.js';
 import { DATASET_CONFIGS } from '../data/config.js';
-import type { InstrumentJudge } from './judge.js';
+import type { Judge } from './judge.js';
 
 export interface Classification {
   /** The most probable instrument. */
@@ -28,7 +28,7 @@ const SILENCE_LEVEL = DATASET_CONFIGS.full.silenceLevel;
 const BATCH = 64;
 
 /** The judge's verdict on tiles [n, 1, nMels, tileFrames] in [-1, 1]; null when every tile is silent. */
-export function classifyTiles(judge: InstrumentJudge, tiles: Tensor): Classification | null {
+export function classifyTiles(judge: Judge, tiles: Tensor): Classification | null {
   const instruments = judge.config.instruments;
   const total = tiles.shape[0]!;
   const summed = inferenceMode(() => tidy(() => {
@@ -49,7 +49,7 @@ export function classifyTiles(judge: InstrumentJudge, tiles: Tensor): Classifica
 }
 
 /** The judge's verdict on an audio file; a file that is silent throughout is refused by name. */
-export async function classifyFile(judge: InstrumentJudge, path: string, analysis: AnalysisConfig = DEFAULT_ANALYSIS): Promise<Classification> {
+export async function classifyFile(judge: Judge, path: string, analysis: AnalysisConfig = DEFAULT_ANALYSIS): Promise<Classification> {
   const samples = await readAudio(path, { sampleRate: analysis.sampleRate });
   const normalised = normaliseLoudness(samples, analysis.sampleRate, DATASET_CONFIGS.full.loudnessDb);
   const frontEnd = new MelFrontEnd(analysis);

@@ -23,7 +23,7 @@ import type { Split } from '../data/build.js';
 import { MelFrontEnd } from '../audio/mel.js';
 import { synthesise } from '../audio/synthesis.js';
 import { tileSeconds, type AnalysisConfig } from '../audio/config.js';
-import type { InstrumentJudge } from './judge.js';
+import type { Judge } from './judge.js';
 import type { TransferBatch, TransferSystem } from './baselines.js';
 import { gaussianStats, frechetDistance } from './frechet.js';
 import { onsetF1, pitchClassDistance, chroma, chromaSimilarity, type TimedNote } from './content.js';
@@ -35,7 +35,7 @@ import type { SeedFigures } from './seed-figures.js';
 export interface EvaluationOptions {
   datasetDir: string;
   split?: Split;
-  judge: InstrumentJudge;
+  judge: Judge;
   /** The SoundFont of the content (default: the dataset's training font); the held-out one asks for content in a sound the model never read. */
   font?: string;
   /**

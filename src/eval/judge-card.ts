@@ -50,15 +50,31 @@ function setRow(font: string): string {
   return `| ${font} | ${set.package} | ${set.licence} | ${set.origin} | ${leftOut || 'none'} |`;
 }
 
+/** A panel network's file name in the card's commands: its view, numbered where two share one. */
+function networkFiles(networks: JudgeReport[]): string[] {
+  const views = networks.map((n) => n.trainedOn.view ?? 'centred');
+  return views.map((view, i) => (views.filter((v) => v === view).length > 1 ? `${view}${i + 1}` : view) + '.safetensors');
+}
+
+/** The data a judge trained on, as `--data` names it: its corpora and data/full (where FluidR3 is scored). */
+const dataOf = (trainedOn: JudgeReport['trainedOn']) => [...trainedOn.fonts.map((f) => `data/judge/${f}`), ...(trainedOn.kin ?? []).map((f) => `data/judge/${f}-kin`), 'data/full'].join(',');
+
 /** The card's Markdown. */
 export function judgeCard(judgePath: string, report: JudgeReport, withoutOne: Map<string, JudgeReport>): string {
-  const { trainedOn, instruments, scores } = report;
+  const { trainedOn, instruments, scores, networks = [] } = report;
   const unheard = scores.filter((s) => !trainedOn.fonts.includes(s.font)).map((s) => s.font);
+  const files = networkFiles(networks);
+  /** A network's own accuracy on the renders a panel's score is of (the same font in the same dataset). */
+  const alone = (network: JudgeReport, of: JudgeScore) => network.scores.find((s) => s.font === of.font && s.dataset === of.dataset)?.accuracy.toFixed(3) ?? '–';
+  const modelScore = scores.find((s) => s.font === MODEL_FONT);
   const lines = [
     '# The instrument judge',
     '',
     `\`${basename(judgePath)}\` tells which of ${instruments.length} instruments plays a 128-frame log-mel tile (about 2 s): ${instruments.join(', ')}.`,
     "It is mst's ruler for style accuracy (`mst eval run`, `mst eval report`) and answers `mst eval classify <audio…>`.",
+    ...(networks.length
+      ? [`It is a panel of ${networks.length} networks trained apart (\`src/eval/judge-panel.ts\`): it hears a tile with the mean of their probabilities, and its embedding (the Fréchet distance's space) is theirs side by side. They hear tiles differently (${networks.map((n) => n.trainedOn.view ?? 'centred').join(', ')}: \`centred\` without each tile's long-term spectrum, \`raw\` as it is), so they err on different tiles.`]
+      : []),
     'Its architecture (`src/eval/judge.ts`) is a time-delay network over the mel bins, unlike the VGGish-style loss network the model trains against.',
     `It was trained here, from scratch, on sound sets the style-transfer model never learns from; it never heard ${MODEL_FONT}, the model's own set.`,
     '',
@@ -69,19 +85,27 @@ export function judgeCard(judgePath: string, report: JudgeReport, withoutOne: Ma
     ...trainedOn.fonts.map(setRow),
     '',
     ...(unheard.length ? [`Not heard in training (scored only): ${unheard.join(', ')}.`, ''] : []),
-    `- ${trainedOn.steps} steps of AdamW (cosine schedule), each on ${trainedOn.batchTiles} tiles, an equal share from every corpus; the training split of mst's full dataset's pieces (\`mst dataset build --config judge-<set>\`), never a validation or test piece.`,
+    ...(networks.length
+      ? [
+        '| network | hears | sets | steps | tiles a step | training | accuracy alone on ' + MODEL_FONT + ' |',
+        '|---|---|---|---:|---:|---|---:|',
+        ...networks.map((n, i) => `| \`${files[i]}\` | ${n.trainedOn.view ?? 'centred'} | ${n.trainedOn.fonts.join(', ')}${n.trainedOn.kin?.length ? ` (kin: ${n.trainedOn.kin.join(', ')})` : ''} | ${n.trainedOn.steps} | ${n.trainedOn.batchTiles} | ${(n.trainedOn.seconds / 60).toFixed(1)} min${n.trainedOn.processor ? ` on ${n.trainedOn.processor}` : ''} | ${modelScore ? alone(n, modelScore) : '–'} |`),
+        '',
+        "- Each network: AdamW (cosine schedule), every step an equal share from every corpus; the training split of mst's full dataset's pieces (`mst dataset build --config judge-<set>`), never a validation or test piece.",
+      ]
+      : [`- ${trainedOn.steps} steps of AdamW (cosine schedule), each on ${trainedOn.batchTiles} tiles, an equal share from every corpus; the training split of mst's full dataset's pieces (\`mst dataset build --config judge-<set>\`), never a validation or test piece.`]),
     ...(trainedOn.kin?.length ? [`- A second corpus of ${trainedOn.kin.join(', ')} (\`--programVariants=true\`), where each instrument plays, piece by piece, one of its kin programs that the set defines (\`src/data/instruments.ts\`: viola and fiddle for violin, contrabass for cello, the saxophone family, …), so that it hears more than one recording of each instrument in each set.`] : []),
     ...(trainedOn.groups ? [`- Training tile groups per set (each group: one tile per instrument): ${Object.entries(trainedOn.groups).map(([f, g]) => `${f} ${g}`).join(', ')}.`] : []),
-    `- Augmentation: ${trainedOn.augmentation ?? 'none'}.`,
-    `- ${(trainedOn.seconds / 60).toFixed(1)} min of training${trainedOn.processor ? ` on ${trainedOn.processor}` : ''}.`,
+    `- Augmentation: ${trainedOn.augmentation ?? (networks.length ? 'each network\'s own (their reports)' : 'none')}.`,
+    ...(networks.length ? [] : [`- ${(trainedOn.seconds / 60).toFixed(1)} min of training${trainedOn.processor ? ` on ${trainedOn.processor}` : ''}.`]),
     '',
     '## Accuracy on the validation split',
     '',
-    'Content and target tiles of every validation group (pieces the judge never trained on), per sound set:',
+    `Content and target tiles of every validation group (pieces the judge never trained on), per sound set${networks.length ? '; the panel, then each network alone' : ''}:`,
     '',
-    '| sound set | heard in training | tiles | accuracy |',
-    '|---|---|---:|---:|',
-    ...scores.map((s) => `| ${s.font} | ${trainedOn.fonts.includes(s.font) ? 'yes' : 'no'} | ${s.tiles} | ${s.accuracy.toFixed(3)} |`),
+    `| sound set | heard in training | tiles | accuracy |${networks.map((_, i) => ` ${files[i]} alone |`).join('')}`,
+    `|---|---|---:|---:|${networks.map(() => '---:|').join('')}`,
+    ...scores.map((s) => `| ${s.font} | ${trainedOn.fonts.includes(s.font) ? 'yes' : 'no'} | ${s.tiles} | ${s.accuracy.toFixed(3)} |${networks.map((n) => ` ${alone(n, s)} |`).join('')}`),
     '',
     'Per instrument (its recall: the share of its tiles labelled as it; – where a set does not play it):',
     '',
@@ -101,7 +125,7 @@ export function judgeCard(judgePath: string, report: JudgeReport, withoutOne: Ma
     lines.push('Not measured yet: run `mst eval train-judge --without <set>` for each set it heard.', '');
   } else {
     lines.push(
-      'The same training without one set; its accuracy on that set (validation) is the honest estimate of how the judge hears a synth nobody rendered for it.',
+      `The same training without one set${networks.length ? ' (of a centred network alone, not the panel)' : ''}; its accuracy on that set (validation) is the honest estimate of how the judge hears a synth nobody rendered for it.`,
       '',
       `| left out | steps | accuracy on it | accuracy on ${MODEL_FONT} |`,
       '|---|---:|---:|---:|',
@@ -113,7 +137,8 @@ export function judgeCard(judgePath: string, report: JudgeReport, withoutOne: Ma
     );
   }
   const kin = trainedOn.kin ?? [];
-  const data = [...trainedOn.fonts.map((f) => `data/judge/${f}`), ...kin.map((f) => `data/judge/${f}-kin`), 'data/full'].join(','); // the sets it heard, whatever the default is now
+  const centred = networks.find((n) => (n.trainedOn.view ?? 'centred') === 'centred')?.trainedOn ?? trainedOn; // the leave-one-out judges' recipe
+  const trainCommand = (on: JudgeReport['trainedOn'], more: string) => `./bin/mst.js eval train-judge --data ${dataOf(on)}${on.view && on.view !== 'centred' ? ` --view ${on.view}` : ''} --steps ${on.steps} --batch ${on.batchTiles / 3}${more}`;
   lines.push(
     '## Reproduce',
     '',
@@ -121,12 +146,23 @@ export function judgeCard(judgePath: string, report: JudgeReport, withoutOne: Ma
     ...trainedOn.fonts.map((f) => `./bin/mst.js dataset build --config judge-${f} --out data/judge/${f}`),
     ...kin.map((f) => `./bin/mst.js dataset build --config judge-${f} --out data/judge/${f}-kin --programVariants=true`),
     './bin/mst.js dataset build   # data/full: the FluidR3 renders it is scored on',
-    `./bin/mst.js eval train-judge --data ${data} --steps ${trainedOn.steps} --batch ${trainedOn.batchTiles / 3}`,
-    ...[...withoutOne].map(([font, r]) => `./bin/mst.js eval train-judge --data ${data} --without ${font} --steps ${r.trainedOn.steps} --batch ${r.trainedOn.batchTiles / 3}`),
+    ...(networks.length
+      ? [
+        ...networks.map((n, i) => trainCommand(n.trainedOn, ` --out ${join(dirname(judgePath), files[i]!)}`)),
+        `./bin/mst.js eval join-judges ${files.map((f) => join(dirname(judgePath), f)).join(' ')} --out ${judgePath}`,
+      ]
+      : [trainCommand(trainedOn, '')]),
+    ...[...withoutOne].map(([font, r]) => trainCommand({ ...centred, steps: r.trainedOn.steps, batchTiles: r.trainedOn.batchTiles }, ` --without ${font}`)),
     '```',
     '',
   );
   return lines.join('\n');
+}
+
+/** Rewrites the card of the judge of `path`'s folder (its judge.safetensors) if that judge has a report there; null if not. */
+export function rewriteFolderCard(path: string): string | null {
+  const judge = join(dirname(path), 'judge.safetensors');
+  return existsSync(reportPathOf(judge)) ? writeJudgeCard(judge) : null;
 }
 
 /** Writes README.md beside the judge from its report and the leave-one-out reports there. */

@@ -11,6 +11,7 @@
  * It is trained by `mst eval train-judge` on the held-out SoundFont's renders only.
  */
 import { Tensor, nn, F, cat } from '../engine/index.js';
+import type { JUDGE_VIEW_NAMES } from './choices.js';
 
 export interface JudgeConfig {
   /** Instruments it tells apart, in logit order. */
@@ -55,6 +56,15 @@ export function withoutLongTermSpectrum(tiles: Tensor): Tensor {
  */
 export const DEFAULT_JUDGE: Omit<JudgeConfig, 'instruments'> = { nMels: 128, channels: 128, dilations: [1, 2, 4, 8], embedding: 128, centre: true };
 
+/**
+ * How a network hears its tiles (`mst eval train-judge --view`): `centred`, without their
+ * long-term spectrum (DEFAULT_JUDGE), or `raw`, as they are. Networks of both views, heard
+ * together (judge-panel.ts), hear an unknown synth better than either.
+ */
+export const JUDGE_VIEWS: Record<JudgeView, Pick<JudgeConfig, 'centre'>> = { centred: { centre: true }, raw: { centre: false } };
+export type JudgeView = (typeof JUDGE_VIEW_NAMES)[number];
+export const viewOf = (config: Pick<JudgeConfig, 'centre'>): JudgeView => (config.centre ? 'centred' : 'raw');
+
 /** conv 3×3 → GroupNorm → GELU → 2×2 average pooling: [B, in, F, T] → [B, out, F/2, T/2]. */
 class SpectralBlock extends nn.Module {
   readonly conv: nn.Conv2d;
@@ -91,7 +101,18 @@ export interface JudgeOutput {
   embedding: Tensor;
 }
 
-export class InstrumentJudge extends nn.Module {
+/** What the evaluation asks of a judge: one network (InstrumentJudge) or several heard together (JudgePanel). */
+export interface Judge {
+  readonly config: { instruments: string[] };
+  /** Tiles [B, 1, nMels, T] in [-1, 1] → logits [B, instruments] and embeddings [B, E]. */
+  forward(tiles: Tensor): JudgeOutput;
+  /** The instrument it hears in each tile. */
+  predict(tiles: Tensor): string[];
+  eval(): unknown;
+  dispose(): void;
+}
+
+export class InstrumentJudge extends nn.Module implements Judge {
   readonly spectral: SpectralBlock[];
   readonly input: nn.Conv1d;
   readonly blocks: TemporalBlock[];

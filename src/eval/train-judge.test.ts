@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { buildDataset } from '../data/build.js';
 import { DATASET_CONFIGS, type DatasetConfig } from '../data/config.js';
 import { SOUND_SETS } from '../data/fonts.js';
-import { trainJudge, scoreJudge, scoreOnMore } from './train-judge.js';
+import { trainJudge, scoreJudge, scoreOnMore, saveJudge, joinJudges } from './train-judge.js';
+import { JUDGE_VIEWS } from './judge.js';
+import { JudgePanel } from './judge-panel.js';
 import { writeJudgeCard } from './judge-card.js';
 import { temporaryDirectory } from '../testing/helpers.js';
 
@@ -92,6 +94,37 @@ test('a judge trained without one font is still scored on it; a font no dataset 
   full.judge.dispose();
   await assert.rejects(trainJudge({ datasets: [small], without: 'opl3', steps: 1 }), /cannot leave out opl3: .* hold fluidr3, timgm6mb/);
   await assert.rejects(trainJudge({ datasets: [small], without: 'timgm6mb', steps: 1 }), /hold no training renders outside fluidr3 and timgm6mb/);
+});
+
+test('a centred and a raw network join into one judge, scored on every font; its card names both and how to make it', async () => {
+  const dir = mkdtempSync(join(root, 'panel-'));
+  const paths = [join(dir, 'centred.safetensors'), join(dir, 'raw.safetensors')];
+  for (const [i, view] of (['centred', 'raw'] as const).entries()) {
+    const { judge, report } = await trainJudge({ datasets: [small, freepats], steps: 2, batchSize: 4, architecture: JUDGE_VIEWS[view], seed: i });
+    assert.equal(report.trainedOn.view, view);
+    saveJudge(paths[i]!, judge, report);
+    judge.dispose();
+  }
+  const { judge, report } = await joinJudges(paths, [small, freepats]);
+  assert.ok(judge instanceof JudgePanel);
+  assert.deepEqual(report.networks!.map((n) => n.trainedOn.view), ['centred', 'raw']);
+  assert.deepEqual(report.trainedOn.fonts, ['timgm6mb', 'freepats']);
+  assert.equal(report.trainedOn.steps, 4, "the networks' steps together");
+  assert.deepEqual(report.scores.map((s) => [s.dataset, s.font]), [[small, 'timgm6mb'], [freepats, 'freepats'], [small, 'fluidr3']]);
+  const fluidr3 = await scoreJudge(judge, small, 'fluidr3', 'validation');
+  assert.deepEqual(report.scores.at(-1)!.confusion, fluidr3.confusion, "the panel's own verdicts");
+  const panelPath = join(dir, 'judge.safetensors');
+  saveJudge(panelPath, judge, report);
+  judge.dispose();
+  await assert.rejects(joinJudges([panelPath, paths[0]!], [small]), /is a panel already; join the networks it was made of/);
+  writeFileSync(join(dir, 'judge.json'), JSON.stringify(report));
+  const card = readFileSync(writeJudgeCard(panelPath), 'utf8');
+  assert.match(card, /It is a panel of 2 networks trained apart/);
+  assert.match(card, /\| `raw.safetensors` \| raw \| timgm6mb, freepats \| 2 \|/);
+  const alone = report.networks![1]!.scores.find((s) => s.font === 'fluidr3')!.accuracy.toFixed(3);
+  assert.match(card, new RegExp(`\\| fluidr3 \\| no \\| \\d+ \\| ${report.scores.at(-1)!.accuracy.toFixed(3)} \\| [0-9.]+ \\| ${alone} \\|`), 'the panel, then each network alone');
+  assert.match(card, /train-judge --data data\/judge\/timgm6mb,data\/judge\/freepats,data\/full --view raw --steps 2 --batch 4 --out .*raw.safetensors/);
+  assert.match(card, /eval join-judges .*centred.safetensors .*raw.safetensors --out .*judge.safetensors/);
 });
 
 test('the judge learns instruments: well above chance on pieces it never heard, and at chance or below when its labels are shuffled', async () => {

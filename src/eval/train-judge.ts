@@ -17,7 +17,8 @@ import type { Split } from '../data/build.js';
 import { saveTrainingState, loadTrainingState } from '../train/state.js';
 import { augmentForJudge, describeAugmentation } from './augment.js';
 import { OutputPathPool, OUTPUT_PATH, type OutputPathSettings } from './output-path.js';
-import { InstrumentJudge, DEFAULT_JUDGE, type JudgeConfig } from './judge.js';
+import { InstrumentJudge, DEFAULT_JUDGE, viewOf, type Judge, type JudgeConfig, type JudgeView } from './judge.js';
+import { JudgePanel, isPanelConfig, type JudgePanelConfig } from './judge-panel.js';
 
 export interface JudgeTrainingOptions {
   /**
@@ -73,8 +74,13 @@ export interface JudgeScore {
 
 export interface JudgeReport {
   instruments: string[];
-  /** `seconds`: of the steps this run took (a resumed run counts only its own). */
+  /**
+   * `seconds`: of the steps this run took (a resumed run counts only its own). A panel's: what its
+   * networks heard together, their steps and seconds summed.
+   */
   trainedOn: {
+    /** How the network heard its tiles (absent in reports older than the choice: centred). */
+    view?: JudgeView;
     fonts: string[];
     /** A font held out of training besides the model's own (JudgeTrainingOptions.without). */
     without?: string;
@@ -92,6 +98,8 @@ export interface JudgeReport {
   };
   /** On every font's validation split: those it trained on, and the model's font, which it never heard. */
   scores: JudgeScore[];
+  /** A panel's (judge-panel.ts): each network's own report, its scores alone included. */
+  networks?: JudgeReport[];
 }
 
 /** The font the style-transfer model learns from, which the judge never trains on. */
@@ -238,6 +246,7 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
   }
   const throughOutput = outputPath.draw > 0 ? `; ${outputPath.draw} more tiles a step drawn from a pool of up to ${outputPath.capacity} passed through mst's output path (Griffin-Lim, 16-bit, analysis again), ${outputPath.refill} of a batch added every ${outputPath.refillEvery} steps` : '';
   const trainedOn = {
+    view: viewOf(judge.config),
     fonts,
     ...(without === undefined ? {} : { without }),
     ...(training.some((f) => f.kin) ? { kin: training.filter((f) => f.kin).map((f) => f.font) } : {}),
@@ -257,7 +266,7 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
  * score for yet (a set built after it was trained, or the model's own font), and returns the
  * report with them added, the model's font last.
  */
-export async function scoreOnMore(judge: InstrumentJudge, report: JudgeReport, datasets: string[], maxGroups?: number): Promise<JudgeReport> {
+export async function scoreOnMore(judge: Judge, report: JudgeReport, datasets: string[], maxGroups?: number): Promise<JudgeReport> {
   const scores = [...report.scores];
   for (const { dataset, font } of fontsOf(datasets).filter((f) => f.validationGroups > 0)) {
     if (!scores.some((s) => s.font === font)) scores.push(await scoreJudge(judge, dataset, font, 'validation', maxGroups));
@@ -265,14 +274,8 @@ export async function scoreOnMore(judge: InstrumentJudge, report: JudgeReport, d
   return { ...report, scores: [...scores.filter((s) => s.font !== MODEL_FONT), ...scores.filter((s) => s.font === MODEL_FONT)] };
 }
 
-/** What scoring needs of a judge (an InstrumentJudge, or several heard together): its instruments, and the one it hears in each tile. */
-export interface TileLabeller {
-  config: { instruments: string[] };
-  predict(tiles: Tensor): string[];
-}
-
 /** The judge's accuracy and confusion matrix on the content and target tiles of a split. */
-export async function scoreJudge(judge: TileLabeller, datasetDir: string, font: string, split: Split, maxGroups = Infinity): Promise<JudgeScore> {
+export async function scoreJudge(judge: Pick<Judge, 'config' | 'predict'>, datasetDir: string, font: string, split: Split, maxGroups = Infinity): Promise<JudgeScore> {
   const instruments = judge.config.instruments;
   const confusion = instruments.map(() => new Array<number>(instruments.length).fill(0));
   const loader = new PairLoader(datasetDir, { split, font, batchSize: 32, seed: 1, keepLast: true });
@@ -293,14 +296,59 @@ export async function scoreJudge(judge: TileLabeller, datasetDir: string, font: 
   return { dataset: datasetDir, font, split, tiles, accuracy: tiles ? correct / tiles : NaN, confusion };
 }
 
-export function saveJudge(path: string, judge: InstrumentJudge, report: JudgeReport): void {
+export function saveJudge(path: string, judge: InstrumentJudge | JudgePanel, report: JudgeReport): void {
   saveCheckpoint(path, judge, judge.config, { 'mst.judge.report': JSON.stringify(report) });
 }
 
-/** Loads a judge checkpoint (in eval mode), with the report it was saved with. */
-export function loadJudge(path: string): { judge: InstrumentJudge; report: JudgeReport | null } {
-  const { module: judge, metadata } = loadModule<JudgeConfig, InstrumentJudge>(path, (config) => new InstrumentJudge(config));
+/** Loads a judge checkpoint (in eval mode), one network or a panel, with the report it was saved with. */
+export function loadJudge(path: string): { judge: InstrumentJudge | JudgePanel; report: JudgeReport | null } {
+  const { module: judge, metadata } = loadModule<JudgeConfig | JudgePanelConfig, InstrumentJudge | JudgePanel>(path, (config) =>
+    isPanelConfig(config) ? new JudgePanel(config.networks) : new InstrumentJudge(config),
+  );
   judge.eval();
   const report = metadata['mst.judge.report'];
   return { judge, report: report ? (JSON.parse(report) as JudgeReport) : null };
+}
+
+/** What a panel's networks heard together: every font and kin corpus, the most groups of each font, steps and seconds summed. */
+function heardTogether(reports: JudgeReport[]): JudgeReport['trainedOn'] {
+  const all = reports.map((r) => r.trainedOn);
+  const union = (lists: (string[] | undefined)[]) => [...new Set(lists.flatMap((l) => l ?? []))];
+  const groups = Object.fromEntries(union(all.map((t) => t.fonts)).map((font) => [font, Math.max(0, ...all.map((t) => t.groups?.[font] ?? 0))]));
+  const kin = union(all.map((t) => t.kin));
+  const augmentations = union(all.map((t) => (t.augmentation === undefined ? undefined : [t.augmentation])));
+  const processors = union(all.map((t) => (t.processor === undefined ? undefined : [t.processor])));
+  return {
+    fonts: union(all.map((t) => t.fonts)),
+    ...(kin.length ? { kin } : {}),
+    split: 'train',
+    groups,
+    steps: all.reduce((sum, t) => sum + t.steps, 0),
+    batchTiles: Math.max(...all.map((t) => t.batchTiles)),
+    seconds: all.reduce((sum, t) => sum + t.seconds, 0),
+    ...(processors.length ? { processor: processors.join('; ') } : {}),
+    ...(augmentations.length === 1 ? { augmentation: augmentations[0]! } : {}),
+  };
+}
+
+/**
+ * A panel of trained judges (judge-panel.ts), scored on the validation split of every font of
+ * `datasets` (each network's report keeps its own scores), the model's font last.
+ */
+export async function joinJudges(paths: string[], datasets: string[], maxGroups?: number): Promise<{ judge: JudgePanel; report: JudgeReport }> {
+  const loaded = paths.map((path) => ({ path, ...loadJudge(path) }));
+  try {
+    for (const { path, judge, report } of loaded) {
+      if (judge instanceof JudgePanel) throw new RangeError(`${path} is a panel already; join the networks it was made of`);
+      if (!report) throw new Error(`${path} holds no training report (not saved by mst eval train-judge); train it again`);
+    }
+  } catch (error) {
+    loaded.forEach(({ judge }) => judge.dispose());
+    throw error;
+  }
+  const panel = new JudgePanel(loaded.map(({ judge }) => judge as InstrumentJudge)).eval();
+  const networks = loaded.map(({ judge, report }) => ({ ...report!, trainedOn: { ...report!.trainedOn, view: viewOf((judge as InstrumentJudge).config) } })); // from the weights' config: older reports lack it
+  const report = await scoreOnMore(panel, { instruments: panel.config.instruments, trainedOn: heardTogether(networks), scores: [], networks }, datasets, maxGroups);
+  const heard = report.trainedOn.fonts;
+  return { judge: panel, report: { ...report, scores: [...report.scores.filter((s) => heard.includes(s.font)), ...report.scores.filter((s) => !heard.includes(s.font))] } };
 }

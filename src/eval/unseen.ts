@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { tidy, keep, stack, loadSafetensors, type Tensor } from '../engine/index.js';
 import { PairLoader, readManifest, disposeBatch } from '../data/loader.js';
 import { seededRandom } from '../random.js';
-import type { InstrumentJudge } from './judge.js';
+import type { Judge } from './judge.js';
 import type { TransferSystem } from './baselines.js';
 import { EVERY_SHARD } from './evaluate.js';
 
@@ -21,7 +21,7 @@ export interface UnseenOptions {
   datasetDir: string;
   /** The dataset of unseen instruments (mst dataset build --config unseen): the references. */
   unseenDir: string;
-  judge: InstrumentJudge;
+  judge: Judge;
   /** Content tiles per system (default 128), shared out among the unseen instruments in turn. */
   groups?: number;
   seed?: number;
