@@ -1,4 +1,6 @@
 {
+  # has_sonivox: 1 where libsonivox-dev is installed; then eas-render (the judge's Sonivox sound set) is built too
+  "variables": { "has_sonivox": "<!(node native/sonivox-config.mjs)" },
   "targets": [
     {
       "target_name": "mst",
@@ -27,5 +29,18 @@
       "cflags_cc": ["<!@(node native/torch-config.mjs --cflags)", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter"],
       "libraries": ["<!@(node native/torch-config.mjs --libs)"]
     }
+  ],
+  "conditions": [
+    ["has_sonivox==1", {
+      "targets": [
+        {
+          "target_name": "eas-render",
+          "type": "executable",
+          "sources": ["native/eas-render.c"],
+          "cflags": ["-O2"],
+          "libraries": ["-lsonivox"]
+        }
+      ]
+    }]
   ]
 }

@@ -15,14 +15,16 @@ import type { SoundFontSpec } from './config.js';
 import { instrument, INSTRUMENTS } from './instruments.js';
 import { readSoundFontSamples } from './soundfont.js';
 import { STK_RAWWAVES, STK_MODELS } from './stk-models.js';
+import { EAS_RENDERER } from './eas-renderer.js';
 
 export interface SoundSet extends SoundFontSpec {
   /**
    * The synthesizer that plays it: FluidSynth for .sf2 fonts, TiMidity++ for GUS patch sets (its
    * config file is `path`; render.ts picks by that extension), stk-demo for the STK's models
-   * (`path`: its wave tables, stk.ts).
+   * (`path`: its wave tables, stk.ts), eas-render for Sonivox's built-in wavetable (`path`: the
+   * renderer, eas.ts).
    */
-  synth: 'fluidsynth' | 'timidity' | 'stk';
+  synth: 'fluidsynth' | 'timidity' | 'stk' | 'eas';
   /** Debian package and the licence its copyright file gives for the sounds. */
   package: string;
   licence: string;
@@ -73,6 +75,10 @@ export const SOUND_SETS = {
     origin: "Perry Cook and Gary Scavone's Synthesis ToolKit (1995–2021): physical and FM models played by stk-demo, no recordings",
     leftOut: { cello: "the violin's bowed-string model: on the same notes, the same sound" },
   },
+  sonivox: {
+    name: 'sonivox', path: EAS_RENDERER, synth: 'eas', package: 'libsonivox3 (played by mst\'s eas-render; built with libsonivox-dev)', licence: 'Apache-2.0',
+    origin: "Sonic Network's General MIDI wavetable for Sonivox EAS (2004–2006), built into the library; Android's MIDI synthesizer", leftOut: {},
+  },
   musescore: {
     name: 'musescore', path: '/usr/share/sounds/sf2/MuseScore_General_Full.sf2', synth: 'fluidsynth', package: 'musescore-general-soundfont-lossless', licence: 'MIT (parts public domain or CC0)',
     origin: "S. Christian Collins' MuseScore_General (2021), a fork of FluidR3Mono: used only for the three instruments whose recordings are not FluidR3's (AKAI's Splendid Grand piano, VSCO 2's strings, Collins' own synth lead)",
@@ -100,6 +106,7 @@ export function soundSet(name: string): SoundSet {
 export function programsOf(set: SoundFontSpec): Set<number> {
   if (!existsSync(set.path)) throw new Error(`${set.path} not found; install its package (scripts/setup.sh installs every set in src/data/fonts.ts)`);
   if (set.path === STK_RAWWAVES) return new Set(Object.keys(STK_MODELS).map(Number));
+  if (set.path === EAS_RENDERER) return new Set(Array.from({ length: 128 }, (_, program) => program)); // a full General MIDI set
   if (!set.path.endsWith('.cfg')) return new Set(readSoundFontSamples(set.path).programs.keys());
   const programs = new Set<number>();
   let bank: string | null = null;

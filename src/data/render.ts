@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import { resample } from '../audio/resample.js';
 import { scoreToBytes, retime, concatenate, forInstrument, type Score } from './midi.js';
 import { renderStk, STK_RAWWAVES } from './stk.js';
+import { renderEas, EAS_RENDERER } from './eas.js';
 import { RenderError, runSynth } from './synth.js';
 
 export { RenderError } from './synth.js';
 
 export interface RenderOptions {
-  /** The SoundFont (.sf2) to play with, or a timidity config (.cfg) naming a patch set. */
+  /** The SoundFont (.sf2) to play with, a timidity config (.cfg) naming a patch set, or EAS_RENDERER (Sonivox's wavetable, eas.ts). */
   soundfont: string;
   /** Output sample rate, Hz. */
   sampleRate: number;
@@ -29,6 +30,7 @@ export interface RenderOptions {
 
 /** Renders a score; returns mono samples at `options.sampleRate`. */
 export async function renderScore(score: Score, options: RenderOptions): Promise<Float32Array> {
+  if (options.soundfont === EAS_RENDERER) return renderEas(score, options);
   if (!existsSync(options.soundfont)) {
     throw new RenderError(`SoundFont ${options.soundfont} not found; install it (its Debian package is listed in src/data/fonts.ts, e.g. fluid-soundfont-gm for FluidR3_GM.sf2; scripts/setup.sh installs them all)`);
   }
