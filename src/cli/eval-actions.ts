@@ -3,7 +3,7 @@
  * classify audio, and run the evaluation and its report.
  */
 import type { Command } from 'commander';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { progressTowards } from './progress.js';
 import { trainJudge, saveJudge, loadJudge, scoreOnMore, joinJudges, type JudgeReport } from '../eval/train-judge.js';
@@ -56,6 +56,7 @@ function printScores(report: JudgeReport, scores = report.scores): void {
 
 /** Writes a judge and its report (`<name>.json` beside it) and rewrites its folder's card; returns the card's path, if written. */
 function writeJudge(path: string, judge: Parameters<typeof saveJudge>[1], report: JudgeReport): string | null {
+  mkdirSync(dirname(path), { recursive: true });
   saveJudge(path, judge, report);
   judge.dispose();
   writeFileAtomic(reportPathOf(path), [Buffer.from(JSON.stringify(report, null, 2) + '\n')]);

@@ -66,7 +66,7 @@ test('a panel is saved as one judge file and loads as a panel that hears the sam
   const one = mst('join-judges', path, '--out', join(dir, 'two.safetensors'));
   assert.equal(one.status, 1);
   assert.match(one.stderr, /join-judges: give two judges or more \(mst eval train-judge --view centred, --view raw\), not 1/);
-  const missing = mst('join-judges', path, join(dir, 'raw.safetensors'), '--out', join(dir, 'two.safetensors'));
+  const missing = mst('join-judges', path, join(dir, 'raw.safetensors'), '--out', join(dir, 'new', 'two.safetensors'));
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /no judge at .*raw\.safetensors: train it with mst eval train-judge --out /);
 });
