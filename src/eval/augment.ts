@@ -9,30 +9,39 @@
 import { tensor, tidy, rand, cat, where, F, type Tensor } from '../engine/index.js';
 import { DEFAULT_ANALYSIS, type AnalysisConfig } from '../audio/config.js';
 
-/** Smooth random EQ: each of these cosines over the mel axis gets a gain of up to ±EQ_UNITS. */
-const EQ_COMPONENTS = 3;
-const EQ_UNITS = 0.08; // 4 dB each, 12 dB at most together
-const MAX_BAND_SHIFT = 2;
 /** Bins at or below this normalised level count as silent (−1 is the analysis's floor). */
 const SOUNDING = -0.95;
 
 /** Per-item uniform draws in [low, high), [B]. */
 const uniform = (b: number, low: number, high: number) => rand([b]).mul(high - low).add(low);
 
+/** The sound sets' differences in colour: a smooth random EQ and a shift along the mel axis. */
+export interface Recolouring {
+  /** Cosines over the mel axis (periods of 2M, M, 2M/3, … bands), each with a gain of up to ±eqDb. */
+  eqComponents: number;
+  eqDb: number;
+  /** The most mel bands the whole tile moves up or down. */
+  bandShift: number;
+}
+
+export const RECOLOURING: Recolouring = { eqComponents: 3, eqDb: 4, bandShift: 2 };
+
 /**
  * The colour of the spectrum (a random smooth EQ on the sounding bins) and a small shift along
  * the mel axis, as sound sets differ.
  */
-export function recolour(tiles: Tensor): Tensor {
+export function recolour(tiles: Tensor, settings: Recolouring = RECOLOURING, analysis: AnalysisConfig = DEFAULT_ANALYSIS): Tensor {
   return tidy(() => {
     const [b, , m] = tiles.shape as [number, number, number, number];
-    const basis = tensor(Float32Array.from({ length: EQ_COMPONENTS * m }, (_, i) => {
+    const { eqComponents, bandShift } = settings;
+    const eqUnits = (2 * settings.eqDb) / (analysis.maxDb - analysis.minDb);
+    const basis = tensor(Float32Array.from({ length: eqComponents * m }, (_, i) => {
       const [k, band] = [Math.floor(i / m) + 1, i % m];
       return Math.cos((Math.PI * k * (band + 0.5)) / m);
-    }), [EQ_COMPONENTS, m]);
-    const gains = rand([b, EQ_COMPONENTS]).mul(2 * EQ_UNITS).sub(EQ_UNITS).matmul(basis); // [B, M]
+    }), [eqComponents, m]);
+    const gains = rand([b, eqComponents]).mul(2 * eqUnits).sub(eqUnits).matmul(basis); // [B, M]
     const coloured = where(tiles.gt(SOUNDING), tiles.add(gains.unsqueeze(1).unsqueeze(3)).clamp(-1, 1), tiles);
-    const shift = Math.floor(rand([1]).item() * (2 * MAX_BAND_SHIFT + 1)) - MAX_BAND_SHIFT;
+    const shift = Math.floor(rand([1]).item() * (2 * bandShift + 1)) - bandShift;
     if (shift === 0) return coloured;
     const floor = coloured.slice(2, 0, Math.abs(shift)).mul(0).sub(1); // silent bands fill the gap
     return shift > 0 ? cat([floor, coloured.slice(2, 0, m - shift)], 2) : cat([coloured.slice(2, -shift, m), floor], 2);
@@ -99,6 +108,7 @@ export function addNoise(tiles: Tensor, snrDb: Tensor, analysis: AnalysisConfig 
 }
 
 export interface JudgeAugmentation {
+  recolouring: Recolouring;
   /** Level change range, dB (±). */
   levelDb: number;
   /** Share of items given a room, its RT60 range (s) and level below the direct sound (dB). */
@@ -110,13 +120,13 @@ export interface JudgeAugmentation {
   snrDb: [number, number];
 }
 
-export const JUDGE_AUGMENTATION: JudgeAugmentation = { levelDb: 6, roomShare: 0.5, rt60: [0.2, 1.5], wetDb: [-18, -6], noiseShare: 0.5, snrDb: [15, 45] };
+export const JUDGE_AUGMENTATION: JudgeAugmentation = { recolouring: RECOLOURING, levelDb: 6, roomShare: 0.5, rt60: [0.2, 1.5], wetDb: [-18, -6], noiseShare: 0.5, snrDb: [15, 45] };
 
 /** The judge's training view of tiles: recoloured, a level, and for a share of items a room and noise. */
 export function augmentForJudge(tiles: Tensor, settings: JudgeAugmentation = JUDGE_AUGMENTATION, analysis: AnalysisConfig = DEFAULT_ANALYSIS): Tensor {
   return tidy(() => {
     const b = tiles.shape[0]!;
-    let out = changeLevel(recolour(tiles), uniform(b, -settings.levelDb, settings.levelDb), analysis);
+    let out = changeLevel(recolour(tiles, settings.recolouring, analysis), uniform(b, -settings.levelDb, settings.levelDb), analysis);
     // an item without a room gets a wet level far below audibility, one without noise an SNR far above it
     const roomed = rand([b]).lt(settings.roomShare);
     out = addRoom(out, uniform(b, ...settings.rt60), where(roomed, uniform(b, ...settings.wetDb), -200), analysis);
@@ -127,7 +137,8 @@ export function augmentForJudge(tiles: Tensor, settings: JudgeAugmentation = JUD
 
 /** The augmentation in words, for the judge's card. */
 export function describeAugmentation(s: JudgeAugmentation = JUDGE_AUGMENTATION): string {
-  return `random EQ (${EQ_COMPONENTS} cosines over the mel axis, ±${EQ_UNITS * 50} dB each), mel shift ±${MAX_BAND_SHIFT} bands, level ±${s.levelDb} dB; ` +
+  const { eqComponents, eqDb, bandShift } = s.recolouring;
+  return `random EQ (${eqComponents} cosines over the mel axis, ±${eqDb} dB each), mel shift ±${bandShift} bands, level ±${s.levelDb} dB; ` +
     `a room for ${s.roomShare * 100}% of tiles (RT60 ${s.rt60[0]}–${s.rt60[1]} s, tail ${-s.wetDb[1]}–${-s.wetDb[0]} dB below the direct sound); ` +
     `background noise for ${s.noiseShare * 100}% (SNR ${s.snrDb[0]}–${s.snrDb[1]} dB, spectral tilt 0 to −12 dB)`;
 }

@@ -15,7 +15,7 @@ import { PairLoader, readManifest, disposeBatch, type PairBatch } from '../data/
 import { SOUND_SETS, JUDGE_SETS } from '../data/fonts.js';
 import type { Split } from '../data/build.js';
 import { saveTrainingState, loadTrainingState } from '../train/state.js';
-import { augmentForJudge, describeAugmentation } from './augment.js';
+import { augmentForJudge, describeAugmentation, JUDGE_AUGMENTATION, type JudgeAugmentation } from './augment.js';
 import { OutputPathPool, OUTPUT_PATH, type OutputPathSettings } from './output-path.js';
 import { InstrumentJudge, DEFAULT_JUDGE, viewOf, type Judge, type JudgeConfig, type JudgeView } from './judge.js';
 import { JudgePanel, isPanelConfig, type JudgePanelConfig } from './judge-panel.js';
@@ -48,6 +48,8 @@ export interface JudgeTrainingOptions {
   seed?: number;
   /** Validation groups to score per font (all when omitted). */
   validationGroups?: number;
+  /** What the training tiles go through (augment.ts; default JUDGE_AUGMENTATION). */
+  augmentation?: JudgeAugmentation;
   /** The pool of tiles passed through the tool's output path (output-path.ts); `draw: 0` turns it off. */
   outputPath?: OutputPathSettings;
   /**
@@ -135,6 +137,7 @@ interface ResumableSettings {
   datasets: string[];
   without?: string;
   architecture: JudgeConfig;
+  augmentation: JudgeAugmentation;
   batchSize: number;
   seed: number;
   learningRate: number;
@@ -165,7 +168,7 @@ function fontsOf(datasets: string[]): Corpus[] {
 }
 
 export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge: InstrumentJudge; report: JudgeReport }> {
-  const { datasets, without, steps, batchSize = 32, learningRate = 1e-3, seed = 0, outputPath = OUTPUT_PATH, statePath, checkpointEvery = 200 } = options;
+  const { datasets, without, steps, batchSize = 32, learningRate = 1e-3, seed = 0, augmentation = JUDGE_AUGMENTATION, outputPath = OUTPUT_PATH, statePath, checkpointEvery = 200 } = options;
   if (datasets.length === 0) throw new RangeError('trainJudge: Expected at least one dataset');
   const available = fontsOf(datasets);
   if (without !== undefined && !available.some((f) => f.font === without)) throw new RangeError(`trainJudge: cannot leave out ${without}: ${datasets.join(', ')} hold ${[...new Set(available.map((f) => f.font))].join(', ')}`);
@@ -178,7 +181,7 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
   manualSeed(seed);
   const judge = new InstrumentJudge({ ...DEFAULT_JUDGE, ...options.architecture, nMels: analysis.nMels, instruments });
   const optimizer = new optim.AdamW(judge.parameters(), { lr: learningRate, weightDecay: 0.01 });
-  const settings: ResumableSettings = { datasets, ...(without === undefined ? {} : { without }), batchSize, seed, learningRate, architecture: judge.config };
+  const settings: ResumableSettings = { datasets, ...(without === undefined ? {} : { without }), batchSize, seed, learningRate, architecture: judge.config, augmentation };
   let positions: StreamPosition[] = training.map(() => ({ epoch: 0, batchInEpoch: 0 }));
   let first = 0;
   if (statePath) {
@@ -219,7 +222,7 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
           if (drawn) [tiles, labels] = [cat([tiles, drawn.tiles], 0), [...labels, ...drawn.labels]];
         }
         optimizer.zeroGrad();
-        const l = F.crossEntropy(judge.forward(augmentForJudge(tiles)).logits, tensor(labels, { dtype: 'int64' }));
+        const l = F.crossEntropy(judge.forward(augmentForJudge(tiles, augmentation, analysis)).logits, tensor(labels, { dtype: 'int64' }));
         l.backward();
         optimizer.step();
         return l.item();
@@ -256,7 +259,7 @@ export async function trainJudge(options: JudgeTrainingOptions): Promise<{ judge
     batchTiles: 3 * perCorpus * training.length,
     seconds,
     processor: describeProcessor(),
-    augmentation: describeAugmentation() + throughOutput,
+    augmentation: describeAugmentation(augmentation) + throughOutput,
   };
   return { judge, report: { instruments, trainedOn, scores } };
 }
