@@ -143,13 +143,13 @@ export function judgeCard(judgePath: string, report: JudgeReport, withoutOne: Ma
     '## Reproduce',
     '',
     '```',
-    ...trainedOn.fonts.map((f) => `./bin/mst.js dataset build --config judge-${f} --out data/judge/${f}`),
+    ...[...trainedOn.fonts, ...unheard.filter((f) => f !== MODEL_FONT)].map((f) => `./bin/mst.js dataset build --config judge-${f} --out data/judge/${f}`),
     ...kin.map((f) => `./bin/mst.js dataset build --config judge-${f} --out data/judge/${f}-kin --programVariants=true`),
     './bin/mst.js dataset build   # data/full: the FluidR3 renders it is scored on',
     ...(networks.length
       ? [
         ...networks.map((n, i) => trainCommand(n.trainedOn, ` --out ${join(dirname(judgePath), files[i]!)}`)),
-        `./bin/mst.js eval join-judges ${files.map((f) => join(dirname(judgePath), f)).join(' ')} --out ${judgePath}`,
+        `./bin/mst.js eval join-judges ${files.map((f) => join(dirname(judgePath), f)).join(' ')} --out ${judgePath} --data ${[...new Set(scores.flatMap((s) => s.dataset ?? []))].join(',')}`,
       ]
       : [trainCommand(trainedOn, '')]),
     ...[...withoutOne].map(([font, r]) => trainCommand({ ...centred, steps: r.trainedOn.steps, batchTiles: r.trainedOn.batchTiles }, ` --without ${font}`)),

@@ -84,7 +84,7 @@ test('a judge trained without one font is still scored on it; a font no dataset 
   const freepatsAccuracy = report.scores.find((s) => s.font === 'freepats')!.accuracy.toFixed(3);
   assert.match(card, new RegExp(`\\| freepats \\| 2 \\| ${freepatsAccuracy} \\| [0-9.]+ \\|`), 'the leave-one-out row: steps, accuracy on the set left out and on FluidR3');
   assert.match(card, /\| piano \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|/, 'recall per instrument and set');
-  assert.match(card, /--without freepats --steps 2 --batch 4/);
+  assert.match(card, /train-judge --data data\/judge\/timgm6mb,data\/judge\/freepats,data\/full --steps 2 --batch 4 --without freepats/);
   // sets built after it was trained are scored later, the model's font still last
   const onlyFreepats = await trainJudge({ datasets: [freepats], steps: 1, batchSize: 4 });
   onlyFreepats.judge.dispose();
@@ -124,7 +124,7 @@ test('a centred and a raw network join into one judge, scored on every font; its
   const alone = report.networks![1]!.scores.find((s) => s.font === 'fluidr3')!.accuracy.toFixed(3);
   assert.match(card, new RegExp(`\\| fluidr3 \\| no \\| \\d+ \\| ${report.scores.at(-1)!.accuracy.toFixed(3)} \\| [0-9.]+ \\| ${alone} \\|`), 'the panel, then each network alone');
   assert.match(card, /train-judge --data data\/judge\/timgm6mb,data\/judge\/freepats,data\/full --view raw --steps 2 --batch 4 --out .*raw.safetensors/);
-  assert.match(card, /eval join-judges .*centred.safetensors .*raw.safetensors --out .*judge.safetensors/);
+  assert.match(card, /eval join-judges .*centred.safetensors .*raw.safetensors --out .*judge.safetensors --data .*small,.*freepats\n/);
 });
 
 test('the judge learns instruments: well above chance on pieces it never heard, and at chance or below when its labels are shuffled', async () => {
