@@ -340,16 +340,17 @@ function heardTogether(reports: JudgeReport[]): JudgeReport['trainedOn'] {
  */
 export async function joinJudges(paths: string[], datasets: string[], maxGroups?: number): Promise<{ judge: JudgePanel; report: JudgeReport }> {
   const loaded = paths.map((path) => ({ path, ...loadJudge(path) }));
+  let panel: JudgePanel;
   try {
     for (const { path, judge, report } of loaded) {
       if (judge instanceof JudgePanel) throw new RangeError(`${path} is a panel already; join the networks it was made of`);
       if (!report) throw new Error(`${path} holds no training report (not saved by mst eval train-judge); train it again`);
     }
+    panel = new JudgePanel(loaded.map(({ judge }) => judge as InstrumentJudge)).eval(); // refuses networks of other instruments
   } catch (error) {
     loaded.forEach(({ judge }) => judge.dispose());
     throw error;
   }
-  const panel = new JudgePanel(loaded.map(({ judge }) => judge as InstrumentJudge)).eval();
   const networks = loaded.map(({ judge, report }) => ({ ...report!, trainedOn: { ...report!.trainedOn, view: viewOf((judge as InstrumentJudge).config) } })); // from the weights' config: older reports lack it
   const report = await scoreOnMore(panel, { instruments: panel.config.instruments, trainedOn: heardTogether(networks), scores: [], networks }, datasets, maxGroups);
   const heard = report.trainedOn.fonts;
