@@ -3,7 +3,8 @@
  *   transfer_60s         a 60 s, 44.1 kHz WAV of real music (a test-split piece rendered by the
  *                        project) transferred with the default settings, vocoding included, as ×
  *                        real time; next to it the same path with the model left out (the audio
- *                        path alone), so that the model's share shows
+ *                        path alone), so that the model's share shows, and the same transfer
+ *                        vocoded from random phase instead of the input's (the cost of the default)
  *                        and the seam ratio: spectral flux (mean |Δ log-mel| between frames) in
  *                        the tiles' crossfade zones over flux elsewhere, for the output and for
  *                        the input (where the tile grid means nothing); seams would raise the first
@@ -81,10 +82,12 @@ if (process.argv[2] === '--child') {
   const output = join(dir, 'out.wav');
   await transfer(model, input, output, { style }); // warm-up
   const walls: number[] = [];
+  const wallsRandomPhase: number[] = [];
   const audioOnly: number[] = [];
   for (let r = 0; r < rounds; r++) {
+    wallsRandomPhase.push((await transfer(model, input, output, { style, phase: 'random' })).wallSeconds);
+    audioOnly.push((await processFile(input, output, { batchSize: 8, iterations: 32, phase: 'input' })).wallSeconds);
     walls.push((await transfer(model, input, output, { style })).wallSeconds);
-    audioOnly.push((await processFile(input, output, { batchSize: 8, iterations: 32 })).wallSeconds);
   }
   const info = engineInfo();
   const seams = { output: await seamRatio(output, model.analysis), input: await seamRatio(input, model.analysis) };
@@ -93,9 +96,10 @@ if (process.argv[2] === '--child') {
     processor: describeProcessor(),
     input: `${PIECE} on piano, 60 s, 44.1 kHz WAV`,
     model: which,
-    settings: { ...model.model.config.sampling, batch: 8, griffinLimIterations: 32 },
+    settings: { ...model.model.config.sampling, batch: 8, griffinLimIterations: 32, vocoderPhase: 'input' },
     wall_median_s: Number(median(walls).toFixed(3)),
     real_time_factor: Number((60 / median(walls)).toFixed(1)),
+    wall_median_random_phase_s: Number(median(wallsRandomPhase).toFixed(3)),
     audio_path_median_s: Number(median(audioOnly).toFixed(3)),
     model_share: Number((1 - median(audioOnly) / median(walls)).toFixed(2)),
     seam_ratio_output: Number(seams.output.toFixed(3)),

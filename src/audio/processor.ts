@@ -15,6 +15,7 @@ import { MelStream } from './analysis.js';
 import { TileStream, TileJoiner } from './tiles.js';
 import { SynthesisStream, type SynthesisStreamOptions } from './synthesis.js';
 import { concatSamples, checkSamples } from './samples.js';
+import type { VocoderPhase } from './vocoder-phase.js';
 
 /** Raised when the tile transform (the model) returns NaN or infinite values, or silence for sound. */
 export class TileTransformError extends Error {
@@ -38,7 +39,7 @@ export type TileTransform = (tiles: Tensor, first: number) => Tensor;
 export interface TileProcessorOptions extends SynthesisStreamOptions {
   config?: AnalysisConfig;
   /** Starting phase of Griffin-Lim: 'random' (default) or the input's own ('input'). */
-  phase?: 'random' | 'input';
+  phase?: VocoderPhase;
   /** The tile transform (default: identity). */
   transformTiles?: TileTransform;
   /** Tiles transformed together (default 1): more is faster on a CPU, and each adds a tile of delay. */

@@ -158,6 +158,7 @@ test('mst transfer refuses what it cannot do, naming the way out', () => {
     [['transfer', join(fixtures, 'tone.flac'), '-s', 'violin', '-m', model, '-o', join(dir, 'b.wav'), '--strength', '1.5'], /--strength.*Expected a number in \[0.001, 1\] but received 1.5/],
     [['transfer', join(fixtures, 'tone.flac'), '-s', 'violin', '-m', join(dir, 'nowhere'), '-o', join(dir, 'c.wav')], /nowhere: no such model/],
     [['transfer', join(fixtures, 'tone.flac'), '-s', 'violin', '-m', model, '-o', join(dir, 'd.wav'), '--device', 'tpu'], /--device.*Allowed choices are cpu, cuda/],
+    [['transfer', join(fixtures, 'tone.flac'), '-s', 'violin', '-m', model, '-o', join(dir, 'd.wav'), '--phase', 'zero'], /--phase.*Allowed choices are input, random/],
     [['transfer', join(fixtures, 'tone.flac'), join(fixtures, 'tone.ogg'), '-s', 'violin', '-m', model, '-o', join(dir, 'e')], /tone\.wav: two inputs would both be written here/],
   ];
   for (const [args, message] of cases) {

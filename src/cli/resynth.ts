@@ -3,7 +3,8 @@
  * output takes (log-mel tiles, crossfaded joins, mel → linear, Griffin-Lim), printing how close
  * the round trip comes: spectral convergence and log-spectral distance.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { VOCODER_PHASES, type VocoderPhase } from '../audio/vocoder-phase.js';
 import { progressBar } from './progress.js';
 import { numberIn } from './options.js';
 
@@ -13,11 +14,10 @@ export function resynthCommand(): Command {
     .argument('<audio>', 'audio file (WAV, FLAC, MP3, Ogg Vorbis, Opus, M4A)')
     .requiredOption('-o, --output <wav>', 'where to write the resynthesised WAV (16 kHz)')
     .option('--iterations <n>', 'Griffin-Lim iterations', numberIn(0, 1000, true), 32)
-    .option('--phase <start>', "Griffin-Lim's starting phase: random or input", 'random')
+    .addOption(new Option('--phase <start>', "Griffin-Lim's starting phase (input: the input's own, a round trip that knows the answer)").choices([...VOCODER_PHASES]).default('random'))
     .option('--float', 'write 32-bit float samples instead of 16-bit PCM')
     .option('--json', 'print the figures as one JSON object')
-    .action(async (audio: string, options: { output: string; iterations: number; phase: string; float?: boolean; json?: boolean }) => {
-      if (options.phase !== 'random' && options.phase !== 'input') throw new TypeError(`--phase: Expected random or input but received ${options.phase}`);
+    .action(async (audio: string, options: { output: string; iterations: number; phase: VocoderPhase; float?: boolean; json?: boolean }) => {
       const [{ processFile }, { compareAudio }, { probeAudio }] = await Promise.all([import('../audio/pipeline.js'), import('../audio/compare.js'), import('../audio/decode.js')]);
       probeAudio(audio);
       const bar = options.json ? null : progressBar('resynth', 's');

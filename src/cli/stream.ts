@@ -54,8 +54,8 @@ export function streamCommand(): Command {
       const modelRate = model.analysis.sampleRate;
       const inward = await StreamResampler.create(flags.rate, modelRate);
       const outward = await StreamResampler.create(modelRate, flags.rate);
-      const { steps, strength, eta, guidance, guidanceFrom, seed, iterations } = flags;
-      const stream = transferStream(model, style, { steps, strength, eta, guidance, guidanceFrom, seed, iterations });
+      const { steps, strength, eta, guidance, guidanceFrom, seed, iterations, phase } = flags;
+      const stream = transferStream(model, style, { steps, strength, eta, guidance, guidanceFrom, seed, iterations, phase });
       if (flags.verbose) {
         const latency = streamLatencySamples(model) / modelRate;
         console.error(`mst stream: ${flags.format} mono at ${flags.rate} Hz in and out; style ${style.name}; each sample waits at most ${latency.toFixed(2)} s (one tile plus the vocoder's look-ahead) plus compute`);

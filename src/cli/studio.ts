@@ -27,7 +27,7 @@ export function studioCommand(): Command {
     .action(async (flags: StudioFlags) => {
       const { loadModelFor } = await import('./transfer.js');
       const { startStudio } = await import('../studio/server.js');
-      const model = await loadModelFor({ ...flags, style: '', seed: 0, iterations: 32 });
+      const model = await loadModelFor({ ...flags, style: '', seed: 0, iterations: 32, phase: 'input' });
       const studio = await startStudio({ model, host: flags.host, port: flags.port, maxUploadBytes: Math.round(flags.maxUploadMb * 1024 * 1024), maxSeconds: flags.maxSeconds });
       if (!['127.0.0.1', '::1', 'localhost'].includes(flags.host)) console.error(`mst: warning: serving on ${flags.host}: other machines that reach it can use this studio`);
       console.log(`mst studio: ${studio.url} (model ${model.path}; Ctrl-C stops)`);

@@ -10,6 +10,7 @@ import { OutputPathError } from '../engine/files.js';
 import { DEFAULT_MODEL, stylePresets, modelSamplingDefaults, resolveModelPath } from '../transfer/model-folder.js';
 import type { DdimOptions } from '../model/ddim.js';
 import { GUIDANCE_FROM, type GuidanceFrom } from '../model/guidance-from.js';
+import { VOCODER_PHASES, type VocoderPhase } from '../audio/vocoder-phase.js';
 import type { StyleTransferModel } from '../transfer/bundle.js';
 import type { TransferResult } from '../transfer/transfer.js';
 import { progressBar } from './progress.js';
@@ -29,6 +30,7 @@ export interface SamplingFlags {
   seed: number;
   device: 'cpu' | 'cuda';
   iterations: number;
+  phase: VocoderPhase;
 }
 
 export function addSamplingOptions(command: Command): Command {
@@ -48,7 +50,8 @@ export function addSamplingOptions(command: Command): Command {
     .addOption(new Option('--guidance-from <what>', `what style guidance steers away from: nothing (no style) or content (the input's own timbre) (${model('guidanceFrom', 'nothing')})`).choices([...GUIDANCE_FROM]))
     .option('--seed <n>', 'seed of the sampling noise', numberIn(0, 2 ** 31 - 1, true), 0)
     .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda']).default('cpu'))
-    .option('--iterations <n>', 'Griffin-Lim iterations of the vocoder', numberIn(1, 1000, true), 32);
+    .option('--iterations <n>', 'Griffin-Lim iterations of the vocoder', numberIn(1, 1000, true), 32)
+    .addOption(new Option('--phase <start>', "where the vocoder's phase starts: the input's own (keeps its attacks in place) or random").choices([...VOCODER_PHASES]).default('input'));
 }
 
 /**
@@ -128,6 +131,7 @@ export function transferCommand(): Command {
               seed: flags.seed,
               batchSize: flags.batch,
               iterations: flags.iterations,
+              phase: flags.phase,
               format: flags.float ? 'float32' : 'pcm16',
               spectrogram,
               onProgress: (seconds) => bar?.update(seconds),

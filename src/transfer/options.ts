@@ -7,6 +7,7 @@ import { typeError, rangeError } from '../engine/errors.js';
 import { Tensor } from '../engine/tensor.js';
 import type { TransferOptions } from './transfer.js';
 import { GUIDANCE_FROM } from '../model/guidance-from.js';
+import { VOCODER_PHASES } from '../audio/vocoder-phase.js';
 
 const NUMBERS = ['steps', 'strength', 'eta', 'guidance', 'seed', 'batchSize', 'iterations'] as const;
 const FORMATS = ['pcm16', 'float32'];
@@ -29,6 +30,7 @@ export function checkTransferOptions(op: string, options: unknown, { needsStyle 
   if (o.batchSize !== undefined && !(Number.isInteger(o.batchSize) && (o.batchSize as number) >= 1 && (o.batchSize as number) <= 256)) throw rangeError(op, 'options.batchSize', 'an integer in [1, 256]', o.batchSize);
   if (o.iterations !== undefined && !(Number.isInteger(o.iterations) && (o.iterations as number) >= 1 && (o.iterations as number) <= 1000)) throw rangeError(op, 'options.iterations', 'an integer in [1, 1000]', o.iterations);
   if (o.guidanceFrom !== undefined && !(GUIDANCE_FROM as readonly unknown[]).includes(o.guidanceFrom)) throw rangeError(op, 'options.guidanceFrom', `one of ${GUIDANCE_FROM.join(', ')}`, o.guidanceFrom);
+  if (o.phase !== undefined && !(VOCODER_PHASES as readonly unknown[]).includes(o.phase)) throw rangeError(op, 'options.phase', `one of ${VOCODER_PHASES.join(', ')}`, o.phase);
   if (o.format !== undefined && !FORMATS.includes(o.format as string)) throw rangeError(op, 'options.format', `one of ${FORMATS.join(', ')} (mst writes WAV)`, o.format);
   if (o.spectrogram !== undefined && typeof o.spectrogram !== 'string') throw typeError(op, 'options.spectrogram', 'a PNG path', o.spectrogram);
   if (o.spectrogramNames !== undefined) {

@@ -120,6 +120,11 @@ test('a file transfers to a WAV of its own length, reproducibly, with a picture,
   assert.ok(readFileSync(here).equals(bytes), 'the worker and the calling thread give the same bytes');
   await transfer(model, piano, out, { style: 'violin', steps: 4, seed: 1 });
   assert.ok(!readFileSync(out).equals(bytes), 'another seed gives another output');
+  // the vocoder starts from the input's own phase unless told otherwise
+  await transfer(model, piano, out, { style: 'violin', steps: 4, phase: 'input' });
+  assert.ok(readFileSync(out).equals(bytes), "phase 'input' is the default");
+  await transfer(model, piano, out, { style: 'violin', steps: 4, phase: 'random' });
+  assert.ok(!readFileSync(out).equals(bytes), "phase 'random' vocodes otherwise");
 });
 
 test("transfer() leaves the caller's event loop free, and an AbortSignal stops it with no output and no tensor left", async () => {
@@ -171,6 +176,7 @@ test('bad styles, outputs and settings are refused before anything is written', 
   await assert.rejects(call({ style: 'violin', steps: '10' }), (e: Error) => e instanceof TypeError && /Expected a number for options\.steps but received 10 of type string/.test(e.message));
   await assert.rejects(call({ style: 'violin', format: 'mp3' }), (e: Error) => e instanceof RangeError && /Expected one of pcm16, float32 \(mst writes WAV\) for options\.format/.test(e.message));
   await assert.rejects(call({ style: 'violin', batchSize: 0 }), (e: Error) => e instanceof RangeError && /an integer in \[1, 256\] for options\.batchSize but received 0/.test(e.message));
+  await assert.rejects(call({ style: 'violin', phase: 'zero' }), (e: Error) => e instanceof RangeError && /Expected one of input, random for options\.phase but received zero/.test(e.message));
   await assert.rejects(call({ style: 'violin', guidanceFrom: 'silence' }), (e: Error) => e instanceof RangeError && /Expected one of nothing, content for options\.guidanceFrom but received silence/.test(e.message));
   assert.throws(() => transferStream(model, 'violin' as never), (e: Error) => e instanceof TypeError && /^transferStream: Expected a style from resolveStyle \(await resolveStyle\(name, model\.presets, model\.analysis\)\) for style but received violin of type string/.test(e.message));
   assert.equal(existsSync(out), false);

@@ -10,6 +10,7 @@ import { Tensor } from '../engine/index.js';
 import { typeError } from '../engine/errors.js';
 import { processFile } from '../audio/pipeline.js';
 import { TileProcessor, latencyBoundSamples, type TileTransform } from '../audio/processor.js';
+import type { VocoderPhase } from '../audio/vocoder-phase.js';
 import { ColumnPool, renderSpectrograms } from '../audio/image.js';
 import { checkOutputPath } from '../audio/paths.js';
 import { writeFileAtomic } from '../engine/files.js';
@@ -34,6 +35,12 @@ export interface TransferOptions extends Partial<SamplingSettings> {
   batchSize?: number;
   /** Griffin-Lim iterations of the vocoder (default 32). */
   iterations?: number;
+  /**
+   * Where the vocoder's phase starts (default 'input'): the input's own STFT phase, which keeps
+   * attacks where the input had them (transferred onsets transcribe better than from a random
+   * start, and the audio matches its spectrogram as closely), or 'random'.
+   */
+  phase?: VocoderPhase;
   /** WAV sample format (default 16-bit PCM). */
   format?: WavFormat;
   /** Also draw the input's and the output's spectrograms into this PNG. */
@@ -122,6 +129,7 @@ export async function transferOnThisThread(model: StyleTransferModel, input: str
       transformTiles: modelTransform(model, style.tile, options),
       batchSize: options.batchSize ?? 8,
       iterations: options.iterations ?? 32,
+      phase: options.phase ?? 'input',
       format: options.format ?? 'pcm16',
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
@@ -171,6 +179,7 @@ export function transferStream(model: StyleTransferModel, style: Style, options:
     transformTiles: modelTransform(model, style.tile, options),
     batchSize: 1,
     iterations: options.iterations ?? 32,
+    phase: options.phase ?? 'input',
     ...STREAM_SYNTHESIS,
     source: 'stdin',
   });
