@@ -19,6 +19,7 @@ import { resolveModelPath } from '../transfer/model-folder.js';
 import type { LatentDiffusion, TileSamplingOptions } from '../model/ldm.js';
 import { SAMPLING_DEFAULTS } from '../model/sampling.js';
 import type { GuidanceFrom } from '../model/guidance-from.js';
+import type { VocoderPhase } from '../audio/vocoder-phase.js';
 import { loadFeatureNet } from '../model/vggish.js';
 import { seedFigures, type SeedFigures } from '../eval/seed-figures.js';
 import { transferExamples, writeReport, markdownTable, seedTable } from '../eval/report.js';
@@ -35,6 +36,7 @@ export interface RunOptions {
   split: string;
   groups: number;
   audioGroups: number;
+  phase: VocoderPhase;
   seed: number;
   font?: string;
   targetFont?: string;
@@ -279,6 +281,7 @@ async function runEvaluation(options: RunOptions) {
     judge,
     groups: options.small ? Math.min(options.groups, 16) : options.groups,
     audioGroups: options.small ? Math.min(options.audioGroups, 4) : options.audioGroups,
+    phase: options.phase,
     seed: options.seed,
     ...(options.font ? { font: options.font } : {}),
     ...(options.targetFont ? { targetFont: options.targetFont } : {}),
@@ -304,5 +307,5 @@ async function runEvaluation(options: RunOptions) {
 /** A header line and the overall figures of each system as a Markdown table. */
 export function summaryTable(report: EvaluationReport): string {
   const seed = seedTable(report);
-  return `${report.groups} ${report.split} pairs (${report.audioGroups} resynthesised) from ${report.dataset}, content in ${report.font}, targets in ${report.targetFont}\n\n${markdownTable(report)}${seed ? `\n\n${seed}` : ''}`;
+  return `${report.groups} ${report.split} pairs (${report.audioGroups} resynthesised from ${report.phase === 'input' ? "the content's phase" : 'random phase'}) from ${report.dataset}, content in ${report.font}, targets in ${report.targetFont}\n\n${markdownTable(report)}${seed ? `\n\n${seed}` : ''}`;
 }

@@ -9,6 +9,7 @@ import { BASELINE_NAMES, DEFAULT_EXAMPLES, DEFAULT_JUDGE_FILE, JUDGE_VIEW_NAMES 
 import type * as actions from './eval-actions.js';
 import { choiceListOf, numberIn, numberListIn, positiveInteger } from './options.js';
 import { GUIDANCE_FROM } from '../model/guidance-from.js';
+import { VOCODER_PHASES } from '../audio/vocoder-phase.js';
 
 const loadActions = () => import('./eval-actions.js');
 const GUIDANCE_FROM_HELP = `what the paired models' guidance steers away from: ${GUIDANCE_FROM.join(' (no style) or ')} (the content's own timbre), comma-separated for one system per value (name@from-<value>); default: each model's own`;
@@ -91,6 +92,7 @@ function withRunOptions(command: Command): Command {
     .option('--split <name>', 'validation or test', 'test')
     .option('--groups <n>', 'test pairs per system', positiveInteger, 256)
     .option('--audio-groups <n>', 'of those, resynthesised and transcribed', positiveInteger, 48)
+    .addOption(new Option('--phase <start>', "where the outputs' resynthesis starts its phase: the content's (as mst transfer starts from its input's) or random").choices([...VOCODER_PHASES]).default('input'))
     .option('--seed <n>', 'seed of the pair draw', numberIn(0, 2 ** 31 - 1, true), 0)
     .option('--font <name>', 'SoundFont of the content: the held-out one (e.g. timgm6mb) for content in a sound the model never read')
     .option('--target-font <name>', "SoundFont of the style references and targets: the held-out one (e.g. timgm6mb) for sounds the model never heard")

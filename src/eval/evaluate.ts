@@ -13,15 +13,19 @@
  *   for the tile (found again from the piece and offset), and against the transcription of the
  *   resynthesised content (same vocoder on both sides), note-onset F1 at 50 and 100 ms (over
  *   all clips' notes together, onsets in a tile's first 100 ms left out),
- *   pitch-class distance, and chroma similarity (which needs no transcription);
+ *   pitch-class distance, and chroma similarity (which needs no transcription). As mst transfer
+ *   does, the output's Griffin-Lim starts from the input's phase: here the phase of the
+ *   resynthesised content, the only audio of the content a dataset of tiles has, and the
+ *   content's clip is resynthesised again from it (`phase`);
  * - cost: seconds per tile and the real-time factor of the transfer alone (resynthesis is
  *   the vocoder's cost, the same for every system).
  */
-import { tensor, tidy, keep, cat, type Tensor } from '../engine/index.js';
+import { tensor, tidy, keep, cat, angle, type Tensor } from '../engine/index.js';
 import { PairLoader, disposeBatch } from '../data/loader.js';
 import type { Split } from '../data/build.js';
 import { MelFrontEnd } from '../audio/mel.js';
 import { synthesise } from '../audio/synthesis.js';
+import type { VocoderPhase } from '../audio/vocoder-phase.js';
 import { tileSeconds, type AnalysisConfig } from '../audio/config.js';
 import type { Judge } from './judge.js';
 import type { TransferBatch, TransferSystem } from './baselines.js';
@@ -57,6 +61,12 @@ export interface EvaluationOptions {
   seed?: number;
   /** Griffin-Lim iterations of the resynthesis (default 32). */
   iterations?: number;
+  /**
+   * Where the output's resynthesis starts its phase (default 'input', as mst transfer): the
+   * resynthesised content's, or random. The content's own resynthesis, and the output path of
+   * resynthStyleAccuracy, start from random phase either way.
+   */
+  phase?: VocoderPhase;
   onProgress?: (message: string) => void;
 }
 
@@ -114,6 +124,8 @@ export interface EvaluationReport {
   /** Dataset shards (a piece at one transposition) the content tiles came from: the spread of the pairs. */
   shards: number;
   audioGroups: number;
+  /** Where the outputs' resynthesis started its phase (EvaluationOptions.phase). */
+  phase: VocoderPhase;
   judge: { instruments: string[] };
   /**
    * The judge's accuracy on the true target renders of the same pairs, overall and by pair: the
@@ -213,7 +225,7 @@ interface HeldBatch extends TransferBatch {
 export const EVERY_SHARD = Number.MAX_SAFE_INTEGER;
 
 export async function evaluate(systems: TransferSystem[], options: EvaluationOptions): Promise<EvaluationReport> {
-  const { datasetDir, split = 'test', judge, groups = 256, audioGroups = 48, batchSize = 16, seed = 0, iterations = 32 } = options;
+  const { datasetDir, split = 'test', judge, groups = 256, audioGroups = 48, batchSize = 16, seed = 0, iterations = 32, phase = 'input' } = options;
   const say = options.onProgress ?? (() => {});
   const inRange = options.inRange ?? true;
   const loader = new PairLoader(datasetDir, { split, batchSize, seed, keepLast: true, window: EVERY_SHARD, inRange: inRange ? 'strict' : false, ...(options.font ? { font: options.font } : {}), ...(options.targetFont ? { targetFont: options.targetFont } : {}) });
@@ -243,16 +255,19 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
   const shards = new Set(batches.flatMap((b) => b.source.map((s) => s.file))).size;
   say(`${held} ${split} pairs from ${shards} shards of ${datasetDir}`);
 
-  const resynthesise = (tile: Tensor) => synthesise(frontEnd, tile.reshape(config.nMels, config.tileFrames), { iterations });
-  // the reference side, once: content audio and its notes; judge embeddings of real target-instrument renders
+  const resynthesise = (tile: Tensor, startPhase: Tensor | null = null) => synthesise(frontEnd, tile.reshape(config.nMels, config.tileFrames), { iterations, phase: startPhase });
+  // the reference side, once: content audio, its phase and its notes; judge embeddings of real target-instrument renders
   const written = new WrittenNotes(loader.manifest);
-  const contentAudio: { notes: TranscribedNote[]; chroma: number[][]; written: TimedNote[] | null }[] = [];
+  const contentAudio: { notes: TranscribedNote[]; chroma: number[][]; written: TimedNote[] | null; phase: Tensor | null }[] = [];
   let index = 0;
   for (const b of batches) {
     for (let i = 0; i < b.content.shape[0]! && index < audioGroups; i++, index++) {
-      const samples = tidy(() => resynthesise(b.content.select(0, i)));
+      const tile = b.content.select(0, i);
+      let samples = tidy(() => resynthesise(tile));
       const { file, group } = b.source[i]!;
-      contentAudio.push({ notes: await transcribe(samples, config.sampleRate), chroma: chroma(samples, config.sampleRate), written: written.ofTile(file, group) });
+      const contentPhase = phase === 'input' ? keep(tidy(() => angle(frontEnd.complexSpectrum(tensor(samples))))) : null; // [nFreqs, tileFrames]
+      if (contentPhase) samples = tidy(() => resynthesise(tile, contentPhase)); // the same vocoder on both sides: the content too starts from its phase
+      contentAudio.push({ notes: await transcribe(samples, config.sampleRate), chroma: chroma(samples, config.sampleRate), written: written.ofTile(file, group), phase: contentPhase });
     }
   }
   const realStats = tidy(() => gaussianStats(cat(batches.map((b) => judge.forward(b.style).embedding), 0)));
@@ -291,7 +306,7 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
         let audio: ItemScore['audio'] = null;
         if (audioIndex < contentAudio.length) {
           const reference = contentAudio[audioIndex++]!;
-          const samples = tidy(() => resynthesise(output.select(0, i)));
+          const samples = tidy(() => resynthesise(output.select(0, i), reference.phase));
           const notes = await transcribe(samples, config.sampleRate);
           const resynthLsd = tidy(() => {
             const again = frontEnd.logMel(tensor(samples)).unsqueeze(0).unsqueeze(0); // [1, 1, nMels, frames]
@@ -339,6 +354,7 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
     say(`${system.name}: done`);
   }
   for (const b of batches) disposeBatch(b);
+  for (const clip of contentAudio) clip.phase?.dispose();
   return {
     dataset: datasetDir,
     split,
@@ -349,6 +365,7 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
     groups: held,
     shards,
     audioGroups: contentAudio.length,
+    phase,
     judge: { instruments },
     judgeOnTargets,
     systems: reports,
