@@ -63,8 +63,9 @@ export interface EvaluationOptions {
   iterations?: number;
   /**
    * Where the output's resynthesis starts its phase (default 'input', as mst transfer): the
-   * resynthesised content's, or random. The content's own resynthesis, and the output path of
-   * resynthStyleAccuracy, start from random phase either way.
+   * resynthesised content's (the content's clip is then resynthesised again from it), or random.
+   * The content's first resynthesis, which gives that phase, and the output path of
+   * resynthStyleAccuracy start from random phase either way.
    */
   phase?: VocoderPhase;
   onProgress?: (message: string) => void;
@@ -262,11 +263,10 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
   let index = 0;
   for (const b of batches) {
     for (let i = 0; i < b.content.shape[0]! && index < audioGroups; i++, index++) {
-      const tile = b.content.select(0, i);
-      let samples = tidy(() => resynthesise(tile));
+      let samples = tidy(() => resynthesise(b.content.select(0, i)));
       const { file, group } = b.source[i]!;
       const contentPhase = phase === 'input' ? keep(tidy(() => angle(frontEnd.complexSpectrum(tensor(samples))))) : null; // [nFreqs, tileFrames]
-      if (contentPhase) samples = tidy(() => resynthesise(tile, contentPhase)); // the same vocoder on both sides: the content too starts from its phase
+      if (contentPhase) samples = tidy(() => resynthesise(b.content.select(0, i), contentPhase)); // the same vocoder on both sides: the content too starts from its phase
       contentAudio.push({ notes: await transcribe(samples, config.sampleRate), chroma: chroma(samples, config.sampleRate), written: written.ofTile(file, group), phase: contentPhase });
     }
   }
