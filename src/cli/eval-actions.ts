@@ -36,6 +36,7 @@ export interface RunOptions {
   split: string;
   groups: number;
   audioGroups: number;
+  iterations: number;
   phase: VocoderPhase;
   seed: number;
   font?: string;
@@ -281,6 +282,7 @@ async function runEvaluation(options: RunOptions) {
     judge,
     groups: options.small ? Math.min(options.groups, 16) : options.groups,
     audioGroups: options.small ? Math.min(options.audioGroups, 4) : options.audioGroups,
+    iterations: options.iterations,
     phase: options.phase,
     seed: options.seed,
     ...(options.font ? { font: options.font } : {}),
@@ -307,5 +309,5 @@ async function runEvaluation(options: RunOptions) {
 /** A header line and the overall figures of each system as a Markdown table. */
 export function summaryTable(report: EvaluationReport): string {
   const seed = seedTable(report);
-  return `${report.groups} ${report.split} pairs (${report.audioGroups} resynthesised from ${report.phase === 'input' ? "the content's phase" : 'random phase'}) from ${report.dataset}, content in ${report.font}, targets in ${report.targetFont}\n\n${markdownTable(report)}${seed ? `\n\n${seed}` : ''}`;
+  return `${report.groups} ${report.split} pairs (${report.audioGroups} resynthesised in ${report.iterations} Griffin-Lim iterations from ${report.phase === 'input' ? "the content's phase" : 'random phase'}) from ${report.dataset}, content in ${report.font}, targets in ${report.targetFont}\n\n${markdownTable(report)}${seed ? `\n\n${seed}` : ''}`;
 }

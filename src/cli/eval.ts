@@ -92,6 +92,7 @@ function withRunOptions(command: Command): Command {
     .option('--split <name>', 'validation or test', 'test')
     .option('--groups <n>', 'test pairs per system', positiveInteger, 256)
     .option('--audio-groups <n>', 'of those, resynthesised and transcribed', positiveInteger, 48)
+    .option('--iterations <n>', "Griffin-Lim iterations of every resynthesis (as mst transfer's --iterations)", numberIn(1, 1000, true), 32)
     .addOption(new Option('--phase <start>', "where the outputs' resynthesis starts its phase: the content's (as mst transfer starts from its input's) or random").choices([...VOCODER_PHASES]).default('input'))
     .option('--seed <n>', 'seed of the pair draw', numberIn(0, 2 ** 31 - 1, true), 0)
     .option('--font <name>', 'SoundFont of the content: the held-out one (e.g. timgm6mb) for content in a sound the model never read')

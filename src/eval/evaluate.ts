@@ -125,7 +125,8 @@ export interface EvaluationReport {
   /** Dataset shards (a piece at one transposition) the content tiles came from: the spread of the pairs. */
   shards: number;
   audioGroups: number;
-  /** Where the outputs' resynthesis started its phase (EvaluationOptions.phase). */
+  /** Griffin-Lim iterations of every resynthesis, and where the outputs' started their phase (EvaluationOptions). */
+  iterations: number;
   phase: VocoderPhase;
   judge: { instruments: string[] };
   /**
@@ -365,6 +366,7 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
     groups: held,
     shards,
     audioGroups: contentAudio.length,
+    iterations,
     phase,
     judge: { instruments },
     judgeOnTargets,

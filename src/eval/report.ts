@@ -210,7 +210,7 @@ export function writeReport(outDir: string, report: EvaluationReport, examples: 
     '',
     `Made by \`${context.command}\`. ${report.groups} ${report.split} pairs from ${report.shards} shards (content instrument, a different target instrument, ` +
       `a style reference clip of the target from another piece${report.inRange ? '; both instruments able to play the notes' : ''}), content rendered with ${report.font}, references and targets with ${report.targetFont}; ${report.audioGroups} of them ` +
-      `resynthesised (Griffin-Lim, ${report.phase === 'input' ? "the outputs starting from the resynthesised content's phase, as mst transfer starts from its input's" : 'from random phase'}) and transcribed by basic-pitch. Instrument judge: \`${context.judge}\`. ` +
+      `resynthesised (Griffin-Lim, ${report.iterations} iterations, ${report.phase === 'input' ? "the outputs starting from the resynthesised content's phase, as mst transfer starts from its input's" : 'from random phase'}) and transcribed by basic-pitch. Instrument judge: \`${context.judge}\`. ` +
       `Tiles are ${report.tileSeconds.toFixed(2)} s. Peak resident memory of the run: ${(report.peakRssBytes / 2 ** 20).toFixed(0)} MiB.`,
     '',
     markdownTable(report),
