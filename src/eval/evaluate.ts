@@ -5,8 +5,8 @@
  * - ground truth: MSE on [-1, 1] tiles and mel log-spectral distance (dB) to the true target,
  *   on the tiles and again after resynthesis (Griffin-Lim, then the same analysis);
  * - style: the instrument judge's labels (style accuracy = share labelled as the target), on the
- *   tiles and again on every output passed through mst's output path (Griffin-Lim, a 16-bit
- *   clip, the analysis again: what a listener of mst's audio gets), and the
+ *   tiles and again on every output passed through mst's output path (Griffin-Lim from the
+ *   content's phase, a 16-bit clip, the analysis again: what a listener of mst's audio gets), and the
  *   Fréchet distance between the outputs' judge embeddings and those of real renders of the
  *   target instruments (the style references: other clips than the targets);
  * - content: basic-pitch's transcription of the resynthesised output against the notes written
@@ -32,7 +32,7 @@ import type { TransferBatch, TransferSystem } from './baselines.js';
 import { gaussianStats, frechetDistance } from './frechet.js';
 import { onsetF1, pitchClassDistance, chroma, chromaSimilarity, type TimedNote } from './content.js';
 import { WrittenNotes } from './written.js';
-import { throughOutputPath } from './output-path.js';
+import { throughOutputPath, outputPathPhase } from './output-path.js';
 import { transcribe, type TranscribedNote } from './transcribe.js';
 import type { SeedFigures } from './seed-figures.js';
 
@@ -63,9 +63,8 @@ export interface EvaluationOptions {
   iterations?: number;
   /**
    * Where the output's resynthesis starts its phase (default 'input', as mst transfer): the
-   * resynthesised content's (the content's clip is then resynthesised again from it), or random.
-   * The content's first resynthesis, which gives that phase, and the output path of
-   * resynthStyleAccuracy start from random phase either way.
+   * resynthesised content's (the content's clip is then resynthesised again from it), or random;
+   * likewise the output path of resynthStyleAccuracy, from the content's tiles taken through it.
    */
   phase?: VocoderPhase;
   onProgress?: (message: string) => void;
@@ -284,6 +283,8 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
     overall: meanOf([...targetHits.values()].flat()),
     pairs: Object.fromEntries([...targetHits].sort(([a], [b]) => (a < b ? -1 : 1)).map(([pair, hits]) => [pair, meanOf(hits)])),
   };
+  // where each batch's output path starts: the phase of its content tiles taken through that path
+  const pathPhases = batches.map((b) => (phase === 'input' ? keep(outputPathPhase(frontEnd, b.content, iterations)) : null));
   say(`reference: ${contentAudio.length} content clips transcribed`);
 
   const reports: SystemReport[] = [];
@@ -292,7 +293,7 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
     const embeddings: Tensor[] = [];
     let transferSeconds = 0;
     let audioIndex = 0;
-    for (const b of batches) {
+    for (const [k, b] of batches.entries()) {
       const started = performance.now();
       const output = keep(system.transfer(b));
       transferSeconds += (performance.now() - started) / 1000;
@@ -302,7 +303,7 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
         embeddings.push(keep(embedding));
         return logits.argmax(1).toArray().map((k) => instruments[k]!);
       });
-      const heard = tidy(() => judge.predict(throughOutputPath(frontEnd, output, iterations)));
+      const heard = tidy(() => judge.predict(throughOutputPath(frontEnd, output, iterations, pathPhases[k])));
       for (let i = 0; i < output.shape[0]!; i++) {
         let audio: ItemScore['audio'] = null;
         if (audioIndex < contentAudio.length) {
@@ -356,6 +357,7 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
   }
   for (const b of batches) disposeBatch(b);
   for (const clip of contentAudio) clip.phase?.dispose();
+  for (const p of pathPhases) p?.dispose();
   return {
     dataset: datasetDir,
     split,

@@ -6,13 +6,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { tensor, tidy, full, cat, liveTensors } from '../engine/index.js';
+import { tensor, tidy, full, cat, liveTensors, type Tensor } from '../engine/index.js';
 import { DEFAULT_ANALYSIS } from '../audio/config.js';
 import { MelFrontEnd } from '../audio/mel.js';
 import { toTiles } from '../audio/tiles.js';
 import { readAudio } from '../audio/decode.js';
 import { repoRoot } from '../testing/helpers.js';
-import { throughOutputPath, OutputPathPool } from './output-path.js';
+import { throughOutputPath, outputPathPhase, OutputPathPool } from './output-path.js';
 
 const frontEnd = new MelFrontEnd(DEFAULT_ANALYSIS);
 const phrase = await readAudio(join(repoRoot, 'test', 'fixtures', 'audio', 'phrase-violin.flac'), { sampleRate: 16000 });
@@ -26,6 +26,17 @@ test('a phrase through the output path comes back close but changed; silence sta
     const change = back.slice(0, 0, 2).sub(tiles.slice(0, 0, 2)).abs().mul(sounding.float()).sum().div(sounding.float().sum()).item();
     assert.ok(change > 0.005 && change < 0.1, `mean change on sounding bins ${change} (1 unit = 50 dB)`);
     assert.ok(back.select(0, 2).amax().item() < -0.9, 'the silent tile stays silent');
+  });
+});
+
+test("the output path can start from the phase of tiles taken through it, as mst transfer starts from its input's", () => {
+  tidy(() => {
+    const tiles = toTiles(frontEnd.logMel(tensor(phrase)), DEFAULT_ANALYSIS).slice(0, 0, 2);
+    const phase = outputPathPhase(frontEnd, tiles);
+    assert.deepEqual(phase.shape, [DEFAULT_ANALYSIS.nFft / 2 + 1, 2 * (128 + 8)], 'one column per frame of the joined clip, gaps included');
+    const change = (back: Tensor) => back.sub(tiles).abs().mean().item();
+    const [fromRandom, fromPhase] = [change(throughOutputPath(frontEnd, tiles)), change(throughOutputPath(frontEnd, tiles, 32, phase))];
+    assert.ok(fromPhase < fromRandom, `from the tiles' own phase the change is ${fromPhase}, from random ${fromRandom}`);
   });
 });
 

@@ -6,27 +6,42 @@
  * resynthesises a few tiles of the current batch into the pool (the oldest leave), and each batch
  * draws some tiles from it, which the other augmentations then vary further.
  */
-import { tensor, tidy, keep, cat, stack, full, type Tensor } from '../engine/index.js';
+import { tensor, tidy, keep, cat, stack, full, angle, type Tensor } from '../engine/index.js';
 import type { MelFrontEnd } from '../audio/mel.js';
 import { synthesise } from '../audio/synthesis.js';
 
 /** Silent frames between tiles resynthesised together (more than a window's 4 frames of overlap). */
 const GAP_FRAMES = 8;
 
+/** Tiles [n, 1, M, T] as one clip [M, n·(T + gap)], silent gaps between them. */
+function joinWithGaps(tiles: Tensor): Tensor {
+  const [n, , m] = tiles.shape as [number, number, number, number];
+  const gap = full([m, GAP_FRAMES], -1);
+  return cat(Array.from({ length: n }, (_, k) => [tiles.select(0, k).squeeze(0), gap]).flat(), 1);
+}
+
 /**
  * Tiles [n, 1, M, T] through the output path, as one clip with silent gaps between them (one
- * Griffin-Lim run for all); the same shape back. `iterations` as mst transfer's default.
+ * Griffin-Lim run for all); the same shape back. `iterations` as mst transfer's default;
+ * `startPhase` [nFreqs, n·(T + gap)] (from outputPathPhase) starts Griffin-Lim where mst transfer
+ * starts it, at its input's phase; default random.
  */
-export function throughOutputPath(frontEnd: MelFrontEnd, tiles: Tensor, iterations = 32): Tensor {
+export function throughOutputPath(frontEnd: MelFrontEnd, tiles: Tensor, iterations = 32, startPhase: Tensor | null = null): Tensor {
   return tidy(() => {
-    const [n, , m, t] = tiles.shape as [number, number, number, number];
-    const gap = full([m, GAP_FRAMES], -1);
-    const joined = cat(Array.from({ length: n }, (_, k) => [tiles.select(0, k).squeeze(0), gap]).flat(), 1); // [M, n·(T + gap)]
-    const samples = synthesise(frontEnd, joined, { iterations });
+    const [n, , , t] = tiles.shape as [number, number, number, number];
+    const samples = synthesise(frontEnd, joinWithGaps(tiles), { iterations, phase: startPhase });
     for (let i = 0; i < samples.length; i++) samples[i] = Math.round(Math.max(-1, Math.min(1, samples[i]!)) * 32767) / 32767; // a 16-bit WAV
     const analysed = frontEnd.logMel(tensor(samples)); // [M, frames]
     return stack(Array.from({ length: n }, (_, k) => analysed.slice(1, k * (t + GAP_FRAMES), k * (t + GAP_FRAMES) + t)), 0).unsqueeze(1);
   });
+}
+
+/**
+ * The phase [nFreqs, n·(T + gap)] of tiles [n, 1, M, T] resynthesised as throughOutputPath joins
+ * them (from random phase): for content tiles, the input phase their transfers start from.
+ */
+export function outputPathPhase(frontEnd: MelFrontEnd, tiles: Tensor, iterations = 32): Tensor {
+  return tidy(() => angle(frontEnd.complexSpectrum(tensor(synthesise(frontEnd, joinWithGaps(tiles), { iterations })))));
 }
 
 export interface OutputPathSettings {
