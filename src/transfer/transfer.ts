@@ -3,7 +3,7 @@
  * overlapping tiles; batches of tiles go through the model (img2img DDIM in the latent, the
  * style read through cross-attention) with the same time steps for every tile and noise that
  * overlapping tiles share (noise.ts); the output tiles are crossfaded and vocoded
- * (Griffin-Lim) as a stream.
+ * (Griffin-Lim, starting from the input's own phase) as a stream.
  */
 import { basename } from 'node:path';
 import { Tensor } from '../engine/index.js';
