@@ -184,6 +184,12 @@ test('mst eval scores a trained model at its own strength, or once per --strengt
   const badSplit = mst('eval', 'reconstruction', '--split', 'train');
   assert.equal(badSplit.code, 1);
   assert.match(badSplit.stderr, /--split: Expected validation or test but received train/);
+  const badPhase = mst('eval', 'run', '--phase', 'zero');
+  assert.equal(badPhase.code, 1);
+  assert.match(badPhase.stderr, /option '--phase <start>' argument 'zero' is invalid\. Allowed choices are input, random/);
+  const badIterations = mst('eval', 'run', '--iterations', '0');
+  assert.equal(badIterations.code, 1);
+  assert.match(badIterations.stderr, /option '--iterations <n>' argument '0' is invalid\. Expected an integer in \[1, 1000\] but received 0/);
 });
 
 test('mst stream turns raw PCM on stdin into as much PCM on stdout', () => {
@@ -193,7 +199,7 @@ test('mst stream turns raw PCM on stdin into as much PCM on stdout', () => {
   const { code, stderr } = mstWithInput(input, 'stream', '-s', 'piano', '-m', model, '--steps', '2', '--verbose');
   assert.equal(code, 0, stderr);
   assert.match(stderr, /each sample waits at most 2\.\d+ s/);
-  const raw = spawnSync(process.execPath, [join(repoRoot, 'bin', 'mst.js'), 'stream', '-s', 'piano', '-m', model, '--steps', '2', '--rate', '44100', '--format', 'f32le'], { input: Buffer.alloc(4 * 44100) });
+  const raw = spawnSync(process.execPath, [join(repoRoot, 'bin', 'mst.js'), 'stream', '-s', 'piano', '-m', model, '--steps', '2', '--rate', '44100', '--format', 'f32le', '--phase', 'random'], { input: Buffer.alloc(4 * 44100) });
   assert.equal(raw.status, 0, raw.stderr.toString());
   assert.equal(raw.stdout.length, 4 * 44100);
   const s16 = spawnSync(process.execPath, [join(repoRoot, 'bin', 'mst.js'), 'stream', '-s', 'piano', '-m', model, '--steps', '2'], { input });
