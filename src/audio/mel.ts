@@ -4,7 +4,7 @@
  * each triangular mel filter is scaled so that a sine at its centre frequency reads its own
  * amplitude in that band — a full-scale sine reads 0 dB.
  */
-import { Tensor, tensor, stft, hannWindow, keep, tidy, noGrad, type Device } from '../engine/index.js';
+import { Tensor, tensor, stft, angle, hannWindow, keep, tidy, noGrad, type Device } from '../engine/index.js';
 import { type AnalysisConfig, checkAnalysisConfig } from './config.js';
 
 // ---- units ----
@@ -114,6 +114,12 @@ export class MelFrontEnd {
   /** Linear magnitude [.., nFreqs, frames] → mel amplitude [.., nMels, frames]. */
   melFromMagnitude(magnitude: Tensor): Tensor {
     return this.filters.matmul(magnitude);
+  }
+
+  /** Phase in radians: signal [T] → [nFreqs, frames], the frames of complexSpectrum. */
+  phase(signal: Tensor): Tensor {
+    using spectrum = this.complexSpectrum(signal);
+    return angle(spectrum);
   }
 
   /** mel amplitude → normalised log-mel in [-1, 1] (minDb → -1, maxDb → +1, clipped). */

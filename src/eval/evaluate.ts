@@ -20,7 +20,7 @@
  * - cost: seconds per tile and the real-time factor of the transfer alone (resynthesis is
  *   the vocoder's cost, the same for every system).
  */
-import { tensor, tidy, keep, cat, angle, type Tensor } from '../engine/index.js';
+import { tensor, tidy, keep, cat, type Tensor } from '../engine/index.js';
 import { PairLoader, disposeBatch } from '../data/loader.js';
 import type { Split } from '../data/build.js';
 import { MelFrontEnd } from '../audio/mel.js';
@@ -265,7 +265,7 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
     for (let i = 0; i < b.content.shape[0]! && index < audioGroups; i++, index++) {
       let samples = tidy(() => resynthesise(b.content.select(0, i)));
       const { file, group } = b.source[i]!;
-      const contentPhase = phase === 'input' ? keep(tidy(() => angle(frontEnd.complexSpectrum(tensor(samples))))) : null; // [nFreqs, tileFrames]
+      const contentPhase = phase === 'input' ? keep(tidy(() => frontEnd.phase(tensor(samples)))) : null; // [nFreqs, tileFrames]
       if (contentPhase) samples = tidy(() => resynthesise(b.content.select(0, i), contentPhase)); // the same vocoder on both sides: the content too starts from its phase
       contentAudio.push({ notes: await transcribe(samples, config.sampleRate), chroma: chroma(samples, config.sampleRate), written: written.ofTile(file, group), phase: contentPhase });
     }

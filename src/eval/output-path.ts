@@ -6,7 +6,7 @@
  * resynthesises a few tiles of the current batch into the pool (the oldest leave), and each batch
  * draws some tiles from it, which the other augmentations then vary further.
  */
-import { tensor, tidy, keep, cat, stack, full, angle, type Tensor } from '../engine/index.js';
+import { tensor, tidy, keep, cat, stack, full, type Tensor } from '../engine/index.js';
 import type { MelFrontEnd } from '../audio/mel.js';
 import { synthesise } from '../audio/synthesis.js';
 
@@ -41,7 +41,7 @@ export function throughOutputPath(frontEnd: MelFrontEnd, tiles: Tensor, iteratio
  * them (from random phase): for content tiles, the input phase their transfers start from.
  */
 export function outputPathPhase(frontEnd: MelFrontEnd, tiles: Tensor, iterations = 32): Tensor {
-  return tidy(() => angle(frontEnd.complexSpectrum(tensor(synthesise(frontEnd, joinWithGaps(tiles), { iterations })))));
+  return tidy(() => frontEnd.phase(tensor(synthesise(frontEnd, joinWithGaps(tiles), { iterations }))));
 }
 
 export interface OutputPathSettings {
