@@ -5,7 +5,9 @@
  *                        real time; next to it the same path with the model left out (the audio
  *                        path alone), so that the model's share shows, and the same transfer
  *                        vocoded from random phase instead of the input's (the cost of the default)
- *                        and the seam ratio: spectral flux (mean |Δ log-mel| between frames) in
+ *                        and, with --also 'steps=3,guidance=2' (numeric sampling settings), the
+ *                        same transfer with those settings in the same rounds (a sampler against
+ *                        another on a noisy machine); and the seam ratio: spectral flux (mean |Δ log-mel| between frames) in
  *                        the tiles' crossfade zones over flux elsewhere, for the output and for
  *                        the input (where the tile grid means nothing); seams would raise the first
  *   stream_60s           the same clip through mst stream's path in 20 ms chunks, as fast as it
@@ -60,6 +62,18 @@ async function seamRatio(file: string, config: AnalysisConfig): Promise<number> 
   return zones.seam.sum / zones.seam.count / (zones.body.sum / zones.body.count);
 }
 const PIECE = 'freedoom/freedoom1-D_E1M8'; // test split, BSD-3-Clause
+
+/** `--also 'steps=3,guidance=2'` → those numeric sampling settings; '' → null. transfer() checks their range. */
+function alsoSettings(value: string): Record<string, number> | null {
+  if (value === '') return null;
+  return Object.fromEntries(
+    value.split(',').map((pair) => {
+      const [key, number] = pair.split('=');
+      if (!key || number === undefined || !Number.isFinite(Number(number))) throw new RangeError(`--also: Expected key=number pairs, comma-separated (e.g. steps=3,guidance=2), but received ${JSON.stringify(pair)}`);
+      return [key, Number(number)];
+    }),
+  );
+}
 /** Fresh processes the 10-minute memory case runs, for a median. */
 const MEMORY_RUNS = 3;
 
@@ -71,6 +85,7 @@ if (process.argv[2] === '--child') {
   console.log(JSON.stringify({ seconds: result.seconds, wall_s: Number(result.wallSeconds.toFixed(2)), peak_rss_mib: peakResidentMiB() }));
 } else {
   const rounds = Number(option('rounds', '5'));
+  const also = alsoSettings(option('also', ''));
   const dir = mkdtempSync(join(tmpdir(), 'mst-bench-transfer-'));
   const weights = existsSync(DEFAULT_MODEL) ? DEFAULT_MODEL : untrainedModelFolder(dir);
   const which = weights === DEFAULT_MODEL ? weights : 'untrained (no model folder found)';
@@ -84,7 +99,9 @@ if (process.argv[2] === '--child') {
   const walls: number[] = [];
   const wallsRandomPhase: number[] = [];
   const audioOnly: number[] = [];
+  const wallsAlso: number[] = [];
   for (let r = 0; r < rounds; r++) {
+    if (also) wallsAlso.push((await transfer(model, input, output, { style, ...also })).wallSeconds);
     wallsRandomPhase.push((await transfer(model, input, output, { style, phase: 'random' })).wallSeconds);
     audioOnly.push((await processFile(input, output, { batchSize: 8, iterations: 32, phase: 'input' })).wallSeconds);
     walls.push((await transfer(model, input, output, { style })).wallSeconds);
@@ -100,6 +117,7 @@ if (process.argv[2] === '--child') {
     wall_median_s: Number(median(walls).toFixed(3)),
     real_time_factor: Number((60 / median(walls)).toFixed(1)),
     wall_median_random_phase_s: Number(median(wallsRandomPhase).toFixed(3)),
+    ...(also ? { also: { settings: also, wall_median_s: Number(median(wallsAlso).toFixed(3)), real_time_factor: Number((60 / median(wallsAlso)).toFixed(1)) } } : {}),
     audio_path_median_s: Number(median(audioOnly).toFixed(3)),
     model_share: Number((1 - median(audioOnly) / median(walls)).toFixed(2)),
     seam_ratio_output: Number(seams.output.toFixed(3)),
