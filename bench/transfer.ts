@@ -7,8 +7,9 @@
  *                        vocoded from random phase instead of the input's (the cost of the default)
  *                        and, with --also 'steps=3,guidance=2' (numeric sampling settings), the
  *                        same transfer with those settings in the same rounds (a sampler against
- *                        another on a noisy machine); and the seam ratio: spectral flux (mean |Δ log-mel| between frames) in
- *                        the tiles' crossfade zones over flux elsewhere, for the output and for
+ *                        another on a noisy machine); and the seam ratio: spectral flux (mean
+ *                        |Δ log-mel| between frames) in the tiles' crossfade zones over flux
+ *                        elsewhere, for the output and for
  *                        the input (where the tile grid means nothing); seams would raise the first
  *   stream_60s           the same clip through mst stream's path in 20 ms chunks, as fast as it
  *                        goes: × real time, the longest single push (a stall a live input would
