@@ -5,12 +5,12 @@
  *                        real time; next to it the same path with the model left out (the audio
  *                        path alone), so that the model's share shows, and the same transfer
  *                        vocoded from random phase instead of the input's (the cost of the default)
- *                        and, with --also 'steps=3,guidance=2' (numeric sampling settings), the
+ *                        and, with --also 'steps=3,guidance=2' (sampling settings changed), the
  *                        same transfer with those settings in the same rounds (a sampler against
  *                        another on a noisy machine); and the seam ratio: spectral flux (mean
  *                        |Δ log-mel| between frames) in the tiles' crossfade zones over flux
- *                        elsewhere, for the output and for
- *                        the input (where the tile grid means nothing); seams would raise the first
+ *                        elsewhere, for the output and for the input (where the tile grid means
+ *                        nothing); seams would raise the first
  *   stream_60s           the same clip through mst stream's path in 20 ms chunks, as fast as it
  *                        goes: × real time, the longest single push (a stall a live input would
  *                        have to buffer) and the most the output trailed the input
@@ -38,6 +38,8 @@ import { loadModel, transfer, transferStream, resolveStyle, streamLatencySamples
 import { readAudio } from '../src/audio/decode.js';
 import { untrainedModelFolder } from '../src/testing/model-folder.js';
 import { timerLatenessDuring } from '../src/testing/lateness.js';
+import { SAMPLING_DEFAULTS } from '../src/model/sampling.js';
+import { applyOverrides } from '../src/cli/overrides.js';
 import { median, option, peakResidentMiB } from './peer.js';
 
 const self = fileURLToPath(import.meta.url);
@@ -64,17 +66,6 @@ async function seamRatio(file: string, config: AnalysisConfig): Promise<number> 
 }
 const PIECE = 'freedoom/freedoom1-D_E1M8'; // test split, BSD-3-Clause
 
-/** `--also 'steps=3,guidance=2'` → those numeric sampling settings; '' → null. transfer() checks their range. */
-function alsoSettings(value: string): Record<string, number> | null {
-  if (value === '') return null;
-  return Object.fromEntries(
-    value.split(',').map((pair) => {
-      const [key, number] = pair.split('=');
-      if (!key || number === undefined || !Number.isFinite(Number(number))) throw new RangeError(`--also: Expected key=number pairs, comma-separated (e.g. steps=3,guidance=2), but received ${JSON.stringify(pair)}`);
-      return [key, Number(number)];
-    }),
-  );
-}
 /** Fresh processes the 10-minute memory case runs, for a median. */
 const MEMORY_RUNS = 3;
 
@@ -86,11 +77,13 @@ if (process.argv[2] === '--child') {
   console.log(JSON.stringify({ seconds: result.seconds, wall_s: Number(result.wallSeconds.toFixed(2)), peak_rss_mib: peakResidentMiB() }));
 } else {
   const rounds = Number(option('rounds', '5'));
-  const also = alsoSettings(option('also', ''));
   const dir = mkdtempSync(join(tmpdir(), 'mst-bench-transfer-'));
   const weights = existsSync(DEFAULT_MODEL) ? DEFAULT_MODEL : untrainedModelFolder(dir);
   const which = weights === DEFAULT_MODEL ? weights : 'untrained (no model folder found)';
   const model = loadModel(weights);
+  // --also 'steps=3,guidance=2': the model's sampling settings with those changed, checked as mst train's --key=value
+  const alsoOption = option('also', '');
+  const also = alsoOption === '' ? null : applyOverrides({ ...SAMPLING_DEFAULTS, ...model.model.config.sampling }, alsoOption.split(',').map((pair) => `--${pair}`), 'sampling');
   const style = model.presets.find((p) => p.name === 'violin') ? 'violin' : model.presets[0]!.name;
   const clip = await renderClip(findPiece(PIECE), 'piano', { seconds: 60, sampleRate: 44100 });
   const input = join(dir, 'in.wav');
