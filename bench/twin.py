@@ -468,19 +468,23 @@ class SpectralStage(nn.Module):
 class Refiner(nn.Module):
     """The refined model's content refiner (src/model/refiner.ts): each frame's 2×128 bands of [decoded; content] as channels →
     conv over time (kernel 3) to 128 → six blocks (GELU, conv dilated 1, 2, 4, 8, 1, 2, added) → GELU → conv to 128 bands, added;
-    then, with `spectral` (maps, dilations), the spectral stage."""
+    then, with `spectral` (maps, dilations), the spectral stage. With `style_features` S, each block's input x becomes
+    x·(1 + scale) + shift, scale and shift per channel from the reference's pooled style features (S → c, SiLU, → 2·c per block)."""
 
-    def __init__(self, bands=128, c=128, dilations=(1, 2, 4, 8, 1, 2), spectral=None):
+    def __init__(self, bands=128, c=128, dilations=(1, 2, 4, 8, 1, 2), spectral=None, style_features=None):
         super().__init__()
         self.input = nn.Conv1d(2 * bands, c, 3, padding=1)
         self.blocks = nn.ModuleList(nn.Conv1d(c, c, 3, padding=d, dilation=d) for d in dilations)
         self.output = nn.Conv1d(c, bands, 3, padding=1)
         self.spectral = SpectralStage(*spectral) if spectral else None
+        self.style = nn.ModuleDict({"hidden": nn.Linear(style_features, c), "output": nn.Linear(c, 2 * c * len(dilations))}) if style_features else None
 
-    def forward(self, decoded, content):
+    def forward(self, decoded, content, style=None):
         x = self.input(torch.cat([decoded, content], 2).squeeze(1))
-        for conv in self.blocks:
-            x = x + conv(F.gelu(x))
+        films = self.style["output"](F.silu(self.style["hidden"](style))).unsqueeze(2).chunk(2 * len(self.blocks), 1) if self.style else None
+        for i, conv in enumerate(self.blocks):
+            y = x * (1 + films[2 * i]) + films[2 * i + 1] if films else x
+            x = x + conv(F.gelu(y))
         refined = decoded + self.output(F.gelu(x)).unsqueeze(1)
         return self.spectral(refined, content) if self.spectral else refined
 
@@ -488,7 +492,7 @@ class Refiner(nn.Module):
 def refiner_of(config):
     """The twin of a refiner config (RefinerConfig's JSON)."""
     spectral = (config["spectral"]["channels"], config["spectral"]["dilations"]) if "spectral" in config else None
-    return Refiner(config["bands"], config["channels"], config["dilations"], spectral)
+    return Refiner(config["bands"], config["channels"], config["dilations"], spectral, config.get("styleFeatures"))
 
 
 # the paired config's latent scale and its training batch (src/model/config.ts, src/train/config.ts)

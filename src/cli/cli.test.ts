@@ -176,6 +176,10 @@ test('mst eval scores a trained model at its own strength, or once per --strengt
   const swept = evaluationSystems(model, { strength: [0.3, 0.5], steps: 4 });
   assert.deepEqual(swept.systems.map((s) => s.name), ['model@0.3', 'model@0.5']);
   assert.deepEqual([...swept.models.values()].map((m) => [m.sampling.strength, m.sampling.steps]), [[0.3, 4], [0.5, 4]]);
+  const unrefined = evaluationSystems(`${model},${join(repoRoot, 'models', 'default')}`, { refine: false });
+  assert.deepEqual(unrefined.systems.map((s) => s.name), ['model', 'default@unrefined'], 'only a model with a refiner is scored without it');
+  assert.deepEqual([...unrefined.models.values()].map((m) => m.sampling.refine), [undefined, false]);
+  for (const m of unrefined.models.values()) m.model.dispose();
   assert.throws(() => evaluationSystems('identity,nonsense'), (e: Error) => e instanceof RangeError && /Expected one of identity, oracle, envelope or a model .safetensors file or folder but received nonsense/.test(e.message));
   for (const m of [...own.models.values(), ...swept.models.values()]) m.model.dispose();
   const lonely = mst('eval', 'reconstruction', '--model', join(dir, 'untrained.safetensors'));

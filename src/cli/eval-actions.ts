@@ -47,6 +47,8 @@ export interface RunOptions {
   guidance?: number[];
   guidanceFrom?: GuidanceFrom[];
   steps?: number;
+  /** false: the trained models' transfers without their refiner (--no-refine). */
+  refine?: boolean;
 }
 
 /** Prints a judge's scores per font: accuracy and confusion matrix. */
@@ -235,11 +237,11 @@ export interface TrainedSystem {
  * The systems `--model` names, comma-separated: baselines by name, and trained models (a
  * .safetensors file or a model folder) at their own sampling settings, or once per `strength` and
  * per `guidance` and `guidanceFrom` (named name@strength, name@g<guidance>, name@from-<what> where a
- * list has several) and at `steps` when given.
+ * list has several) and at `steps` when given; with `refine` false, without their refiner (name@unrefined, where they have one).
  */
 export function evaluationSystems(
   names: string,
-  { strength, guidance, guidanceFrom, steps }: { strength?: number[]; guidance?: number[]; guidanceFrom?: GuidanceFrom[]; steps?: number } = {},
+  { strength, guidance, guidanceFrom, steps, refine = true }: { strength?: number[]; guidance?: number[]; guidanceFrom?: GuidanceFrom[]; steps?: number; refine?: boolean } = {},
 ): { systems: TransferSystem[]; models: Map<string, TrainedSystem> } {
   const models = new Map<string, TrainedSystem>();
   const systems = names.split(',').flatMap((given): TransferSystem[] => {
@@ -250,13 +252,14 @@ export function evaluationSystems(
       const model = loadLatentDiffusion(file);
       const [systemName, bytes] = [basename(dirname(file)) || file, statSync(file).size];
       const own = model.config.sampling;
+      const unrefined = !refine && model.refiner !== null;
       return (strength ?? [own.strength]).flatMap((s) =>
         (guidance ?? [own.guidance ?? SAMPLING_DEFAULTS.guidance]).flatMap((g) =>
           (guidanceFrom ?? [own.guidanceFrom ?? SAMPLING_DEFAULTS.guidanceFrom]).map((from) => {
-            const sampling = { ...own, strength: s, guidance: g, guidanceFrom: from, ...(steps ? { steps } : {}) };
+            const sampling = { ...own, strength: s, guidance: g, guidanceFrom: from, ...(steps ? { steps } : {}), ...(unrefined ? { refine: false } : {}) };
             const several = (list?: unknown[]) => list !== undefined && list.length > 1;
             const suffix = `${several(strength) ? `@${s}` : ''}${several(guidance) ? `@g${g}` : ''}${several(guidanceFrom) ? `@from-${from}` : ''}`;
-            const system = modelSystem(`${systemName}${suffix}`, model, bytes, sampling);
+            const system = modelSystem(`${systemName}${suffix}${unrefined ? '@unrefined' : ''}`, model, bytes, sampling);
             models.set(system.name, { model, path: file, sampling });
             return system;
           }),

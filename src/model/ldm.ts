@@ -28,6 +28,11 @@ export interface TileSamplingOptions extends DdimOptions, Partial<Pick<SamplingS
   refine?: boolean;
 }
 
+/** The style encoder's maps of a reference → its pooled style features [B, 8s]: the last map's mean over bands and frames (what a styled refiner reads). */
+export function pooledStyle(maps: readonly Tensor[]): Tensor {
+  return maps[maps.length - 1]!.mean([2, 3]);
+}
+
 /** Time step `t` for `n` items, as the denoisers take it (int64 [n]). */
 function timesteps(t: number, n: number, device: Tensor['device']): Tensor {
   return tensor(new BigInt64Array(n).fill(BigInt(t)), { device });
@@ -102,7 +107,7 @@ export class LatentDiffusion extends nn.Module {
           const latent = ddimSample(this.schedule, this.#pairedPredictor(this.unet, contentLatent, target, guidance, ownMaps), contentLatent, options, options.noise);
           const decoded = tidy(() => this.decodeLatent(latent)); // the decoder's maps freed before the refiner's
           const refiner = options.refine === false ? null : this.refiner;
-          return refiner ? tidy(() => refiner.forward(decoded, content).clamp(-1, 1)) : decoded;
+          return refiner ? tidy(() => refiner.forward(decoded, content, refiner.style ? pooledStyle(target) : undefined).clamp(-1, 1)) : decoded;
         }
         const unet = this.unet;
         const predict =

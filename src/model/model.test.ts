@@ -11,6 +11,7 @@ import { tensor, arange, rand, randn, tidy, manualSeed, saveSafetensors, saveChe
 import { pythonWithTorch, repoRoot, assertAllClose, temporaryDirectory } from '../testing/helpers.js';
 import { spreadSubset } from './vggish.js';
 import { PairedUNet } from './paired-unet.js';
+import { pooledStyle } from './ldm.js';
 import { LatentDiffusion, ContentRefiner, VGGishFeatureNet, VGGISH_WIDTHS, NoiseSchedule, loadLatentDiffusion, ModelLoadError, ddimSample, ddimTimesteps, featureLoss, freeze, latentPenalty, modelConfig, checkModelConfig, MODEL_CONFIGS, timestepEmbedding } from './index.js';
 import type { GuidanceFrom } from './guidance-from.js';
 
@@ -203,9 +204,9 @@ test('the paired model: v converts to the noise it stands for; latents are scale
 });
 
 /** The refiner's output from the same weights and inputs in its PyTorch twin (test/refiner_twin.py, bench/twin.py's Refiner). */
-function refinedByTwin(refiner: ContentRefiner, decoded: Tensor, content: Tensor): number[] {
+function refinedByTwin(refiner: ContentRefiner, decoded: Tensor, content: Tensor, style?: Tensor): number[] {
   const file = join(temporaryDirectory('mst-refiner-'), 'refiner.safetensors');
-  saveSafetensors(file, new Map<string, Tensor>([...refiner.namedParameters('refiner.'), ['decoded', decoded], ['content', content]]));
+  saveSafetensors(file, new Map<string, Tensor>([...refiner.namedParameters('refiner.'), ['decoded', decoded], ['content', content], ...(style ? [['style', style] as [string, Tensor]] : [])]));
   return (JSON.parse(execFileSync(pythonWithTorch, [join(repoRoot, 'test', 'refiner_twin.py'), file, JSON.stringify(refiner.config)], { encoding: 'utf8', maxBuffer: 1 << 26 })) as { refined: number[] }).refined;
 }
 
@@ -276,6 +277,39 @@ test("refined-spectral: the spectral stage starts as the identity, equals PyTorc
   refiner.dispose();
 });
 
+test('refined-styled: the refiner reads the reference, starts as the unstyled one, and equals PyTorch', () => {
+  manualSeed(6);
+  const model = new LatentDiffusion(modelConfig('refined-styled'));
+  const refiner = model.refiner!;
+  tidy(() => {
+    const [decoded, content] = [rand([2, 1, 128, 128]).mul(2).sub(1), rand([2, 1, 128, 128]).mul(2).sub(1)];
+    assert.deepEqual(pooledStyle(model.styleEncoder.forward(rand([2, 1, 128, 128]).mul(2).sub(1))).shape, [2, 8 * model.config.styleFilters]);
+    const styles = randn([2, 8 * model.config.styleFilters]); // an untrained encoder pools any two noise tiles to nearly the same features
+    assert.throws(() => refiner.forward(decoded, content), (e: Error) => e instanceof RangeError && /this refiner reads the reference .*give its pooled style features/.test(e.message));
+    nn.init.uniform_(refiner.output.weight, 0.05);
+    nn.init.uniform_(refiner.output.bias!, 0.05);
+    const unstyled = new ContentRefiner({ ...refiner.config, styleFeatures: undefined });
+    unstyled.loadStateDict(new Map([...refiner.stateDict()].filter(([name]) => !name.startsWith('style.'))));
+    assertAllClose(refiner.forward(decoded, content, styles).toFloat32Array(), unstyled.forward(decoded, content).toFloat32Array(), { atol: 0, rtol: 0, what: 'an untrained style modulation changes nothing' });
+    unstyled.dispose();
+
+    nn.init.uniform_(refiner.style!.output.weight, 0.05);
+    const swapped = cat([styles.slice(0, 1, 2), styles.slice(0, 0, 1)], 0);
+    assert.ok(refiner.forward(decoded, content, styles).sub(refiner.forward(decoded, content, swapped)).abs().amax().item() > 1e-3, 'another reference, another output');
+    assertAllClose(noGrad(() => refiner.forward(decoded, content, styles)).toFloat32Array(), refinedByTwin(refiner, decoded, content, styles), { atol: 1e-5, rtol: 1e-4, what: 'styled refiner vs PyTorch' });
+
+    // transfer hands the refiner the reference's pooled features
+    const reference = rand([1, 1, 128, 128]).mul(2).sub(1);
+    const run = (refine: boolean) => {
+      manualSeed(7);
+      return model.transfer(content, reference, { ...model.config.sampling, refine });
+    };
+    const pooled = pooledStyle(model.styleEncoder.forward(reference)).expand([2, 8 * model.config.styleFilters]);
+    assertAllClose(run(true).toFloat32Array(), refiner.forward(run(false), content, pooled).clamp(-1, 1).toFloat32Array(), { atol: 1e-5, what: 'transfer = refiner(decoded transfer, content, reference)' });
+  });
+  model.dispose();
+});
+
 test("the seed's latent penalty is ½·E[z² − 1 − log(z² + ε)], smallest at |z| = 1", () => {
   tidy(() => {
     assert.ok(Math.abs(latentPenalty(tensor([1, -1])).item()) < 1e-6);
@@ -297,7 +331,7 @@ test('the feature loss reads an evenly spread subset of the batch', () => {
 
 test('configs are found by name and checked', () => {
   assert.equal(modelConfig('seed').unetFilters, 64);
-  assert.throws(() => modelConfig('huge'), /Expected one of seed, wide, paired, refined, refined-spectral for a model config but received huge/);
+  assert.throws(() => modelConfig('huge'), /Expected one of seed, wide, paired, refined, refined-spectral, refined-one-step, refined-styled for a model config but received huge/);
   assert.throws(() => checkModelConfig({ ...modelConfig('seed'), timeDim: 64 }), /timeDim must be 128, not 64/);
   assert.throws(() => checkModelConfig({ ...modelConfig('seed'), styleFilters: 32 }), /styleFilters \(32\) must equal unetFilters \(64\)/);
   assert.throws(() => checkModelConfig({ ...modelConfig('seed'), schedule: { steps: 1000, betaStart: 0.02, betaEnd: 1e-4, kind: 'linear' } }), /betaStart < schedule.betaEnd/);

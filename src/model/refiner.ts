@@ -19,7 +19,14 @@
  *
  *   [y; content] (2 maps) → conv 3×3 to `channels` → blocks of (GELU, conv 3×3 dilated in time, +) → GELU → conv 3×3 to 1 → y + that
  *
- * Each stage's output layer starts at zero, so an untrained refiner returns the decoded transfer as it is.
+ * With config.styleFeatures, the temporal stage also reads the style reference: its pooled style
+ * features (the style encoder's last map averaged over bands and frames, as the denoiser's style
+ * vector is made) give, through a small MLP, a scale and a shift per channel for each block's
+ * input (FiLM). The refiner then knows which instrument the transfer should sound like, where
+ * without it the only hint is the decoded transfer itself, and the content tile beside it plays another.
+ *
+ * Each stage's output layer starts at zero, so an untrained refiner returns the decoded transfer
+ * as it is; the style's MLP ends at zero too, so a styled refiner starts as an unstyled one.
  */
 import { nn, F, cat, tidy, through, type Tensor } from '../engine/index.js';
 
@@ -32,6 +39,14 @@ export interface RefinerConfig {
   dilations: number[];
   /** The spectral stage after the temporal one: its maps, and each block's dilation in frames. Absent: none. */
   spectral?: { channels: number; dilations: number[] };
+  /** Width of the reference's pooled style features that modulate the temporal stage's blocks (8 × the model's styleFilters). Absent: the refiner does not read the reference. */
+  styleFeatures?: number;
+}
+
+/** A block's modulation: its input x [B, C, T] becomes x·(1 + scale) + shift, both [B, C, 1]. */
+interface Modulation {
+  scale: Tensor;
+  shift: Tensor;
 }
 
 /** x + conv(GELU(x)), its two maps freed as soon as they are read (see `through`). */
@@ -47,8 +62,31 @@ class DilatedBlock extends nn.Module {
     super();
     this.conv = this.child('conv', new nn.Conv1d(channels, channels, 3, { padding: dilation, dilation }));
   }
-  forward(x: Tensor): Tensor {
-    return residual(x, this.conv);
+  forward(x: Tensor, modulation?: Modulation): Tensor {
+    if (modulation === undefined) return residual(x, this.conv);
+    using modulated = x.mul(modulation.scale.add(1)).add(modulation.shift);
+    using change = through(modulated, F.gelu, (y) => this.conv.forward(y));
+    return x.add(change);
+  }
+}
+
+/** Pooled style features [B, S] → a Modulation for each of `blocks` blocks of `channels`: S → C (SiLU) → 2·C per block, the last layer starting at zero. */
+class StyleModulations extends nn.Module {
+  readonly hidden: nn.Linear;
+  readonly output: nn.Linear;
+  constructor(features: number, readonly channels: number, readonly blocks: number) {
+    super();
+    this.hidden = this.child('hidden', new nn.Linear(features, channels));
+    this.output = this.child('output', new nn.Linear(channels, 2 * channels * blocks));
+    nn.init.zeros_(this.output.weight);
+    nn.init.zeros_(this.output.bias!);
+  }
+  forward(style: Tensor): Modulation[] {
+    const all = this.output.forward(F.silu(this.hidden.forward(style))).unsqueeze(2); // [B, 2·C·blocks, 1]
+    return Array.from({ length: this.blocks }, (_, i) => ({
+      scale: all.slice(1, 2 * i * this.channels, (2 * i + 1) * this.channels),
+      shift: all.slice(1, (2 * i + 1) * this.channels, (2 * i + 2) * this.channels),
+    }));
   }
 }
 
@@ -104,21 +142,28 @@ export class ContentRefiner extends nn.Module {
   readonly blocks: DilatedBlock[];
   readonly output: nn.Conv1d;
   readonly spectral: SpectralStage | null;
+  readonly style: StyleModulations | null;
 
   constructor(readonly config: RefinerConfig) {
     super();
-    const { bands, channels, dilations } = config;
+    const { bands, channels, dilations, styleFeatures } = config;
     this.input = this.child('input', new nn.Conv1d(2 * bands, channels, 3, { padding: 1 }));
     this.blocks = dilations.map((d, i) => this.child(`blocks${i}`, new DilatedBlock(channels, d)));
     this.output = this.child('output', new nn.Conv1d(channels, bands, 3, { padding: 1 }));
     nn.init.zeros_(this.output.weight);
     nn.init.zeros_(this.output.bias!);
     this.spectral = config.spectral ? this.child('spectral', new SpectralStage(config.spectral.channels, config.spectral.dilations)) : null;
+    this.style = styleFeatures === undefined ? null : this.child('style', new StyleModulations(styleFeatures, channels, dilations.length));
   }
 
-  /** Decoded transfer and content tiles, both [B, 1, M, T] in [-1, 1] → the corrected transfer [B, 1, M, T] (not clamped). */
-  forward(decoded: Tensor, content: Tensor): Tensor {
-    using x = through(cat([decoded, content], 2).squeeze(1), (m) => this.input.forward(m), ...this.blocks.map((block) => (m: Tensor) => block.forward(m)), F.gelu); // [B, 2M, T] → [B, C, T]
+  /**
+   * Decoded transfer and content tiles, both [B, 1, M, T] in [-1, 1], and for a styled refiner
+   * the reference's pooled style features [B, S] → the corrected transfer [B, 1, M, T] (not clamped).
+   */
+  forward(decoded: Tensor, content: Tensor, style?: Tensor): Tensor {
+    if (this.style !== null && style === undefined) throw new RangeError('ContentRefiner: this refiner reads the reference (config.refiner.styleFeatures); give its pooled style features');
+    const modulations = this.style !== null ? this.style.forward(style!) : null;
+    using x = through(cat([decoded, content], 2).squeeze(1), (m) => this.input.forward(m), ...this.blocks.map((block, i) => (m: Tensor) => block.forward(m, modulations?.[i])), F.gelu); // [B, 2M, T] → [B, C, T]
     const refined = decoded.add(this.output.forward(x).unsqueeze(1));
     return this.spectral ? this.spectral.forward(refined, content) : refined;
   }

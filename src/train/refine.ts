@@ -11,7 +11,7 @@
  */
 import { F, manualSeed, noGrad, type Tensor } from '../engine/index.js';
 import type { PairBatch } from '../data/loader.js';
-import type { LatentDiffusion } from '../model/ldm.js';
+import { pooledStyle, type LatentDiffusion } from '../model/ldm.js';
 import type { TrainConfig } from './config.js';
 import type { TrainingTask } from './loop.js';
 import { transferSamples } from './diffusion.js';
@@ -28,8 +28,10 @@ export function refineTask(model: LatentDiffusion, config: TrainConfig): Trainin
   /** The batch's unrefined transfers [B, 1, 128, 128] (no gradient), with its content and targets on the device. */
   const transfers = (batch: PairBatch) => {
     const content = batch.content.to(config.device);
-    const decoded = model.transfer(content, batch.style.to(config.device), { ...model.config.sampling, refine: false });
-    return { decoded, content, target: batch.target.to(config.device) };
+    const style = batch.style.to(config.device);
+    const decoded = model.transfer(content, style, { ...model.config.sampling, refine: false });
+    const pooled = refiner.style ? noGrad(() => pooledStyle(model.styleEncoder.forward(style))) : undefined; // the frozen encoder's, as transfer reads it
+    return { decoded, content, style: pooled, target: batch.target.to(config.device) };
   };
   return {
     module: model,
@@ -37,9 +39,9 @@ export function refineTask(model: LatentDiffusion, config: TrainConfig): Trainin
     emaModule: refiner,
     trainModules: [refiner],
     loss(batch) {
-      const { decoded, content, target } = transfers(batch);
+      const { decoded, content, style, target } = transfers(batch);
       refiner.train(); // transfer leaves the whole model in eval mode (the refiner has no layer that minds, but a step is a step)
-      const refined = refiner.forward(decoded, content).float();
+      const refined = refiner.forward(decoded, content, style).float();
       const refine = F.mseLoss(refined, target);
       if (config.fluxWeight === 0) return { loss: refine, parts: { refine } };
       const flux = F.mseLoss(frameToFrame(refined), frameToFrame(target));
@@ -49,8 +51,8 @@ export function refineTask(model: LatentDiffusion, config: TrainConfig): Trainin
     validate(batch) {
       // one sampling for both figures, at the run's seed as transferMse (diffusion.ts) samples: the refined one is what transfer returns
       manualSeed(config.seed);
-      const { decoded, content, target } = transfers(batch);
-      const refined = noGrad(() => refiner.forward(decoded, content).clamp(-1, 1));
+      const { decoded, content, style, target } = transfers(batch);
+      const refined = noGrad(() => refiner.forward(decoded, content, style).clamp(-1, 1));
       return { unrefinedMse: F.mseLoss(decoded, target).item(), transferMse: F.mseLoss(refined, target).item() };
     },
     drawSamples: (batch) => transferSamples(model, batch, config),
