@@ -22,7 +22,7 @@ import type { GuidanceFrom } from '../model/guidance-from.js';
 import type { VocoderPhase } from '../audio/vocoder-phase.js';
 import { loadFeatureNet } from '../model/vggish.js';
 import { seedFigures, type SeedFigures } from '../eval/seed-figures.js';
-import { transferExamples, writeReport, markdownTable, seedTable } from '../eval/report.js';
+import { transferExamples, writeReport, markdownTable, seedTable, targetTable } from '../eval/report.js';
 import { buildDataset } from '../data/build.js';
 import { DATASET_CONFIGS } from '../data/config.js';
 import { readManifest } from '../data/loader.js';
@@ -312,5 +312,5 @@ async function runEvaluation(options: RunOptions) {
 /** A header line and the overall figures of each system as a Markdown table. */
 export function summaryTable(report: EvaluationReport): string {
   const seed = seedTable(report);
-  return `${report.groups} ${report.split} pairs (${report.audioGroups} resynthesised in ${report.iterations} Griffin-Lim iterations from ${report.phase === 'input' ? "the content's phase" : 'random phase'}) from ${report.dataset}, content in ${report.font}, targets in ${report.targetFont}\n\n${markdownTable(report)}${seed ? `\n\n${seed}` : ''}`;
+  return `${report.groups} ${report.split} pairs (${report.audioGroups} resynthesised in ${report.iterations} Griffin-Lim iterations from ${report.phase === 'input' ? "the content's phase" : 'random phase'}) from ${report.dataset}, content in ${report.font}, targets in ${report.targetFont}\n\n${markdownTable(report)}\n\n${targetTable(report)}${seed ? `\n\n${seed}` : ''}`;
 }

@@ -143,6 +143,15 @@ test('a whole evaluation and its report on the small dataset: identity keeps the
   // the ceiling beside every style accuracy: the judge on the true targets, which the oracle returns
   assert.equal(report.judgeOnTargets.overall, oracle!.overall.styleAccuracy);
   for (const [pair, figures] of Object.entries(oracle!.pairs)) assert.equal(report.judgeOnTargets.pairs[pair], figures.styleAccuracy, pair);
+  for (const [target, figures] of Object.entries(oracle!.targets)) assert.equal(report.judgeOnTargets.targets[target], figures.styleAccuracy, target);
+  // by target: every output counted once under its target, the hits under the target's own name
+  for (const s of report.systems) {
+    assert.equal(Object.values(s.targets).reduce((n, f) => n + f.tiles, 0), 6, `${s.name}: every tile under one target`);
+    for (const [target, labels] of Object.entries(s.heardAs)) {
+      assert.equal(Object.values(labels).reduce((a, b) => a + b, 0), s.targets[target]!.tiles, `${s.name} → ${target}: one label per output`);
+      assert.equal((labels[target] ?? 0) / s.targets[target]!.tiles, s.targets[target]!.styleAccuracy, `${s.name} → ${target}: the hits are the outputs labelled as the target`);
+    }
+  }
   assert.equal(oracle!.overall.melLsdDb, 0);
   for (const s of report.systems) {
     const heard = s.overall.resynthStyleAccuracy * 6; // every output judged again after the output path
@@ -204,6 +213,7 @@ test('a whole evaluation and its report on the small dataset: identity keeps the
   const markdown = writeReport(out, report, examples, DEFAULT_ANALYSIS, { command: 'test', judge: 'test judge' });
   for (const system of ['identity', 'oracle', 'envelope']) assert.match(markdown, new RegExp(`^\\| ${system} \\|`, 'm'));
   assert.ok(markdown.includes(`style accuracy (of ${report.judgeOnTargets.overall.toFixed(3)}: the judge on the true targets)`), 'the ceiling beside the style accuracies');
+  for (const [target, ceiling] of Object.entries(report.judgeOnTargets.targets)) assert.match(markdown, new RegExp(`^\\| ${target} \\| \\d+ \\| ${ceiling.toFixed(2)} \\| `, 'm'), `the row of target ${target}, its ceiling beside it`);
   assert.ok(readdirSync(join(out, 'figures')).includes('style-accuracy-ceiling.png'));
   const png = readFileSync(join(out, 'figures', 'example-piano-to-guitar.png'));
   assert.equal(png.subarray(1, 4).toString(), 'PNG');

@@ -107,6 +107,10 @@ export interface SystemReport {
   pairs: Record<string, Figures>;
   /** By the texture of the content: monophonic lines and polyphonic parts. */
   textures: Record<string, Figures>;
+  /** By target instrument. */
+  targets: Record<string, Figures>;
+  /** By target instrument: how many of its outputs the judge labelled as each instrument (labels it never gave left out). */
+  heardAs: Record<string, Record<string, number>>;
   /** For a trained model with its loss network beside it: the seed's own figures (seed-figures.ts). */
   seed?: SeedFigures[];
 }
@@ -132,7 +136,7 @@ export interface EvaluationReport {
    * The judge's accuracy on the true target renders of the same pairs, overall and by pair: the
    * ceiling of every style accuracy (a judge that misses true targets cannot credit a transfer).
    */
-  judgeOnTargets: { overall: number; pairs: Record<string, number> };
+  judgeOnTargets: { overall: number; pairs: Record<string, number>; targets: Record<string, number> };
   systems: SystemReport[];
   peakRssBytes: number;
 }
@@ -167,6 +171,9 @@ function onsetCounts(reference: readonly TimedNote[], estimate: readonly TimedNo
 /** Per-item measurements, aggregated later by pair and texture. */
 interface ItemScore {
   pair: string;
+  target: string;
+  /** The judge's label of the output tile. */
+  label: string;
   texture: string;
   mse: number;
   lsd: number;
@@ -174,6 +181,19 @@ interface ItemScore {
   resynthStyleHit: number;
   contentHit: number;
   audio: { at50: OnsetCounts; at100: OnsetCounts; scoreAt50: OnsetCounts | null; scoreAt100: OnsetCounts | null; pitchClass: number; chroma: number; resynthLsd: number } | null;
+}
+
+/** "content→target" → target. */
+const targetOf = (pair: string) => pair.slice(pair.indexOf('→') + 1);
+
+/** By target instrument (sorted): how many outputs the judge gave each label. */
+function countLabels(items: readonly ItemScore[]): Record<string, Record<string, number>> {
+  const counts: Record<string, Record<string, number>> = {};
+  for (const { target, label } of [...items].sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0))) {
+    const row = (counts[target] ??= {});
+    row[label] = (row[label] ?? 0) + 1;
+  }
+  return counts;
 }
 
 /** Mean of a finite-valued field (NaN entries skipped). */
@@ -279,10 +299,10 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
       targetHits.get(pair)!.push(label === b.targetInstrument[i] ? 1 : 0);
     });
   }
-  const judgeOnTargets = {
-    overall: meanOf([...targetHits.values()].flat()),
-    pairs: Object.fromEntries([...targetHits].sort(([a], [b]) => (a < b ? -1 : 1)).map(([pair, hits]) => [pair, meanOf(hits)])),
-  };
+  const byTarget = new Map<string, number[]>();
+  for (const [pair, hits] of targetHits) byTarget.set(targetOf(pair), [...(byTarget.get(targetOf(pair)) ?? []), ...hits]);
+  const means = (hits: Map<string, number[]>) => Object.fromEntries([...hits].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, list]) => [key, meanOf(list)]));
+  const judgeOnTargets = { overall: meanOf([...targetHits.values()].flat()), pairs: means(targetHits), targets: means(byTarget) };
   // where each batch's output path starts: the phase of its content tiles taken through that path
   const pathPhases = batches.map((b) => (phase === 'input' ? keep(outputPathPhase(frontEnd, b.content, iterations)) : null));
   say(`reference: ${contentAudio.length} content clips transcribed`);
@@ -327,6 +347,8 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
         }
         items.push({
           pair: `${b.contentInstrument[i]}→${b.targetInstrument[i]}`,
+          target: b.targetInstrument[i]!,
+          label: labels[i]!,
           texture: textureOf.get(b.source[i]!.file) ?? 'unknown',
           mse: mse[i]!,
           lsd: lsdDb[i]!,
@@ -352,6 +374,8 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
       overall: { ...aggregate(items), frechetJudgeDistance: frechet, secondsPerTile, realTimeFactor: tileSeconds(config) / secondsPerTile },
       pairs: groupBy((i) => i.pair),
       textures: groupBy((i) => i.texture),
+      targets: groupBy((i) => i.target),
+      heardAs: countLabels(items),
     });
     say(`${system.name}: done`);
   }

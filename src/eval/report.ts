@@ -160,6 +160,27 @@ export function textureTable(report: EvaluationReport): string {
   ].join('\n');
 }
 
+/**
+ * Style accuracy by target instrument: its tiles, the judge's accuracy on the true targets (the
+ * ceiling), and each system's accuracy with the label the judge gave its outputs most often instead.
+ */
+export function targetTable(report: EvaluationReport): string {
+  const targets = Object.keys(report.judgeOnTargets.targets);
+  const cell = (s: EvaluationReport['systems'][number], target: string) => {
+    const figures = s.targets[target];
+    if (!figures) return '–';
+    const [other, count] = Object.entries(s.heardAs[target] ?? {}).filter(([label]) => label !== target).sort(([, a], [, b]) => b - a)[0] ?? [];
+    return `${figures.styleAccuracy.toFixed(2)}${other ? ` (${other} ${count})` : ''}`;
+  };
+  return [
+    'Style accuracy by target instrument, with the label the judge gave most often instead (tiles):',
+    '',
+    `| target | tiles | true targets | ${report.systems.map((s) => s.name).join(' | ')} |`,
+    `|---|---:|---:|${report.systems.map(() => '---').join('|')}|`,
+    ...targets.map((t) => `| ${t} | ${report.systems[0]?.targets[t]?.tiles ?? 0} | ${report.judgeOnTargets.targets[t]!.toFixed(2)} | ${report.systems.map((s) => cell(s, t)).join(' | ')} |`),
+  ].join('\n');
+}
+
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** A Markdown table (and any text lines before it) as HTML: the report's tables in both formats from one source. */
@@ -225,6 +246,10 @@ export function writeReport(outDir: string, report: EvaluationReport, examples: 
     '',
     textureTable(report),
     '',
+    '## By target instrument',
+    '',
+    targetTable(report),
+    '',
     '## Style accuracy by instrument pair',
     '',
     ...matrices.map((m) => `![${m.system}](${m.file})`),
@@ -256,6 +281,8 @@ ${markdownTableHtml(markdownTable(report))}
 ${seed ? `<h2>The seed's own figures</h2>\n${markdownTableHtml(seed)}` : ''}
 <h2>By texture of the content</h2>
 ${markdownTableHtml(textureTable(report))}
+<h2>By target instrument</h2>
+${markdownTableHtml(targetTable(report))}
 <h2>Style accuracy by instrument pair</h2>
 ${matrices.map((m) => `<figure><img src="${m.file}" alt="${escapeHtml(m.system)}"></figure>`).join('\n')}
 <h2>Worked examples</h2>
