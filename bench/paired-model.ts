@@ -3,10 +3,10 @@
  * runs: `mst train paired`'s step (its task code, src/train/paired.ts, and the loop's optimizer
  * step, on a batch of 16 pairs) and `mst transfer`'s sampling of 8 tiles in 10 DDIM steps from
  * noise, at the paired config's guidance, or at the refined config's and through its refiner
- * (config 'refined-spectral', the shipped default's: src/model/refiner.ts with its spectral stage).
+ * (config 'refined-styled', the shipped default's: src/model/refiner.ts with its spectral stage, reading the reference).
  */
 import { rand, manualSeed, optim, tidy, inferenceMode, type Device } from '../src/engine/index.js';
-import { LatentDiffusion, freeze, modelConfig, type ModelConfig } from '../src/model/index.js';
+import { LatentDiffusion, freeze, modelConfig, pooledStyle, type ModelConfig } from '../src/model/index.js';
 import { modelSamplingDefaults } from '../src/transfer/model-folder.js';
 import type { PairBatch } from '../src/data/loader.js';
 import { pairedTask } from '../src/train/paired.js';
@@ -19,7 +19,7 @@ import { SAMPLING_DEFAULTS } from '../src/model/sampling.js';
 
 const CONFIG = modelConfig('paired');
 /** The refined config timed: the shipped default's. bench/run.ts tells the twin its refiner (MST_REFINER). */
-export const REFINED = modelConfig('refined-spectral');
+export const REFINED = modelConfig('refined-styled');
 /** The sampling models/default ships with (its header's: chosen after training, so not the registered config's). */
 const SHIPPED: Partial<ModelConfig['sampling']> = modelSamplingDefaults() ?? {};
 /**
@@ -76,10 +76,15 @@ export class PairedBench {
     });
   }
 
-  /** The refined model's refiner alone on 8 decoded tiles beside their content (inference, float32). */
+  /** The refined model's refiner alone on 8 decoded tiles beside their content, and the reference where it reads one (inference, float32). */
   refiner8Tiles(): number {
     const model = (this.#refined ??= this.#refinedModel());
-    return inferenceMode(() => tidy(() => model.refiner!.forward(this.batch.target.slice(0, 0, 8), this.batch.content.slice(0, 0, 8)).mean().item()));
+    return inferenceMode(() =>
+      tidy(() => {
+        const style = model.refiner!.style ? pooledStyle(model.styleEncoder.forward(this.batch.style.slice(0, 0, 1))).expand([8, -1]) : undefined;
+        return model.refiner!.forward(this.batch.target.slice(0, 0, 8), this.batch.content.slice(0, 0, 8), style).mean().item();
+      }),
+    );
   }
 
   #refinedModel(): LatentDiffusion {

@@ -537,12 +537,17 @@ class PairedBench:
         self.opt.step()
         return loss.item()
 
+    def pooled_style(self, n):
+        """A styled refiner's input: the reference's pooled style features (its last style map's mean), for n tiles; None for a refiner that does not read it."""
+        return self.style(self.reference[:1])[-1].mean((2, 3)).expand(n, -1) if "styleFeatures" in REFINER else None
+
     def refiner_8_tiles(self):
-        """The refined model's refiner alone on 8 decoded tiles beside their content (inference, float32)."""
+        """The refined model's refiner alone on 8 decoded tiles beside their content, and the reference where it reads one (inference, float32)."""
         if not hasattr(self, "refiner"):
             self.refiner = refiner_of(REFINER).eval().to(DEVICE)
+        self.style.eval()
         with torch.inference_mode():
-            return float(self.refiner(self.target[:8], self.content[:8]).mean())
+            return float(self.refiner(self.target[:8], self.content[:8], self.pooled_style(8)).mean())
 
     def sampling_8_tiles(self, guidance=1.0, refine=False, guidance_from="nothing"):
         """mst transfer's work on 8 tiles with the paired model: 10 DDIM steps from the content's latent noised to t = 999 (899, …, 99),
@@ -580,7 +585,8 @@ class PairedBench:
                 z = ab_prev.sqrt() * x0 + (1 - ab_prev).sqrt() * eps
             out = self.decoder(z / PAIRED_LATENT_SCALE)
             if refine:
-                out = self.refiner(out, self.content[:8]).clamp(-1, 1)
+                pooled = maps[-1].mean((2, 3)) if "styleFeatures" in REFINER else None
+                out = self.refiner(out, self.content[:8], pooled).clamp(-1, 1)
             return float(out.mean())
 
 

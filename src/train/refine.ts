@@ -11,7 +11,7 @@
  */
 import { F, manualSeed, noGrad, type Tensor } from '../engine/index.js';
 import type { PairBatch } from '../data/loader.js';
-import { pooledStyle, type LatentDiffusion } from '../model/ldm.js';
+import { pooledStyle, type LatentDiffusion } from '../model/index.js';
 import type { TrainConfig } from './config.js';
 import type { TrainingTask } from './loop.js';
 import { transferSamples } from './diffusion.js';
