@@ -133,7 +133,7 @@ export interface EvaluationReport {
   phase: VocoderPhase;
   judge: { instruments: string[] };
   /**
-   * The judge's accuracy on the true target renders of the same pairs, overall and by pair: the
+   * The judge's accuracy on the true target renders of the same pairs, overall, by pair and by target: the
    * ceiling of every style accuracy (a judge that misses true targets cannot credit a transfer).
    */
   judgeOnTargets: { overall: number; pairs: Record<string, number>; targets: Record<string, number> };
@@ -168,7 +168,7 @@ function onsetCounts(reference: readonly TimedNote[], estimate: readonly TimedNo
   return { matched: onsetF1(r, e, tolerance).matched, reference: r.length, estimate: e.length };
 }
 
-/** Per-item measurements, aggregated later by pair and texture. */
+/** Per-item measurements, aggregated later by pair, texture and target. */
 interface ItemScore {
   pair: string;
   target: string;

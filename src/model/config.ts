@@ -108,6 +108,9 @@ const REFINED_SPECTRAL: ModelConfig = { ...REFINED, name: 'refined-spectral', re
  */
 const REFINED_ONE_STEP: ModelConfig = { ...REFINED_SPECTRAL, name: 'refined-one-step', sampling: { steps: 1, eta: 0, strength: 1, guidance: 1.5, guidanceFrom: 'content' } };
 
+/** `refined-one-step` whose refiner also reads the style reference (refiner.ts: its blocks modulated by the reference's pooled style features). */
+const REFINED_STYLED: ModelConfig = { ...REFINED_ONE_STEP, name: 'refined-styled', refiner: { ...REFINED_ONE_STEP.refiner!, styleFeatures: 8 * REFINED_ONE_STEP.styleFilters } };
+
 export const MODEL_CONFIGS: Record<string, ModelConfig> = {
   seed: SEED,
   /**
@@ -121,8 +124,12 @@ export const MODEL_CONFIGS: Record<string, ModelConfig> = {
   refined: REFINED,
   'refined-spectral': REFINED_SPECTRAL,
   'refined-one-step': REFINED_ONE_STEP,
-  /** `refined-one-step` whose refiner also reads the style reference (refiner.ts: its blocks modulated by the reference's pooled style features). */
-  'refined-styled': { ...REFINED_ONE_STEP, name: 'refined-styled', refiner: { ...REFINED_ONE_STEP.refiner!, styleFeatures: 8 * REFINED_ONE_STEP.styleFilters } },
+  'refined-styled': REFINED_STYLED,
+  /**
+   * `refined-styled` whose temporal blocks reach ±65 frames (about 1 s) instead of ±20: dilations
+   * 1, 2, 4, 8, 16, 32. The same weights and work; the reach a piano's decay needs to be placed from its onset.
+   */
+  'refined-styled-long': { ...REFINED_STYLED, name: 'refined-styled-long', refiner: { ...REFINED_STYLED.refiner!, dilations: [1, 2, 4, 8, 16, 32] } },
 };
 
 /** The named configuration, or a RangeError listing the names there are. */
