@@ -3,7 +3,7 @@
  * runs: `mst train paired`'s step (its task code, src/train/paired.ts, and the loop's optimizer
  * step, on a batch of 16 pairs) and `mst transfer`'s sampling of 8 tiles in 10 DDIM steps from
  * noise, at the paired config's guidance, or at the refined config's and through its refiner
- * (config 'refined-styled', the shipped default's: src/model/refiner.ts with its spectral stage, reading the reference).
+ * (config 'refined-styled-long', the shipped default's: src/model/refiner.ts with its spectral stage, reading the reference).
  */
 import { rand, manualSeed, optim, tidy, inferenceMode, type Device } from '../src/engine/index.js';
 import { LatentDiffusion, freeze, modelConfig, pooledStyle, type ModelConfig } from '../src/model/index.js';
@@ -19,7 +19,7 @@ import { SAMPLING_DEFAULTS } from '../src/model/sampling.js';
 
 const CONFIG = modelConfig('paired');
 /** The refined config timed: the shipped default's. bench/run.ts tells the twin its refiner (MST_REFINER). */
-export const REFINED = modelConfig('refined-styled');
+export const REFINED = modelConfig('refined-styled-long');
 /** The sampling models/default ships with (its header's: chosen after training, so not the registered config's). */
 const SHIPPED: Partial<ModelConfig['sampling']> = modelSamplingDefaults() ?? {};
 /**

@@ -8,7 +8,8 @@
  *                L = L_rec + L_style + L_diffusion;
  *   paired       the content-conditioned model (issue 18): another model's autoencoder, frozen;
  *                style encoder and denoiser trained on exact pairs (src/train/paired.ts);
- *   refine       the content refiner (config 'refined-styled', which reads the reference; 'refined-spectral' without that, 'refined' without its spectral stage too) around a trained paired model, frozen,
+ *   refine       the content refiner (config 'refined-styled-long', which reads the reference and reaches ±65 frames; 'refined-styled' ±20 frames;
+ *                'refined-spectral' without the reference, 'refined' without its spectral stage too) around a trained paired model, frozen,
  *                on that model's own transfers (src/train/refine.ts).
  */
 
@@ -154,7 +155,7 @@ export const PHASE_DEFAULTS: Record<Phase, TrainConfig> = {
   autoencoder: { ...COMMON, phase: 'autoencoder', steps: 20000, learningRate: 1e-3 },
   diffusion: { ...COMMON, phase: 'diffusion', steps: 50000, learningRate: 2e-4, emaDecay: 0.999 },
   paired: { ...COMMON, phase: 'paired', model: 'paired', run: 'runs/paired', steps: 40000, learningRate: 2e-4, emaDecay: 0.999, otherRenders: PAIRED_OTHER_RENDERS },
-  refine: { ...COMMON, phase: 'refine', model: 'refined-styled', run: 'runs/refined', steps: 2000, learningRate: 1e-3, emaDecay: 0.995, fluxWeight: 16, otherRenders: PAIRED_OTHER_RENDERS },
+  refine: { ...COMMON, phase: 'refine', model: 'refined-styled-long', run: 'runs/refined', steps: 2000, learningRate: 1e-3, emaDecay: 0.995, fluxWeight: 16, otherRenders: PAIRED_OTHER_RENDERS },
 };
 
 /** Checks ranges; each message names the setting and the value. */

@@ -1,5 +1,5 @@
 /**
- * Training the content refiner (config 'refined-styled', 'refined-spectral' or 'refined', src/model/refiner.ts) around a trained paired
+ * Training the content refiner (config 'refined-styled-long', 'refined-styled', 'refined-spectral' or 'refined', src/model/refiner.ts) around a trained paired
  * model, frozen: for each batch the model transfers the content to the target instrument as it
  * would for a user (DDIM at the config's sampling settings, from fresh noise), and the refiner
  * learns
@@ -24,7 +24,7 @@ function frameToFrame(tiles: Tensor): Tensor {
 
 export function refineTask(model: LatentDiffusion, config: TrainConfig): TrainingTask {
   const refiner = model.refiner;
-  if (!refiner) throw new RangeError(`train: the ${model.config.name} model has no refiner; the refine phase trains a model with one, --model=refined-styled, refined-spectral or refined`);
+  if (!refiner) throw new RangeError(`train: the ${model.config.name} model has no refiner; the refine phase trains a model with one, --model=refined-styled-long, refined-styled, refined-spectral or refined`);
   /** The batch's unrefined transfers [B, 1, 128, 128] (no gradient), with its content and targets on the device. */
   const transfers = (batch: PairBatch) => {
     const content = batch.content.to(config.device);

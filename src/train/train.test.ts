@@ -136,15 +136,15 @@ test('the paired phase trains the denoiser and style encoder on pairs, around th
   const { unrefinedMse, transferMse } = refined.validation!;
   assert.ok(Number.isFinite(unrefinedMse!) && Number.isFinite(transferMse!) && transferMse !== unrefinedMse, JSON.stringify(refined.validation));
   const model = loadLatentDiffusion(join(refineRun, 'model.safetensors'));
-  assert.equal(model.config.name, 'refined-styled');
+  assert.equal(model.config.name, 'refined-styled-long');
   for (const [name, t] of paired.stateDict()) assert.deepEqual(model.stateDict().get(name)!.toFloat32Array(), t.toFloat32Array(), `${name} is the paired model's`);
   assert.ok(model.refiner!.output.weight.abs().sum().item() > 0, 'the refiner learned (its output layer starts at zero)');
   assert.ok(model.refiner!.spectral!.output.weight.abs().sum().item() > 0, 'and so did its spectral stage');
   assert.ok(model.refiner!.style!.output.weight.abs().sum().item() > 0, 'and its reading of the reference (it starts at zero too)');
   model.dispose();
   paired.dispose();
-  await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), denoiserFrom: seedFile }), /seed-model\.safetensors: a seed model, whose denoiser is not the refined-styled model's; give a model trained by mst train paired/);
-  await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), model: 'paired' }), /the paired model has no refiner; the refine phase trains a model with one, --model=refined-styled, refined-spectral or refined/);
+  await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), denoiserFrom: seedFile }), /seed-model\.safetensors: a seed model, whose denoiser is not the refined-styled-long model's; give a model trained by mst train paired/);
+  await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), model: 'paired' }), /the paired model has no refiner; the refine phase trains a model with one, --model=refined-styled-long, refined-styled, refined-spectral or refined/);
 });
 
 test("the refine phase's loss is MSE plus fluxWeight × the MSE of the frame-to-frame change", () => {
