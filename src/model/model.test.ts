@@ -11,8 +11,7 @@ import { tensor, arange, rand, randn, tidy, manualSeed, saveSafetensors, saveChe
 import { pythonWithTorch, repoRoot, assertAllClose, temporaryDirectory } from '../testing/helpers.js';
 import { spreadSubset } from './vggish.js';
 import { PairedUNet } from './paired-unet.js';
-import { pooledStyle } from './index.js';
-import { LatentDiffusion, ContentRefiner, VGGishFeatureNet, VGGISH_WIDTHS, NoiseSchedule, loadLatentDiffusion, ModelLoadError, ddimSample, ddimTimesteps, featureLoss, freeze, latentPenalty, modelConfig, checkModelConfig, MODEL_CONFIGS, timestepEmbedding } from './index.js';
+import { LatentDiffusion, ContentRefiner, pooledStyle, VGGishFeatureNet, VGGISH_WIDTHS, NoiseSchedule, loadLatentDiffusion, ModelLoadError, ddimSample, ddimTimesteps, featureLoss, freeze, latentPenalty, modelConfig, checkModelConfig, MODEL_CONFIGS, timestepEmbedding } from './index.js';
 import type { GuidanceFrom } from './guidance-from.js';
 
 const INSTRUMENTS = ['piano', 'guitar', 'violin'];
