@@ -467,7 +467,7 @@ class SpectralStage(nn.Module):
 
 class Refiner(nn.Module):
     """The refined model's content refiner (src/model/refiner.ts): each frame's 2×128 bands of [decoded; content] as channels →
-    conv over time (kernel 3) to 128 → six blocks (GELU, conv dilated 1, 2, 4, 8, 1, 2, added) → GELU → conv to 128 bands, added;
+    conv over time (kernel 3) to 128 → a block per dilation (GELU, conv dilated, added) → GELU → conv to 128 bands, added;
     then, with `spectral` (maps, dilations), the spectral stage. With `style_features` S, each block's input x becomes
     x·(1 + scale) + shift, scale and shift per channel from the reference's pooled style features (S → c, SiLU, → 2·c per block)."""
 

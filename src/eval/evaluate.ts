@@ -183,9 +183,6 @@ interface ItemScore {
   audio: { at50: OnsetCounts; at100: OnsetCounts; scoreAt50: OnsetCounts | null; scoreAt100: OnsetCounts | null; pitchClass: number; chroma: number; resynthLsd: number } | null;
 }
 
-/** "content→target" → target. */
-const targetOf = (pair: string) => pair.slice(pair.indexOf('→') + 1);
-
 /** By target instrument (sorted): how many outputs the judge gave each label. */
 function countLabels(items: readonly ItemScore[]): Record<string, Record<string, number>> {
   const counts: Record<string, Record<string, number>> = {};
@@ -291,18 +288,19 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
     }
   }
   const realStats = tidy(() => gaussianStats(cat(batches.map((b) => judge.forward(b.style).embedding), 0)));
-  const targetHits = new Map<string, number[]>(); // by pair: 1 where the judge names a true target's instrument
+  const targetHits: { pair: string; target: string; hit: number }[] = []; // 1 where the judge names a true target's instrument
   for (const b of batches) {
     judge.predict(b.target).forEach((label, i) => {
-      const pair = `${b.contentInstrument[i]}→${b.targetInstrument[i]}`;
-      if (!targetHits.has(pair)) targetHits.set(pair, []);
-      targetHits.get(pair)!.push(label === b.targetInstrument[i] ? 1 : 0);
+      targetHits.push({ pair: `${b.contentInstrument[i]}→${b.targetInstrument[i]}`, target: b.targetInstrument[i]!, hit: label === b.targetInstrument[i] ? 1 : 0 });
     });
   }
-  const byTarget = new Map<string, number[]>();
-  for (const [pair, hits] of targetHits) byTarget.set(targetOf(pair), [...(byTarget.get(targetOf(pair)) ?? []), ...hits]);
-  const means = (hits: Map<string, number[]>) => Object.fromEntries([...hits].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, list]) => [key, meanOf(list)]));
-  const judgeOnTargets = { overall: meanOf([...targetHits.values()].flat()), pairs: means(targetHits), targets: means(byTarget) };
+  /** The hits' mean by key, keys sorted. */
+  const meanHitsBy = (key: (h: (typeof targetHits)[number]) => string) => {
+    const groups = new Map<string, number[]>();
+    for (const h of targetHits) groups.set(key(h), [...(groups.get(key(h)) ?? []), h.hit]);
+    return Object.fromEntries([...groups].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, hits]) => [name, meanOf(hits)]));
+  };
+  const judgeOnTargets = { overall: meanOf(targetHits.map((h) => h.hit)), pairs: meanHitsBy((h) => h.pair), targets: meanHitsBy((h) => h.target) };
   // where each batch's output path starts: the phase of its content tiles taken through that path
   const pathPhases = batches.map((b) => (phase === 'input' ? keep(outputPathPhase(frontEnd, b.content, iterations)) : null));
   say(`reference: ${contentAudio.length} content clips transcribed`);
