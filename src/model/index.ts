@@ -9,5 +9,5 @@ export { ddimSample, ddimTimesteps, type DdimOptions, type NoisePredictor } from
 export { LatentDiffusion, pooledStyle, type TileSamplingOptions } from './ldm.js';
 export { ContentRefiner, type RefinerConfig } from './refiner.js';
 export { samplingSettings, checkSampling, SAMPLING_DEFAULTS, type SamplingSettings } from './sampling.js';
-export { VGGishFeatureNet, VGGISH_WIDTHS, PITCH_CLASSES, freeze, featureLoss, loadFeatureNet, type FeatureNetConfig, type FeatureNetOutput } from './vggish.js';
+export { VGGishFeatureNet, VGGISH_WIDTHS, PITCH_CLASSES, freeze, featureLoss, relativeError, loadFeatureNet, type FeatureNetConfig, type FeatureNetOutput } from './vggish.js';
 export { loadLatentDiffusion, ModelLoadError } from './load.js';

@@ -97,6 +97,11 @@ export function spreadSubset(x: Tensor, items: number): Tensor {
   return x.slice(0, 0, stride * items, stride);
 }
 
+/** MSE(f, reference) / mean(reference²), a scalar: one layer's feature error relative to the reference's energy there. */
+export function relativeError(f: Tensor, reference: Tensor): Tensor {
+  return F.mseLoss(f, reference).div(reference.square().mean().add(1e-8));
+}
+
 /**
  * The seed's feature loss (eq. 2's perceptual term and eq. 4's style loss) over the four blocks,
  * (1/L) Σ_l MSE(φ_l(x), φ_l(y)) / mean(φ_l(y)²), a scalar; `y`'s features carry no gradient.
@@ -111,7 +116,7 @@ export function spreadSubset(x: Tensor, items: number): Tensor {
  */
 export function featureLoss(net: VGGishFeatureNet, x: Tensor, y: Tensor, { recompute = false } = {}): Tensor {
   const fy = noGrad(() => net.features(y));
-  const layerError = (f: Tensor, l: number) => F.mseLoss(f, fy[l]!).div(fy[l]!.square().mean().add(1e-8));
+  const layerError = (f: Tensor, l: number) => relativeError(f, fy[l]!);
   if (recompute) {
     return recomputedLoss(x, net.blocks.map((block, l) => (h: Tensor) => {
       const output = block.forward(h);

@@ -93,6 +93,12 @@ export interface TrainConfig {
    * 54.7, 31.7 and 27.6 (models/default's card).
    */
   fluxWeight: number;
+  /**
+   * The refine phase: weight of a timbre term beside its MSE, the frozen style encoder's six maps
+   * of the refined tile against the target's, each map's error relative to the target's energy
+   * there (0: none), so that the refiner is judged by what the model hears an instrument by.
+   */
+  timbreWeight: number;
   /** 'cpu' or 'cuda'. */
   device: string;
   /** The paired phase: the model checkpoint whose encoder and decoder it takes, frozen (same latent and widths). */
@@ -134,6 +140,7 @@ const COMMON: Omit<TrainConfig, 'phase' | 'steps' | 'learningRate'> = {
   styleWeight: 1,
   diffusionWeight: 1,
   fluxWeight: 0,
+  timbreWeight: 0,
   device: 'cpu',
   autoencoderFrom: 'models/seed/model.safetensors',
   denoiserFrom: 'runs/paired/model.safetensors',
@@ -173,7 +180,7 @@ export function checkTrainConfig(c: TrainConfig): TrainConfig {
   if (!(c.minLearningRate >= 0 && c.minLearningRate <= 1)) throw new RangeError(`train: Expected minLearningRate in [0, 1] but received ${c.minLearningRate}`);
   if (!(c.emaDecay >= 0 && c.emaDecay < 1)) throw new RangeError(`train: Expected emaDecay in [0, 1) but received ${c.emaDecay}`);
   if (!(c.clipNorm > 0)) throw new RangeError(`train: Expected clipNorm > 0 but received ${c.clipNorm}`);
-  const weights = { weightDecay: c.weightDecay, perceptualWeight: c.perceptualWeight, klWeight: c.klWeight, reconstructionWeight: c.reconstructionWeight, styleWeight: c.styleWeight, diffusionWeight: c.diffusionWeight, fluxWeight: c.fluxWeight };
+  const weights = { weightDecay: c.weightDecay, perceptualWeight: c.perceptualWeight, klWeight: c.klWeight, reconstructionWeight: c.reconstructionWeight, styleWeight: c.styleWeight, diffusionWeight: c.diffusionWeight, fluxWeight: c.fluxWeight, timbreWeight: c.timbreWeight };
   for (const [key, value] of Object.entries(weights)) if (!(value >= 0)) throw new RangeError(`train: Expected ${key} ≥ 0 but received ${value}`);
   if (!(c.styleDropout >= 0 && c.styleDropout < 1)) throw new RangeError(`train: Expected styleDropout in [0, 1) but received ${c.styleDropout}`);
   if (!(c.otherRenderShare >= 0 && c.otherRenderShare <= 1)) throw new RangeError(`train: Expected otherRenderShare in [0, 1] but received ${c.otherRenderShare}`);

@@ -3,18 +3,28 @@
  * model, frozen: for each batch the model transfers the content to the target instrument as it
  * would for a user (DDIM at the config's sampling settings, from fresh noise), and the refiner
  * learns
- *   L = E ‖ r(x̂, content) − target ‖² + λ_flux E ‖ Δr − Δtarget ‖²,  x̂ the decoded transfer,
- * Δ the change from frame to frame (λ_flux = fluxWeight: 16 by default, 0 for the MSE alone),
- * so that it corrects the errors the sampler really makes (smeared onsets, haze) rather than
- * those of a single denoising step. The transfers run inside the step, at its precision (bf16
+ *   L = E ‖ r(x̂, content) − target ‖² + λ_flux E ‖ Δr − Δtarget ‖² + λ_timbre (1/6) Σ_l e(φ_l(r), φ_l(target)),
+ * x̂ the decoded transfer, Δ the change from frame to frame (λ_flux = fluxWeight: 16 by default,
+ * 0 for the MSE alone), φ_l the frozen style encoder's six maps and e their error relative to
+ * the target's energy (relativeError; λ_timbre = timbreWeight), so that it corrects the errors
+ * the sampler really makes (smeared onsets, haze, a timbre averaged towards the content's)
+ * rather than those of a single denoising step. The timbre term judges the refined tile with the
+ * same features the model hears its references with, never with the evaluation's judge. The transfers run inside the step, at its precision (bf16
  * autocast where the processor runs bf16 natively): a hair less exact than a user's float32 ones.
  */
 import { F, manualSeed, noGrad, type Tensor } from '../engine/index.js';
 import type { PairBatch } from '../data/loader.js';
-import { pooledStyle, type LatentDiffusion } from '../model/index.js';
+import { freeze, pooledStyle, relativeError, type LatentDiffusion } from '../model/index.js';
 import type { TrainConfig } from './config.js';
 import type { TrainingTask } from './loop.js';
 import { transferSamples } from './diffusion.js';
+
+/** The mean over the style encoder's six maps of their relative error, refined tiles [B, 1, M, T] against the targets', a scalar; the targets' maps carry no gradient. */
+function timbreError(model: LatentDiffusion, refined: Tensor, target: Tensor): Tensor {
+  const targetMaps = noGrad(() => model.styleEncoder.forward(target));
+  const errors = model.styleEncoder.forward(refined).map((map, l) => relativeError(map, targetMaps[l]!));
+  return errors.reduce((a, b) => a.add(b)).div(errors.length);
+}
 
 /** Tiles [B, 1, M, T] → the change from each frame to the next, [B, 1, M, T − 1]. */
 function frameToFrame(tiles: Tensor): Tensor {
@@ -25,6 +35,7 @@ function frameToFrame(tiles: Tensor): Tensor {
 export function refineTask(model: LatentDiffusion, config: TrainConfig): TrainingTask {
   const refiner = model.refiner;
   if (!refiner) throw new RangeError(`train: the ${model.config.name} model has no refiner; the refine phase trains a model with one, --model=refined-styled-long, refined-styled, refined-spectral or refined`);
+  for (const part of [model.encoder, model.decoder, model.styleEncoder, model.unet]) freeze(part); // the timbre term's gradient passes through the style encoder to the refined tile, never into its weights
   /** The batch's unrefined transfers [B, 1, 128, 128] (no gradient), with its content and targets on the device. */
   const transfers = (batch: PairBatch) => {
     const content = batch.content.to(config.device);
@@ -43,10 +54,17 @@ export function refineTask(model: LatentDiffusion, config: TrainConfig): Trainin
       refiner.train(); // transfer leaves the whole model in eval mode (the refiner has no layer that minds, but a step is a step)
       const refined = refiner.forward(decoded, content, style).float();
       const refine = F.mseLoss(refined, target);
-      if (config.fluxWeight === 0) return { loss: refine, parts: { refine } };
-      const flux = F.mseLoss(frameToFrame(refined), frameToFrame(target));
-      const parts: Record<string, Tensor> = { refine, flux };
-      return { loss: refine.add(flux.mul(config.fluxWeight)), parts };
+      const parts: Record<string, Tensor> = { refine };
+      let loss = refine;
+      if (config.fluxWeight > 0) {
+        parts.flux = F.mseLoss(frameToFrame(refined), frameToFrame(target));
+        loss = loss.add(parts.flux.mul(config.fluxWeight));
+      }
+      if (config.timbreWeight > 0) {
+        parts.timbre = timbreError(model, refined, target);
+        loss = loss.add(parts.timbre.mul(config.timbreWeight));
+      }
+      return { loss, parts };
     },
     validate(batch) {
       // one sampling for both figures, at the run's seed as transferMse (diffusion.ts) samples: the refined one is what transfer returns

@@ -147,14 +147,14 @@ test('the paired phase trains the denoiser and style encoder on pairs, around th
   await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), model: 'paired' }), /the paired model has no refiner; the refine phase trains a model with one, --model=refined-styled-long, refined-styled, refined-spectral or refined/);
 });
 
-test("the refine phase's loss is MSE plus fluxWeight × the MSE of the frame-to-frame change", () => {
+test("the refine phase's loss is MSE plus fluxWeight × the MSE of the frame-to-frame change plus timbreWeight × the style encoder's relative error", () => {
   tidy(() => {
     const model = new LatentDiffusion(modelConfig('refined')); // untrained: its refiner returns the decoded transfer
     const tile = () => rand([2, 1, 128, 128]).mul(2).sub(1);
     const batch = { content: tile(), style: tile(), target: tile(), contentInstrument: ['piano', 'piano'], targetInstrument: ['violin', 'violin'], pitchRanges: [], source: [], styleSource: [] };
-    const lossWith = (fluxWeight: number) => {
+    const lossWith = (fluxWeight: number, timbreWeight = 0) => {
       manualSeed(3); // the same transfers each time
-      return refineTask(model, { ...PHASE_DEFAULTS.refine, bf16: false, fluxWeight }).loss(batch);
+      return refineTask(model, { ...PHASE_DEFAULTS.refine, bf16: false, fluxWeight, timbreWeight }).loss(batch);
     };
     manualSeed(3);
     const decoded = noGrad(() => model.transfer(batch.content, batch.style, { ...model.config.sampling, refine: false }));
@@ -167,9 +167,21 @@ test("the refine phase's loss is MSE plus fluxWeight × the MSE of the frame-to-
     const weighted = lossWith(2);
     assertAllClose([weighted.parts.flux!.item()], [flux]);
     assertAllClose([weighted.loss.item()], [mse + 2 * flux]);
+
+    const decodedMaps = model.styleEncoder.forward(decoded);
+    const targetMaps = model.styleEncoder.forward(batch.target);
+    const timbre = decodedMaps.map((map, l) => map.sub(targetMaps[l]!).square().mean().item() / targetMaps[l]!.square().mean().item()).reduce((a, b) => a + b) / 6;
+    const withTimbre = lossWith(0, 3);
+    assert.deepEqual(Object.keys(withTimbre.parts), ['refine', 'timbre']);
+    assertAllClose([withTimbre.parts.timbre!.item()], [timbre], { rtol: 1e-4 });
+    assertAllClose([withTimbre.loss.item()], [mse + 3 * timbre], { rtol: 1e-4 });
+    withTimbre.loss.backward();
+    assert.ok(model.refiner!.output.weight.grad!.abs().sum().item() > 0, 'the timbre term reaches the refiner');
+    assert.ok(model.styleEncoder.parameters().every((p) => p.grad === null), 'and never the frozen style encoder');
     model.dispose();
   });
   assert.throws(() => resolveTrainConfig('refine', undefined, ['--fluxWeight=-1']), /train: Expected fluxWeight ≥ 0 but received -1/);
+  assert.throws(() => resolveTrainConfig('refine', undefined, ['--timbreWeight=-0.5']), /train: Expected timbreWeight ≥ 0 but received -0.5/);
 });
 
 test("phase 2's L_rec is eq. 2 on the target's own latent, or the ᾱ-weighted error of the decoded prediction", () => {
