@@ -14,7 +14,7 @@
  */
 import { F, manualSeed, noGrad, type Tensor } from '../engine/index.js';
 import type { PairBatch } from '../data/loader.js';
-import { freeze, pooledStyle, relativeError, type LatentDiffusion } from '../model/index.js';
+import { MODEL_CONFIGS, freeze, pooledStyle, relativeError, type LatentDiffusion } from '../model/index.js';
 import type { TrainConfig } from './config.js';
 import type { TrainingTask } from './loop.js';
 import { transferSamples } from './diffusion.js';
@@ -26,6 +26,11 @@ function timbreError(model: LatentDiffusion, refined: Tensor, target: Tensor): T
   return errors.reduce((a, b) => a.add(b)).div(errors.length);
 }
 
+/** The names of the model configs with a refiner, as `--model` takes them. */
+function refinedConfigs(): string[] {
+  return Object.values(MODEL_CONFIGS).filter((c) => c.refiner !== undefined).map((c) => c.name);
+}
+
 /** Tiles [B, 1, M, T] → the change from each frame to the next, [B, 1, M, T − 1]. */
 function frameToFrame(tiles: Tensor): Tensor {
   const frames = tiles.shape[3]!;
@@ -34,7 +39,7 @@ function frameToFrame(tiles: Tensor): Tensor {
 
 export function refineTask(model: LatentDiffusion, config: TrainConfig): TrainingTask {
   const refiner = model.refiner;
-  if (!refiner) throw new RangeError(`train: the ${model.config.name} model has no refiner; the refine phase trains a model with one, --model=refined-styled-long, refined-styled, refined-spectral or refined`);
+  if (!refiner) throw new RangeError(`train: the ${model.config.name} model has no refiner; the refine phase trains a model with one, --model=${refinedConfigs().join(', ')}`);
   for (const part of [model.encoder, model.decoder, model.styleEncoder, model.unet]) freeze(part); // the timbre term's gradient passes through the style encoder to the refined tile, never into its weights
   /** The batch's unrefined transfers [B, 1, 128, 128] (no gradient), with its content and targets on the device. */
   const transfers = (batch: PairBatch) => {
