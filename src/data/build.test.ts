@@ -5,14 +5,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadSafetensors, tidy, keep } from '../engine/index.js';
 import { buildDataset, splitOf, programOf, type Manifest } from './build.js';
 import { DATASET_CONFIGS, checkDatasetConfig, judgeCorpusConfig, type DatasetConfig } from './config.js';
-import { PairLoader, disposeBatch } from './loader.js';
+import { PairLoader, disposeBatch, readManifest } from './loader.js';
 import { datasetStats } from './stats.js';
 import { discoverPieces } from './sources.js';
 import { temporaryDirectory } from '../testing/helpers.js';
@@ -76,7 +76,22 @@ test('the evaluation splits can be built first; the same build without --splits 
   const dir = join(root, 'split-first');
   const first = await buildDataset(dir, config, { splits: ['validation', 'test'] });
   assert.deepEqual([...new Set(first.shards.map((s) => s.split))].sort(), ['test', 'validation']);
-  await buildDataset(dir, config);
+  assert.equal(first.complete, true);
+  // along the way the manifest lists the shards built so far, marked incomplete, and training can open it
+  const listed: number[] = [];
+  const onDisk = () => ['train', 'validation', 'test'].flatMap((split) => (existsSync(join(dir, 'shards', split)) ? readdirSync(join(dir, 'shards', split)) : [])).length;
+  await buildDataset(dir, config, {
+    manifestEverySeconds: 0,
+    onPiece: (done, total) => {
+      if (done === 0 || done === total) return;
+      const partial = readManifest(dir);
+      assert.equal(partial.complete, false);
+      assert.equal(partial.shards.length, onDisk());
+      listed.push(partial.shards.filter((s) => s.split === 'train').length);
+    },
+  });
+  assert.ok(listed.length > 1 && listed.every((n, i) => n > 0 && n >= (listed[i - 1] ?? 0)), `training shards listed along the way: ${listed}`);
+  assert.equal(readManifest(dir).complete, true);
   const files = listFiles(dir);
   assert.deepEqual(files, listFiles(join(root, 'b')));
   for (const file of files) assert.ok(readFileSync(join(dir, file)).equals(readFileSync(join(root, 'b', file))), file);

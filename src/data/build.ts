@@ -10,7 +10,9 @@
  *     tensors  <font>: float16 [groups, instruments, nMels, tileFrames] (the held-out font only at
  *              heldOutTranspositions, for every validation and test piece and a share of training)
  *     metadata "mst.shard": JSON ShardInfo (piece, source, licence, split, offsets, pitch ranges …)
- *   <out>/manifest.json  (built from the shards' headers at the end)
+ *   <out>/manifest.json  (built from the shards' headers every couple of minutes while the build
+ *                        runs, with complete: false, so that training can start on the pieces
+ *                        built so far; and at the end, with complete: true)
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -51,7 +53,12 @@ export interface ShardInfo {
 export interface Manifest {
   config: DatasetConfig;
   shards: (ShardInfo & { file: string; groups: number })[];
+  /** False while a build is writing the dataset (or after one was stopped): the shards are those built so far. Absent in manifests written before it existed: complete. */
+  complete?: boolean;
 }
+
+/** Seconds between the manifests a build writes along the way. */
+const MANIFEST_EVERY_SECONDS = 120;
 
 /**
  * The split of a piece, from a hash of the seed and the piece's name: a melody line and every
@@ -137,12 +144,14 @@ function tilesOf(clips: Float32Array[], config: DatasetConfig, frontEnd: MelFron
 /**
  * Builds the dataset into `outDir`, resuming where a previous build stopped. `hooks.splits`
  * builds only those splits now (the evaluation's before the long training split, say); the
- * manifest then lists what is built, and the same command without it builds the rest.
+ * manifest then lists what is built, and the same command without it builds the rest. Every
+ * `hooks.manifestEverySeconds` (120 by default) the manifest is rewritten with the shards built
+ * so far and complete: false, so a training run may start before the build ends.
  */
 export async function buildDataset(
   outDir: string,
   config: DatasetConfig,
-  hooks: { log?: (message: string) => void; onPiece?: (done: number, total: number, piece: string) => void; splits?: readonly Split[] } = {},
+  hooks: { log?: (message: string) => void; onPiece?: (done: number, total: number, piece: string) => void; splits?: readonly Split[]; manifestEverySeconds?: number } = {},
 ): Promise<Manifest> {
   checkDatasetConfig(config);
   const log = hooks.log ?? (() => {});
@@ -169,6 +178,8 @@ export async function buildDataset(
   // (30% more CPU for the same build), so the analysis here runs on this thread alone
   const threads = getNumThreads();
   setNumThreads(1);
+  const manifestEvery = 1000 * (hooks.manifestEverySeconds ?? MANIFEST_EVERY_SECONDS);
+  let manifestWritten = Date.now();
   try {
     for (const [done, { piece, transposition, split, file, score }] of jobs.entries()) {
       hooks.onPiece?.(done, total, piece.id);
@@ -211,6 +222,10 @@ export async function buildDataset(
       } else {
         log(`${piece.id} (transposition ${transposition}) is silent throughout; nothing kept`);
       }
+      if (Date.now() - manifestWritten >= manifestEvery) {
+        writeManifest(outDir, config, { complete: false });
+        manifestWritten = Date.now();
+      }
       train.dispose();
       heldOut?.dispose();
       await new Promise((resolve) => setImmediate(resolve));
@@ -224,8 +239,8 @@ export async function buildDataset(
   return writeManifest(outDir, config);
 }
 
-/** Rebuilds manifest.json from the shards' headers (sorted, so the same shards give the same bytes). */
-export function writeManifest(outDir: string, config: DatasetConfig): Manifest {
+/** Rebuilds manifest.json from the shards' headers (sorted, so the same shards give the same bytes); `complete` false while a build is still writing shards. */
+export function writeManifest(outDir: string, config: DatasetConfig, { complete = true } = {}): Manifest {
   const shards: Manifest['shards'] = [];
   for (const split of ['train', 'validation', 'test'] as const) {
     const folder = join(outDir, 'shards', split);
@@ -238,7 +253,7 @@ export function writeManifest(outDir: string, config: DatasetConfig): Manifest {
       shards.push({ ...info, file: relative(outDir, path), groups: info.offsets.length });
     }
   }
-  const manifest: Manifest = { config, shards };
+  const manifest: Manifest = { config, shards, complete };
   writeFileAtomic(join(outDir, 'manifest.json'), [Buffer.from(JSON.stringify(manifest) + '\n')]);
   return manifest;
 }

@@ -32,9 +32,14 @@ export async function openTrainingData(
 ): Promise<TrainingData> {
   const { batchSize, seed, otherRenders = [], otherRenderShare } = options;
   if (existsSync(join(dir, 'manifest.json'))) {
+    const manifest = readManifest(dir);
+    if (manifest.complete === false) {
+      const trainShards = manifest.shards.filter((s) => s.split === 'train').length;
+      options.log?.(`${dir} is still being built (or its build was stopped): this run reads the ${trainShards} training shards built so far; mst dataset build resumes it`);
+    }
     return {
       kind: 'paired dataset',
-      instruments: readManifest(dir).config.instruments,
+      instruments: manifest.config.instruments,
       train: new PairLoader(dir, { split: 'train', batchSize, seed, otherRenders, ...(otherRenderShare !== undefined ? { otherRenderShare } : {}) }),
       validation: new PairLoader(dir, { split: 'validation', batchSize, seed, keepLast: true }), // a small split still validates
       dispose() {},
