@@ -13,6 +13,7 @@ import { transferCommand, stylesCommand } from './transfer.js';
 import { streamCommand } from './stream.js';
 import { studioCommand } from './studio.js';
 import { abortOpenWavWriters } from '../audio/wav.js';
+import { abortRenders } from '../data/synth.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
 
@@ -39,6 +40,7 @@ export async function run(argv: string[]): Promise<void> {
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.once(signal, () => {
       abortOpenWavWriters();
+      abortRenders();
       console.error(`mst: interrupted (${signal}); no partial output was kept`);
       process.exit(code);
     });

@@ -7,12 +7,11 @@
  * `eas-render` (native/eas-render.c, built by node-gyp beside the engine where libsonivox-dev is
  * installed) plays a MIDI file into a WAV file, reverb and chorus off.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readAudio } from '../audio/decode.js';
 import { scoreToBytes, type Score } from './midi.js';
-import { RenderError, runSynth } from './synth.js';
+import { RenderError, runSynth, inRenderFolder } from './synth.js';
 import { EAS_RENDERER } from './eas-renderer.js';
 
 export { EAS_RENDERER } from './eas-renderer.js';
@@ -22,15 +21,12 @@ export async function renderEas(score: Score, options: { sampleRate: number }): 
   if (!existsSync(EAS_RENDERER)) {
     throw new RenderError(`${EAS_RENDERER} is missing: it is built with the engine where Sonivox's library is installed (Debian: apt-get install libsonivox-dev, or scripts/setup.sh; then npm run build:native)`);
   }
-  const dir = mkdtempSync(join(tmpdir(), 'mst-eas-'));
-  try {
+  return inRenderFolder('eas', async (dir) => {
     const midi = join(dir, 'score.mid');
     const wav = join(dir, 'score.wav');
     writeFileSync(midi, scoreToBytes(score));
     const { code, stderr } = await runSynth(EAS_RENDERER, [midi, wav], 'libsonivox-dev');
     if (code !== 0 || !existsSync(wav)) throw new RenderError(`eas-render failed (exit ${code}): ${stderr.trim().split('\n').slice(-2).join(' | ')}`);
     return await readAudio(wav, { sampleRate: options.sampleRate });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }

@@ -1,14 +1,17 @@
 /**
  * Rendering with FluidSynth: the same bytes twice, notes that start at the same time in every
  * instrument (within one analysis hop), calibrated loudness, and clear errors when the synthesizer
- * or a SoundFont is missing.
+ * or a SoundFont is missing; a render stopped mid-way leaves no synthesizer running and no folder.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { tensor, tidy } from '../engine/index.js';
 import { DEFAULT_ANALYSIS as config } from '../audio/config.js';
 import { MelFrontEnd } from '../audio/mel.js';
 import { renderScore, renderPrograms, normaliseLoudness, activeLevelDb, fitLength, RenderError } from './render.js';
+import { abortRenders } from './synth.js';
 import { forInstrument, notesOf, type Score } from './midi.js';
 
 const FLUID = '/usr/share/sounds/sf2/FluidR3_GM.sf2';
@@ -95,4 +98,23 @@ test('one FluidSynth run for several instruments gives the clips of separate run
     assert.ok(difference < 0.02, `program ${program}: mean |Δ log-mel| ${difference}`);
   }
   frontEnd.dispose();
+});
+
+test('abortRenders stops the synthesizers in flight and removes their folders', async () => {
+  type Event = Score['tracks'][number][number];
+  const events: Event[] = [];
+  for (let i = 0; i < 4000; i++) {
+    events.push({ type: 'noteOn', channel: 0, noteNumber: 48 + (i % 24), velocity: 96, deltaTime: 0, tick: i * 240 } as unknown as Event);
+    events.push({ type: 'noteOff', channel: 0, noteNumber: 48 + (i % 24), velocity: 0, deltaTime: 0, tick: i * 240 + 200 } as unknown as Event);
+  }
+  events.push({ type: 'endOfTrack', deltaTime: 0, tick: 4000 * 240 } as unknown as Event); // 1,000 s of music: rendering takes a while
+  const folders = () => new Set(readdirSync(tmpdir()).filter((name) => name.startsWith('mst-render-')));
+  const before = folders();
+  const render = renderScore(forInstrument({ format: 0, ticksPerBeat: 480, tracks: [events] }, 0), options);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const during = [...folders()].filter((name) => !before.has(name));
+  assert.equal(during.length, 1, 'the render works in a folder of its own');
+  abortRenders();
+  await assert.rejects(render, (error: Error) => error instanceof RenderError && /fluidsynth failed \(exit null\)/.test(error.message));
+  assert.ok(!folders().has(during[0]!), 'and its folder is gone');
 });

@@ -4,14 +4,13 @@
  * at 44.1 or 32 kHz (rendering straight at 16 kHz aliases in the top bands), as raw 16-bit stereo
  * that is mixed to mono and brought to the model's rate by the band-limited resampler.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resample } from '../audio/resample.js';
 import { scoreToBytes, retime, concatenate, forInstrument, type Score } from './midi.js';
 import { renderStk, STK_RAWWAVES } from './stk.js';
 import { renderEas, EAS_RENDERER } from './eas.js';
-import { RenderError, runSynth } from './synth.js';
+import { RenderError, runSynth, inRenderFolder } from './synth.js';
 
 export { RenderError } from './synth.js';
 
@@ -34,8 +33,7 @@ export async function renderScore(score: Score, options: RenderOptions): Promise
   if (!existsSync(options.soundfont)) {
     throw new RenderError(`SoundFont ${options.soundfont} not found; install it (its Debian package is listed in src/data/fonts.ts, e.g. fluid-soundfont-gm for FluidR3_GM.sf2; scripts/setup.sh installs them all)`);
   }
-  const dir = mkdtempSync(join(tmpdir(), 'mst-render-'));
-  try {
+  return inRenderFolder('render', async (dir) => {
     const midi = join(dir, 'score.mid');
     const raw = join(dir, 'score.raw');
     writeFileSync(midi, scoreToBytes(score));
@@ -59,9 +57,7 @@ export async function renderScore(score: Score, options: RenderOptions): Promise
     const mono = new Float32Array(stereo.length >> 1);
     for (let i = 0; i < mono.length; i++) mono[i] = (stereo[2 * i]! + stereo[2 * i + 1]!) / 65536; // (L + R) / 2, scaled by 1/32768
     return await resample(mono, synthRate, options.sampleRate);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** RMS level in dBFS over the louder half of 50 ms blocks (so rests do not count), or −∞ for silence. */

@@ -8,12 +8,11 @@
  * A score becomes SKINI, STK's text score (`NoteOn Δt channel pitch velocity`, Δt in seconds
  * since the previous line), and stk-demo renders it offline with enough voices for its chords.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readAudio } from '../audio/decode.js';
 import { notesOf, type Score } from './midi.js';
-import { RenderError, runSynth } from './synth.js';
+import { RenderError, runSynth, inRenderFolder } from './synth.js';
 import { STK_MODELS } from './stk-models.js';
 
 export { STK_RAWWAVES, STK_MODELS } from './stk-models.js';
@@ -43,15 +42,12 @@ export function scoreToSkini(score: Score, tailSeconds = 1): string {
 export async function renderStk(score: Score, program: number, options: { sampleRate: number; synthRate?: number }): Promise<Float32Array> {
   const model = STK_MODELS[program];
   if (model === undefined) throw new RangeError(`stk: no STK model stands for General MIDI program ${program}; programs: ${Object.keys(STK_MODELS).join(', ')}`);
-  const dir = mkdtempSync(join(tmpdir(), 'mst-stk-'));
-  try {
+  return inRenderFolder('stk', async (dir) => {
     const skini = join(dir, 'score.ski');
     const wav = join(dir, 'score.wav');
     writeFileSync(skini, scoreToSkini(score));
     const { code, stderr } = await runSynth('stk-demo', [model, '-n', String(VOICES), '-s', String(options.synthRate ?? 44100), '-ow', wav, '-if', skini], 'stk');
     if (code !== 0 || !existsSync(wav)) throw new RenderError(`stk-demo ${model} failed (exit ${code}): ${stderr.trim().split('\n').slice(-2).join(' | ')}`);
     return await readAudio(wav, { sampleRate: options.sampleRate });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
