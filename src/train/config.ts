@@ -98,7 +98,7 @@ export interface TrainConfig {
    * of the refined tile against the target's, each map's error relative to the target's energy
    * there (0: none), so that the refiner is judged by what the model hears an instrument by.
    * 0 by default: at 1 the shipped refiner's run lost 0.125 of validation style accuracy and
-   * some of its MSE (models/default's card: A timbre term from the style encoder).
+   * some of its MSE (models/default's card: A timbre term from the style encoder, and more flux).
    */
   timbreWeight: number;
   /** 'cpu' or 'cuda'. */
