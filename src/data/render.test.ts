@@ -13,6 +13,7 @@ import { MelFrontEnd } from '../audio/mel.js';
 import { renderScore, renderPrograms, normaliseLoudness, activeLevelDb, fitLength, RenderError } from './render.js';
 import { abortRenders } from './synth.js';
 import { forInstrument, notesOf, type Score } from './midi.js';
+import { temporaryDirectory } from '../testing/helpers.js';
 
 const FLUID = '/usr/share/sounds/sf2/FluidR3_GM.sf2';
 const TIMGM = '/usr/share/sounds/sf2/TimGM6mb.sf2';
@@ -108,13 +109,22 @@ test('abortRenders stops the synthesizers in flight and removes their folders', 
     events.push({ type: 'noteOff', channel: 0, noteNumber: 48 + (i % 24), velocity: 0, deltaTime: 0, tick: i * 240 + 200 } as unknown as Event);
   }
   events.push({ type: 'endOfTrack', deltaTime: 0, tick: 4000 * 240 } as unknown as Event); // 1,000 s of music: rendering takes a while
-  const folders = () => new Set(readdirSync(tmpdir()).filter((name) => name.startsWith('mst-render-')));
-  const before = folders();
-  const render = renderScore(forInstrument({ format: 0, ticksPerBeat: 480, tracks: [events] }, 0), options);
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  const during = [...folders()].filter((name) => !before.has(name));
-  assert.equal(during.length, 1, 'the render works in a folder of its own');
-  abortRenders();
-  await assert.rejects(render, (error: Error) => error instanceof RenderError && /fluidsynth failed \(exit null\)/.test(error.message));
-  assert.ok(!folders().has(during[0]!), 'and its folder is gone');
+  // a temporary folder of its own (os.tmpdir() reads TMPDIR), so other test files' renders running beside it are not counted
+  const scratch = temporaryDirectory('mst-abort-');
+  const previous = process.env.TMPDIR;
+  process.env.TMPDIR = scratch;
+  try {
+    const folders = () => new Set(readdirSync(tmpdir()).filter((name) => name.startsWith('mst-render-')));
+    const before = folders();
+    const render = renderScore(forInstrument({ format: 0, ticksPerBeat: 480, tracks: [events] }, 0), options);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const during = [...folders()].filter((name) => !before.has(name));
+    assert.equal(during.length, 1, 'the render works in a folder of its own');
+    abortRenders();
+    await assert.rejects(render, (error: Error) => error instanceof RenderError && /fluidsynth failed \(exit null\)/.test(error.message));
+    assert.ok(!folders().has(during[0]!), 'and its folder is gone');
+  } finally {
+    if (previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previous;
+  }
 });

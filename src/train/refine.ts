@@ -9,8 +9,9 @@
  * the target's energy (relativeError; λ_timbre = timbreWeight), so that it corrects the errors
  * the sampler really makes (smeared onsets, haze, a timbre averaged towards the content's)
  * rather than those of a single denoising step. The timbre term judges the refined tile with the
- * same features the model hears its references with, never with the evaluation's judge. The transfers run inside the step, at its precision (bf16
- * autocast where the processor runs bf16 natively): a hair less exact than a user's float32 ones.
+ * same features the model hears its references with, never with the evaluation's judge. The
+ * transfers run inside the step, at its precision (bf16 autocast where the processor runs bf16
+ * natively): a hair less exact than a user's float32 ones.
  */
 import { F, manualSeed, noGrad, type Tensor } from '../engine/index.js';
 import type { PairBatch } from '../data/loader.js';
