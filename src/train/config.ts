@@ -101,12 +101,25 @@ export interface TrainConfig {
    * MSE rose 9% (models/default's card: A timbre term from the style encoder, and more flux).
    */
   timbreWeight: number;
+  /**
+   * The refine phase: weight of the adversarial term, the refiner's tiles scored by a critic that
+   * learns beside it to tell them from true targets of the instrument (src/train/critic.ts; hinge
+   * loss). 0: no critic, unless featureMatchingWeight asks for one.
+   */
+  adversarialWeight: number;
+  /** The refine phase: weight of feature matching, the critic's maps of the refined tile against its maps of the true target (mean absolute difference). */
+  featureMatchingWeight: number;
   /** 'cpu' or 'cuda'. */
   device: string;
   /** The paired phase: the model checkpoint whose encoder and decoder it takes, frozen (same latent and widths). */
   autoencoderFrom: string;
   /** The refine phase: the trained paired model (mst train paired) whose autoencoder, style encoder and denoiser the refiner learns around, frozen. */
   denoiserFrom: string;
+  /**
+   * The refine phase: a model with a refiner of the same config whose refiner weights the run
+   * starts from (to go on training one), instead of a fresh refiner; '' for a fresh one.
+   */
+  refinerFrom: string;
   /** The paired phase: the share of items whose style is dropped, so the model also learns without one (classifier-free guidance). */
   styleDropout: number;
   /**
@@ -143,9 +156,12 @@ const COMMON: Omit<TrainConfig, 'phase' | 'steps' | 'learningRate'> = {
   diffusionWeight: 1,
   fluxWeight: 0,
   timbreWeight: 0,
+  adversarialWeight: 0,
+  featureMatchingWeight: 0,
   device: 'cpu',
   autoencoderFrom: 'models/seed/model.safetensors',
   denoiserFrom: 'runs/paired/model.safetensors',
+  refinerFrom: '',
   styleDropout: 0.15,
   otherRenders: [],
   otherRenderShare: 0.5,
@@ -182,7 +198,7 @@ export function checkTrainConfig(c: TrainConfig): TrainConfig {
   if (!(c.minLearningRate >= 0 && c.minLearningRate <= 1)) throw new RangeError(`train: Expected minLearningRate in [0, 1] but received ${c.minLearningRate}`);
   if (!(c.emaDecay >= 0 && c.emaDecay < 1)) throw new RangeError(`train: Expected emaDecay in [0, 1) but received ${c.emaDecay}`);
   if (!(c.clipNorm > 0)) throw new RangeError(`train: Expected clipNorm > 0 but received ${c.clipNorm}`);
-  const weights = { weightDecay: c.weightDecay, perceptualWeight: c.perceptualWeight, klWeight: c.klWeight, reconstructionWeight: c.reconstructionWeight, styleWeight: c.styleWeight, diffusionWeight: c.diffusionWeight, fluxWeight: c.fluxWeight, timbreWeight: c.timbreWeight };
+  const weights = { weightDecay: c.weightDecay, perceptualWeight: c.perceptualWeight, klWeight: c.klWeight, reconstructionWeight: c.reconstructionWeight, styleWeight: c.styleWeight, diffusionWeight: c.diffusionWeight, fluxWeight: c.fluxWeight, timbreWeight: c.timbreWeight, adversarialWeight: c.adversarialWeight, featureMatchingWeight: c.featureMatchingWeight };
   for (const [key, value] of Object.entries(weights)) if (!(value >= 0)) throw new RangeError(`train: Expected ${key} ≥ 0 but received ${value}`);
   if (!(c.styleDropout >= 0 && c.styleDropout < 1)) throw new RangeError(`train: Expected styleDropout in [0, 1) but received ${c.styleDropout}`);
   if (!(c.otherRenderShare >= 0 && c.otherRenderShare <= 1)) throw new RangeError(`train: Expected otherRenderShare in [0, 1] but received ${c.otherRenderShare}`);

@@ -31,8 +31,17 @@ export interface TrainingTask {
   emaModule?: nn.Module;
   /** Modules in train mode during a step (the rest stay in eval mode). */
   trainModules: nn.Module[];
-  /** The total loss to minimise and its named parts (scalars), for a batch. */
-  loss(batch: PairBatch): { loss: Tensor; parts: Record<string, Tensor> };
+  /**
+   * A second network trained beside the task's, one step of its own after each of the task's
+   * (the refine phase's critic, critic.ts): its weights and optimizer are in the run's state.
+   */
+  critic?: { module: nn.Module; parameters: Tensor[] };
+  /**
+   * The total loss to minimise and its named parts (scalars), for a batch; with a critic, also
+   * its loss on the same batch, to be called after the task's step (what it reads of the step's
+   * tensors it holds, detached).
+   */
+  loss(batch: PairBatch): { loss: Tensor; parts: Record<string, Tensor>; criticLoss?: () => { loss: Tensor; parts: Record<string, Tensor> } };
   /** Named validation figures for one batch (means over it), in eval mode without gradients. */
   validate(batch: PairBatch): Record<string, number>;
   /** Draws examples of a batch to a PNG file (eval mode, no gradients). */
@@ -58,16 +67,42 @@ export interface TrainingResult {
   precision: Precision;
 }
 
-/** One optimizer step on a batch (the modules already in train mode); returns the loss, its parts and the gradient norm before clipping. */
-export function optimizerStep(task: TrainingTask, optimizer: optim.Optimizer, batch: PairBatch, config: Pick<TrainConfig, 'device' | 'clipNorm'> & { bf16: boolean }): Record<string, number> {
+/** Figures of named scalars, each under `prefix`. */
+function figuresOf(parts: Record<string, Tensor>, prefix = ''): Record<string, number> {
+  return Object.fromEntries(Object.entries(parts).map(([k, v]) => [prefix + k, v.item()]));
+}
+
+/**
+ * One optimizer step on a batch (the modules already in train mode); returns the loss, its parts
+ * and the gradient norm before clipping. With a critic and its optimizer, the critic's step
+ * follows on the same batch (its gradients from the task's loss cleared first), its figures
+ * under `critic.`.
+ */
+export function optimizerStep(task: TrainingTask, optimizer: optim.Optimizer, batch: PairBatch, config: Pick<TrainConfig, 'device' | 'clipNorm'> & { bf16: boolean }, criticOptimizer?: optim.Optimizer): Record<string, number> {
   return tidy(() => {
+    const autocastOptions = { enabled: config.bf16, device: config.device as 'cpu' | 'cuda' };
     optimizer.zeroGrad();
-    const { loss, parts } = autocast({ enabled: config.bf16, device: config.device as 'cpu' | 'cuda' }, () => task.loss(batch));
+    const { loss, parts, criticLoss } = autocast(autocastOptions, () => task.loss(batch));
     loss.backward();
     const gradNorm = optim.clipGradNorm(task.parameters, config.clipNorm);
     optimizer.step();
-    return { loss: loss.item(), ...Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v.item()])), gradNorm };
+    const figures = { loss: loss.item(), ...figuresOf(parts), gradNorm };
+    if (!task.critic || !criticOptimizer || !criticLoss) return figures;
+    criticOptimizer.zeroGrad();
+    const critic = autocast(autocastOptions, criticLoss);
+    critic.loss.backward();
+    const criticGradNorm = optim.clipGradNorm(task.critic.parameters, config.clipNorm);
+    criticOptimizer.step();
+    return { ...figures, 'critic.loss': critic.loss.item(), ...figuresOf(critic.parts, 'critic.'), 'critic.gradNorm': criticGradNorm };
   });
+}
+
+/**
+ * The critic's optimizer: AdamW at the task's rate (set each step), with β₁ 0.5 as adversarial
+ * training usually takes it (a short memory of the gradient, which turns as the refiner learns), and no weight decay.
+ */
+function criticOptimizerOf(task: TrainingTask, config: TrainConfig): optim.Optimizer | null {
+  return task.critic ? new optim.AdamW(task.critic.parameters, { lr: config.learningRate, betas: [0.5, 0.9], weightDecay: 0 }) : null;
 }
 
 /** Lines of metrics.jsonl up to `step` of `phase` (a resumed run drops what came after its state). */
@@ -89,7 +124,9 @@ export async function train(task: TrainingTask, config: TrainConfig, data: Train
   const metricsPath = join(config.run, 'metrics.jsonl');
   const optimizer = new optim.AdamW(task.parameters, { lr: config.learningRate, weightDecay: config.weightDecay });
   const ema = config.emaDecay > 0 ? new Ema(task.emaModule ?? task.module, config.emaDecay) : null;
-  const stateParts = { module: task.module, optimizer, ema };
+  const criticOptimizer = criticOptimizerOf(task, config);
+  const critic = task.critic && criticOptimizer ? { module: task.critic.module, optimizer: criticOptimizer } : null;
+  const stateParts = { module: task.module, optimizer, ema, critic };
   const position = loadTrainingState(statePath, {
     ...stateParts,
     checkConfig: (saved) => {
@@ -163,12 +200,13 @@ export async function train(task: TrainingTask, config: TrainConfig, data: Train
       for await (const batch of loader.epoch(position.epoch, { skip: position.batchInEpoch })) {
         const lr = learningRateAt(position.step, config);
         optimizer.lr = lr;
+        if (criticOptimizer) criticOptimizer.lr = lr;
         for (const m of task.trainModules) m.train();
         // with threads 'auto', one per core other processes leave idle (engine/threads.ts): two threads
         // beside a busy core made paired steps 5.3 s instead of about 0.5 (a dataset build beside the run)
         adaptThreads();
         const stepStarted = performance.now();
-        const figures = { ...optimizerStep(task, optimizer, batch, stepConfig), lr };
+        const figures = { ...optimizerStep(task, optimizer, batch, stepConfig, criticOptimizer ?? undefined), lr };
         disposeBatch(batch);
         ema?.update(position.step);
         position.step += 1;

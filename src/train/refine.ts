@@ -3,10 +3,14 @@
  * model, frozen: for each batch the model transfers the content to the target instrument as it
  * would for a user (DDIM at the config's sampling settings, from fresh noise), and the refiner
  * learns
- *   L = E ‖ r(x̂, content) − target ‖² + λ_flux E ‖ Δr − Δtarget ‖² + λ_timbre (1/6) Σ_l e(φ_l(r), φ_l(target)),
+ *   L = E ‖ r(x̂, content) − target ‖² + λ_flux E ‖ Δr − Δtarget ‖² + λ_timbre (1/6) Σ_l e(φ_l(r), φ_l(target))
+ *       − λ_adv E D(r, i) + λ_fm (1/5) Σ_l E |D_l(r, i) − D_l(target, i)|,
  * x̂ the decoded transfer, Δ the change from frame to frame (λ_flux = fluxWeight: 16 by default,
  * 0 for the MSE alone), φ_l the frozen style encoder's six maps and e their error relative to
- * the target's energy (relativeError; λ_timbre = timbreWeight), so that it corrects the errors
+ * the target's energy (relativeError; λ_timbre = timbreWeight), D the critic's patch scores and
+ * D_l its maps for the target instrument i (critic.ts; λ_adv = adversarialWeight, λ_fm =
+ * featureMatchingWeight; the critic learns beside the refiner, one step after each of its
+ * steps, with the hinge loss on the same batch), so that it corrects the errors
  * the sampler really makes (smeared onsets, haze, a timbre averaged towards the content's)
  * rather than those of a single denoising step. The timbre term judges the refined tile with the
  * same features the model hears its references with, never with the evaluation's judge. The
@@ -19,6 +23,7 @@ import { MODEL_CONFIGS, freeze, pooledStyle, relativeError, type LatentDiffusion
 import type { TrainConfig } from './config.js';
 import type { TrainingTask } from './loop.js';
 import { transferSamples } from './diffusion.js';
+import { InstrumentCritic, adversarialLoss, criticHingeLoss, featureMatchingLoss } from './critic.js';
 
 /** The mean over the style encoder's six maps of their relative error, refined tiles [B, 1, M, T] against the targets', a scalar; the targets' maps carry no gradient. */
 function timbreError(model: LatentDiffusion, refined: Tensor, target: Tensor): Tensor {
@@ -38,7 +43,8 @@ function frameToFrame(tiles: Tensor): Tensor {
   return tiles.slice(3, 1, frames).sub(tiles.slice(3, 0, frames - 1));
 }
 
-export function refineTask(model: LatentDiffusion, config: TrainConfig): TrainingTask {
+/** `instruments`: the dataset's, which a critic (adversarialWeight or featureMatchingWeight > 0) is told the targets' instrument among. */
+export function refineTask(model: LatentDiffusion, config: TrainConfig, instruments: string[]): TrainingTask {
   const refiner = model.refiner;
   if (!refiner) throw new RangeError(`train: the ${model.config.name} model has no refiner; the refine phase trains a model with one, --model=${refinedConfigs().join(', ')}`);
   for (const part of [model.encoder, model.decoder, model.styleEncoder, model.unet]) freeze(part); // the timbre term's gradient passes through the style encoder to the refined tile, never into its weights
@@ -50,11 +56,13 @@ export function refineTask(model: LatentDiffusion, config: TrainConfig): Trainin
     const pooled = refiner.style ? noGrad(() => pooledStyle(model.styleEncoder.forward(style))) : undefined; // the frozen encoder's, as transfer reads it
     return { decoded, content, style: pooled, target: batch.target.to(config.device) };
   };
+  const critic = config.adversarialWeight > 0 || config.featureMatchingWeight > 0 ? new InstrumentCritic(instruments).to(config.device) : null;
   return {
     module: model,
     parameters: refiner.parameters(),
     emaModule: refiner,
     trainModules: [refiner],
+    ...(critic ? { critic: { module: critic, parameters: critic.parameters() } } : {}),
     loss(batch) {
       const { decoded, content, style, target } = transfers(batch);
       refiner.train(); // transfer leaves the whole model in eval mode (the refiner has no layer that minds, but a step is a step)
@@ -70,7 +78,25 @@ export function refineTask(model: LatentDiffusion, config: TrainConfig): Trainin
         parts.timbre = timbreError(model, refined, target);
         loss = loss.add(parts.timbre.mul(config.timbreWeight));
       }
-      return { loss, parts };
+      if (!critic) return { loss, parts };
+      // the critic's weights are not the refiner's step's to change: its step clears their gradients from this loss
+      const labels = critic.oneHot(batch.targetInstrument);
+      const fake = critic.forward(refined, labels);
+      const real = critic.forward(target, labels); // with its graph: the critic's own loss reads these scores
+      if (config.adversarialWeight > 0) {
+        parts.adversarial = adversarialLoss(fake.scores);
+        loss = loss.add(parts.adversarial.mul(config.adversarialWeight));
+      }
+      if (config.featureMatchingWeight > 0) {
+        parts.featureMatching = featureMatchingLoss(fake.features, real.features);
+        loss = loss.add(parts.featureMatching.mul(config.featureMatchingWeight));
+      }
+      const refinedAsIs = refined.detach();
+      const criticLoss = () => {
+        const fakeScores = critic.forward(refinedAsIs, labels).scores;
+        return { loss: criticHingeLoss(real.scores, fakeScores), parts: { real: real.scores.mean(), fake: fakeScores.mean() } };
+      };
+      return { loss, parts, criticLoss };
     },
     validate(batch) {
       // one sampling for both figures, at the run's seed as transferMse (diffusion.ts) samples: the refined one is what transfer returns

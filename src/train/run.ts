@@ -78,6 +78,16 @@ function withDenoiserOf(path: string, model: LatentDiffusion): LatentDiffusion {
   return model;
 }
 
+/** `model` with the refiner of the model at `path`, whose refiner must be the same config (--refinerFrom: going on training one). */
+function withRefinerOf(path: string, model: LatentDiffusion): LatentDiffusion {
+  if (!existsSync(path)) throw new Error(`${path} does not exist: --refinerFrom names a model with a refiner (a refine run's model.safetensors, or models/default/model.safetensors); leave it empty for a fresh refiner`);
+  const wanted = JSON.stringify(model.config.refiner);
+  const source = loadFitting(path, (config) => (JSON.stringify(config.refiner) !== wanted ? `a ${config.name} model, whose refiner (${JSON.stringify(config.refiner ?? null)}) is not the ${model.config.name} model's (${wanted}); give a model of config ${model.config.name}` : null));
+  model.refiner!.loadStateDict(source.refiner!.stateDict());
+  source.dispose();
+  return model;
+}
+
 /** A phase's input from the phase before it, or an error naming the command that makes it. */
 function required(config: TrainConfig, phase: Phase): string {
   const path = join(config.run, PHASE_OUTPUT[phase]);
@@ -113,8 +123,9 @@ async function runWith(config: TrainConfig, data: TrainingData, hooks: TrainingH
   if (config.phase === 'paired' || config.phase === 'refine') {
     const modelSettings: ModelConfig = modelConfig(config.model);
     const paired = config.phase === 'paired';
-    const model = (paired ? withAutoencoderOf(config.autoencoderFrom, new LatentDiffusion(modelSettings)) : withDenoiserOf(config.denoiserFrom, new LatentDiffusion(modelSettings))).to(config.device);
-    const result = await train(paired ? pairedTask(model, config) : refineTask(model, config), config, data, hooks);
+    const built = paired ? withAutoencoderOf(config.autoencoderFrom, new LatentDiffusion(modelSettings)) : withDenoiserOf(config.denoiserFrom, new LatentDiffusion(modelSettings));
+    const model = (!paired && config.refinerFrom !== '' ? withRefinerOf(config.refinerFrom, built) : built).to(config.device);
+    const result = await train(paired ? pairedTask(model, config) : refineTask(model, config, instruments), config, data, hooks);
     result.ema?.swap();
     saveCheckpoint(output, model, modelSettings, metadata(result));
     result.ema?.swap();

@@ -4,7 +4,9 @@
  * optimizer's per-parameter tensors (optim.<index>.<name>), the random generators (rng, and rng.cuda
  * when training on a GPU), and in
  * the metadata the step, the epoch and the batches of it already served, the config, and the
- * optimizer's per-parameter step counts.
+ * optimizer's per-parameter step counts. A phase with a critic (the refine phase's adversarial
+ * training, critic.ts) keeps the critic's weights and optimizer beside them (critic.model.*,
+ * critic.optim.<index>.<name>, and its step counts in the metadata).
  */
 import { existsSync } from 'node:fs';
 import { saveSafetensors, loadSafetensors, getRngState, setRngState, type Tensor, type nn, type optim } from '../engine/index.js';
@@ -23,29 +25,46 @@ export interface Position {
 interface StateMetadata extends Position {
   config: unknown;
   optimizerSteps: (number | null)[];
+  criticOptimizerSteps?: (number | null)[];
+}
+
+/** A second network trained beside the phase's own, with its own optimizer (a critic). */
+export interface CriticState {
+  module: nn.Module;
+  optimizer: optim.Optimizer;
+}
+
+/** An optimizer's per-parameter tensors under `prefix` (`optim.` or `critic.optim.`) into `tensors`; returns its state, whose tensors the caller disposes. */
+function putOptimizer(tensors: Map<string, Tensor>, prefix: string, optimizer: optim.Optimizer): ReturnType<optim.Optimizer['state']> {
+  const state = optimizer.state();
+  state.forEach((entry, i) => {
+    if (entry) for (const [name, t] of Object.entries(entry.tensors)) tensors.set(`${prefix}${i}.${name}`, t);
+  });
+  return state;
 }
 
 /** Writes the run's state to `path`. */
-export function saveTrainingState(path: string, parts: { module: nn.Module; optimizer: optim.Optimizer; ema: Ema | null; position: Position; config: unknown }): void {
+export function saveTrainingState(path: string, parts: { module: nn.Module; optimizer: optim.Optimizer; ema: Ema | null; critic?: CriticState | null; position: Position; config: unknown }): void {
   const tensors = new Map<string, Tensor>();
   for (const [name, t] of parts.module.stateDict()) tensors.set(`model.${name}`, t);
   if (parts.ema) for (const [name, t] of parts.ema.averages) tensors.set(`ema.${name}`, t);
-  const optimizerState = parts.optimizer.state();
-  optimizerState.forEach((entry, i) => {
-    if (entry) for (const [name, t] of Object.entries(entry.tensors)) tensors.set(`optim.${i}.${name}`, t);
-  });
+  const optimizerState = putOptimizer(tensors, 'optim.', parts.optimizer);
+  const critic = parts.critic ?? null;
+  if (critic) for (const [name, t] of critic.module.stateDict()) tensors.set(`critic.model.${name}`, t);
+  const criticState = critic ? putOptimizer(tensors, 'critic.optim.', critic.optimizer) : [];
   const rng = getRngState();
   tensors.set('rng', rng);
   const onCuda = parts.module.parameters()[0]?.device.startsWith('cuda') ?? false;
   const cudaRng = onCuda ? getRngState('cuda') : null; // the GPU's generator too, so that a GPU run resumes exactly
   if (cudaRng) tensors.set('rng.cuda', cudaRng);
-  const metadata: StateMetadata = { ...parts.position, config: parts.config, optimizerSteps: optimizerState.map((e) => (e ? e.step : null)) };
+  const steps = (state: typeof optimizerState) => state.map((e) => (e ? e.step : null));
+  const metadata: StateMetadata = { ...parts.position, config: parts.config, optimizerSteps: steps(optimizerState), ...(critic ? { criticOptimizerSteps: steps(criticState) } : {}) };
   try {
     saveSafetensors(path, tensors, { [STATE_KEY]: JSON.stringify(metadata) });
   } finally {
     rng.dispose();
     cudaRng?.dispose();
-    for (const entry of optimizerState) if (entry) for (const t of Object.values(entry.tensors)) t.dispose();
+    for (const entry of [...optimizerState, ...criticState]) if (entry) for (const t of Object.values(entry.tensors)) t.dispose();
   }
 }
 
@@ -54,7 +73,7 @@ export function saveTrainingState(path: string, parts: { module: nn.Module; opti
  * returns where the run stopped, or null when there is no state yet. `sameConfig` decides whether
  * the saved config may be resumed with the current one (it throws with the difference if not).
  */
-export function loadTrainingState(path: string, parts: { module: nn.Module; optimizer: optim.Optimizer; ema: Ema | null; checkConfig: (saved: unknown) => void }): Position | null {
+export function loadTrainingState(path: string, parts: { module: nn.Module; optimizer: optim.Optimizer; ema: Ema | null; critic?: CriticState | null; checkConfig: (saved: unknown) => void }): Position | null {
   if (!existsSync(path)) return null;
   const { tensors, metadata } = loadSafetensors(path);
   try {
@@ -70,6 +89,13 @@ export function loadTrainingState(path: string, parts: { module: nn.Module; opti
     const moved: Tensor[] = [];
     const onDevice = (entries: Map<string, Tensor>) => Object.fromEntries([...entries].map(([k, t]): [string, Tensor] => [k, device === 'cpu' ? t : (moved.push(t.to(device)), moved[moved.length - 1]!)]));
     parts.optimizer.loadState(saved.optimizerSteps.map((step, i) => (step === null ? null : { step, tensors: onDevice(prefixed(`optim.${i}.`)) })));
+    const critic = parts.critic ?? null;
+    if (!critic && saved.criticOptimizerSteps !== undefined) throw new Error(`${path}: a state saved with a critic (adversarial training), and this run trains none; use the same settings, or another --run to start afresh`);
+    if (critic) {
+      if (saved.criticOptimizerSteps === undefined) throw new Error(`${path}: a state saved without a critic, and this run trains one; use the same settings, or another --run to start afresh`);
+      critic.module.loadStateDict(prefixed('critic.model.'));
+      critic.optimizer.loadState(saved.criticOptimizerSteps.map((step, i) => (step === null ? null : { step, tensors: onDevice(prefixed(`critic.optim.${i}.`)) })));
+    }
     for (const t of moved) t.dispose(); // loadState copied them
     setRngState(tensors.get('rng')!);
     const cudaRng = tensors.get('rng.cuda');

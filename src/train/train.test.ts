@@ -19,6 +19,7 @@ import { modelConfig } from '../model/config.js';
 import { VGGishFeatureNet, featureLoss, freeze } from '../model/vggish.js';
 import { diffusionTask } from './diffusion.js';
 import { refineTask } from './refine.js';
+import type { InstrumentCritic } from './critic.js';
 import { featureNetConfig } from './features.js';
 import { PHASE_DEFAULTS, type TrainConfig } from './config.js';
 import { runPhase, PRECISION_KEY } from './run.js';
@@ -143,6 +144,21 @@ test('the paired phase trains the denoiser and style encoder on pairs, around th
   assert.ok(model.refiner!.style!.output.weight.abs().sum().item() > 0, 'and its reading of the reference (it starts at zero too)');
   model.dispose();
   paired.dispose();
+  // with a critic, a run stopped at step 2 and resumed ends where a straight run does, the critic's state included; --refinerFrom starts from a trained refiner
+  const adversarial: TrainConfig = { ...refineSettings, adversarialWeight: 0.1, featureMatchingWeight: 1, refinerFrom: join(refineRun, 'model.safetensors'), checkpointEvery: 2, validateEvery: 2 };
+  const straight = await runPhase({ ...adversarial, run: join(root, 'adversarial-straight') });
+  await runPhase({ ...adversarial, run: join(root, 'adversarial-resumed'), steps: 2 });
+  const resumed = await runPhase({ ...adversarial, run: join(root, 'adversarial-resumed') });
+  assert.deepEqual(resumed.validation, straight.validation);
+  const [a, b] = [straight, resumed].map((r) => loadLatentDiffusion(r.output));
+  for (const [name, t] of a!.refiner!.stateDict()) assert.deepEqual(b!.refiner!.stateDict().get(name)!.toFloat32Array(), t.toFloat32Array(), `${name} is the same after resuming`);
+  const lines = (run: string) => readFileSync(join(root, run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>).filter((l) => l['critic.loss'] !== undefined);
+  assert.deepEqual(lines('adversarial-resumed').map((l) => l['critic.loss']), lines('adversarial-straight').map((l) => l['critic.loss']), "the critic's losses are the same too");
+  assert.equal(lines('adversarial-straight').length, 4);
+  a!.dispose();
+  b!.dispose();
+  await assert.rejects(runPhase({ ...adversarial, run: join(root, 'adversarial-resumed'), steps: 6, adversarialWeight: 0, featureMatchingWeight: 0 }), /a state saved with a critic \(adversarial training\), and this run trains none/);
+  await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), model: 'refined-styled', refinerFrom: join(refineRun, 'model.safetensors') }), /a refined-styled-long model, whose refiner .* is not the refined-styled model's .*; give a model of config refined-styled$/);
   await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), denoiserFrom: seedFile }), /seed-model\.safetensors: a seed model, whose denoiser is not the refined-styled-long model's; give a model trained by mst train paired/);
   await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), model: 'paired' }), /the paired model has no refiner; the refine phase trains a model with one, --model=refined, refined-spectral, refined-one-step, refined-styled, refined-styled-long$/);
 });
@@ -154,7 +170,7 @@ test("the refine phase's loss is MSE plus fluxWeight × the MSE of the frame-to-
     const batch = { content: tile(), style: tile(), target: tile(), contentInstrument: ['piano', 'piano'], targetInstrument: ['violin', 'violin'], pitchRanges: [], source: [], styleSource: [] };
     const lossWith = (fluxWeight: number, timbreWeight = 0) => {
       manualSeed(3); // the same transfers each time
-      return refineTask(model, { ...PHASE_DEFAULTS.refine, bf16: false, fluxWeight, timbreWeight }).loss(batch);
+      return refineTask(model, { ...PHASE_DEFAULTS.refine, bf16: false, fluxWeight, timbreWeight }, ['piano', 'violin']).loss(batch);
     };
     manualSeed(3);
     const decoded = noGrad(() => model.transfer(batch.content, batch.style, { ...model.config.sampling, refine: false }));
@@ -182,6 +198,49 @@ test("the refine phase's loss is MSE plus fluxWeight × the MSE of the frame-to-
   });
   assert.throws(() => resolveTrainConfig('refine', undefined, ['--fluxWeight=-1']), /train: Expected fluxWeight ≥ 0 but received -1/);
   assert.throws(() => resolveTrainConfig('refine', undefined, ['--timbreWeight=-0.5']), /train: Expected timbreWeight ≥ 0 but received -0.5/);
+});
+
+test("with a critic, the refine phase's loss adds −adversarialWeight × its mean score and featureMatchingWeight × the distance of its maps, and the critic's own loss trains only the critic", () => {
+  tidy(() => {
+    const model = new LatentDiffusion(modelConfig('refined')); // untrained: its refiner returns the decoded transfer
+    const tile = () => rand([2, 1, 128, 128]).mul(2).sub(1);
+    const batch = { content: tile(), style: tile(), target: tile(), contentInstrument: ['piano', 'piano'], targetInstrument: ['violin', 'piano'], pitchRanges: [], source: [], styleSource: [] };
+    manualSeed(4);
+    const task = refineTask(model, { ...PHASE_DEFAULTS.refine, bf16: false, fluxWeight: 0, adversarialWeight: 0.5, featureMatchingWeight: 2 }, ['piano', 'violin']);
+    const critic = task.critic!.module as InstrumentCritic;
+    manualSeed(3);
+    const { loss, parts, criticLoss } = task.loss(batch);
+    assert.deepEqual(Object.keys(parts), ['refine', 'adversarial', 'featureMatching']);
+
+    manualSeed(3); // the same transfer, scored directly
+    const decoded = noGrad(() => model.transfer(batch.content, batch.style, { ...model.config.sampling, refine: false }));
+    const labels = critic.oneHot(batch.targetInstrument);
+    assert.deepEqual([...labels.toFloat32Array()], [0, 1, 1, 0]);
+    const fake = noGrad(() => critic.forward(decoded, labels));
+    const real = noGrad(() => critic.forward(batch.target, labels));
+    assert.deepEqual(fake.scores.shape, [2, 64]);
+    assert.deepEqual(fake.features.map((f) => f.shape), [[2, 32, 64, 64], [2, 64, 32, 32], [2, 128, 16, 16], [2, 128, 8, 8], [2, 128, 8, 8]]);
+    const adversarial = -fake.scores.mean().item();
+    const matching = fake.features.map((f, l) => f.sub(real.features[l]!).abs().mean().item()).reduce((a, b) => a + b) / 5;
+    assertAllClose([parts.adversarial!.item(), parts.featureMatching!.item()], [adversarial, matching], { rtol: 1e-4 });
+    assertAllClose([loss.item()], [F.mseLoss(decoded, batch.target).item() + 0.5 * adversarial + 2 * matching], { rtol: 1e-4 });
+    const hinge = (scores: number[], sign: number) => scores.reduce((sum, x) => sum + Math.max(0, 1 - sign * x), 0) / scores.length;
+    const expectedCriticLoss = hinge([...real.scores.toFloat32Array()], 1) + hinge([...fake.scores.toFloat32Array()], -1);
+
+    loss.backward();
+    assert.ok(model.refiner!.output.weight.grad!.abs().sum().item() > 0, 'the adversarial terms reach the refiner');
+    for (const p of task.critic!.parameters) p.grad?.zero_();
+    for (const p of model.refiner!.parameters()) p.grad?.zero_();
+    const own = criticLoss!();
+    assertAllClose([own.loss.item()], [expectedCriticLoss], { rtol: 1e-4 });
+    own.loss.backward();
+    assert.ok(critic.score.weight.grad!.abs().sum().item() > 0 && critic.embedding.weight.grad!.abs().sum().item() > 0, "the critic's loss trains the critic");
+    assert.ok(model.refiner!.parameters().every((p) => p.grad === null || p.grad.abs().sum().item() === 0), 'and not the refiner: it reads the refined tiles detached');
+    assert.throws(() => critic.oneHot(['oboe']), /InstrumentCritic: Expected one of piano, violin but received oboe/);
+    model.dispose();
+    critic.dispose();
+  });
+  assert.throws(() => resolveTrainConfig('refine', undefined, ['--adversarialWeight=-1']), /train: Expected adversarialWeight ≥ 0 but received -1/);
 });
 
 test("phase 2's L_rec is eq. 2 on the target's own latent, or the ᾱ-weighted error of the decoded prediction", () => {
