@@ -109,6 +109,12 @@ export interface TrainConfig {
   adversarialWeight: number;
   /** The refine phase: weight of feature matching, the critic's maps of the refined tile against its maps of the true target (mean absolute difference). */
   featureMatchingWeight: number;
+  /**
+   * The refine phase's critic also learns that the content tile, a true tile of another
+   * instrument, is not the target instrument (scored under the target's name as a refined tile
+   * is), so that it must hear the instrument and not only a true tile's sharpness.
+   */
+  contentAsFake: boolean;
   /** 'cpu' or 'cuda'. */
   device: string;
   /** The paired phase: the model checkpoint whose encoder and decoder it takes, frozen (same latent and widths). */
@@ -158,6 +164,7 @@ const COMMON: Omit<TrainConfig, 'phase' | 'steps' | 'learningRate'> = {
   timbreWeight: 0,
   adversarialWeight: 0,
   featureMatchingWeight: 0,
+  contentAsFake: false,
   device: 'cpu',
   autoencoderFrom: 'models/seed/model.safetensors',
   denoiserFrom: 'runs/paired/model.safetensors',

@@ -67,9 +67,15 @@ export class InstrumentCritic extends nn.Module {
   }
 }
 
-/** The critic's hinge loss: mean relu(1 − score) over true targets' patches + mean relu(1 + score) over the refiner's. */
-export function criticHingeLoss(real: Tensor, fake: Tensor): Tensor {
-  return real.neg().add(1).relu().mean().add(fake.add(1).relu().mean());
+/**
+ * The critic's hinge loss: mean relu(1 − score) over true targets' patches + mean relu(1 + score)
+ * over the refiner's; with `wrong` (the scores of true tiles of another instrument under the
+ * target's name), half the second term is theirs.
+ */
+export function criticHingeLoss(real: Tensor, fake: Tensor, wrong?: Tensor): Tensor {
+  const fakeTerm = (scores: Tensor) => scores.add(1).relu().mean();
+  const negatives = wrong === undefined ? fakeTerm(fake) : fakeTerm(fake).add(fakeTerm(wrong)).div(2);
+  return real.neg().add(1).relu().mean().add(negatives);
 }
 
 /** The refiner's adversarial loss: −mean score of its tiles' patches. */

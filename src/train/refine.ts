@@ -10,7 +10,8 @@
  * the target's energy (relativeError; λ_timbre = timbreWeight), D the critic's patch scores and
  * D_l its maps for the target instrument i (critic.ts; λ_adv = adversarialWeight, λ_fm =
  * featureMatchingWeight; the critic learns beside the refiner, one step after each of its
- * steps, with the hinge loss on the same batch), so that it corrects the errors
+ * steps, with the hinge loss on the same batch, and with contentAsFake learns that the content
+ * tile is not the target instrument either), so that it corrects the errors
  * the sampler really makes (smeared onsets, haze, a timbre averaged towards the content's)
  * rather than those of a single denoising step. The timbre term judges the refined tile with the
  * same features the model hears its references with, never with the evaluation's judge. The
@@ -94,7 +95,10 @@ export function refineTask(model: LatentDiffusion, config: TrainConfig, instrume
       const refinedAsIs = refined.detach();
       const criticLoss = () => {
         const fakeScores = critic.forward(refinedAsIs, labels).scores;
-        return { loss: criticHingeLoss(real.scores, fakeScores), parts: { real: real.scores.mean(), fake: fakeScores.mean() } };
+        const parts: Record<string, Tensor> = { real: real.scores.mean(), fake: fakeScores.mean() };
+        if (!config.contentAsFake) return { loss: criticHingeLoss(real.scores, fakeScores), parts };
+        const contentScores = critic.forward(content, labels).scores; // the content instrument's true tile, under the target's name
+        return { loss: criticHingeLoss(real.scores, fakeScores, contentScores), parts: { ...parts, content: contentScores.mean() } };
       };
       return { loss, parts, criticLoss };
     },

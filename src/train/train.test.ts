@@ -237,6 +237,16 @@ test("with a critic, the refine phase's loss adds −adversarialWeight × its me
     assert.ok(critic.score.weight.grad!.abs().sum().item() > 0 && critic.embedding.weight.grad!.abs().sum().item() > 0, "the critic's loss trains the critic");
     assert.ok(model.refiner!.parameters().every((p) => p.grad === null || p.grad.abs().sum().item() === 0), 'and not the refiner: it reads the refined tiles detached');
     assert.throws(() => critic.oneHot(['oboe']), /InstrumentCritic: Expected one of piano, violin but received oboe/);
+
+    // contentAsFake: half the critic's negative term is the content tiles' scores under the target's name
+    const withContent = refineTask(model, { ...PHASE_DEFAULTS.refine, bf16: false, fluxWeight: 0, adversarialWeight: 0.5, contentAsFake: true }, ['piano', 'violin']);
+    (withContent.critic!.module as InstrumentCritic).loadStateDict(critic.stateDict());
+    const contentScores = noGrad(() => critic.forward(batch.content, labels)).scores;
+    manualSeed(3); // the same transfers as above
+    const ownWithContent = noGrad(() => withContent.loss(batch).criticLoss!());
+    const expectedWithContent = hinge([...real.scores.toFloat32Array()], 1) + (hinge([...fake.scores.toFloat32Array()], -1) + hinge([...contentScores.toFloat32Array()], -1)) / 2;
+    assertAllClose([ownWithContent.loss.item(), ownWithContent.parts.content!.item()], [expectedWithContent, contentScores.mean().item()], { rtol: 1e-4 });
+    withContent.critic!.module.dispose();
     model.dispose();
     critic.dispose();
   });
