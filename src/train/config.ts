@@ -104,7 +104,9 @@ export interface TrainConfig {
   /**
    * The refine phase: weight of the adversarial term, the refiner's tiles scored by a critic that
    * learns beside it to tell them from true targets of the instrument (src/train/critic.ts; hinge
-   * loss). 0: no critic, unless featureMatchingWeight asks for one.
+   * loss). 0: no critic, unless featureMatchingWeight asks for one. 0 by default: at 0.05, with
+   * featureMatchingWeight 1, going on from the shipped refiner cost validation style accuracy
+   * 0.551 → 0.348 against the same run without a critic (models/default's card: A critic beside the refiner).
    */
   adversarialWeight: number;
   /** The refine phase: weight of feature matching, the critic's maps of the refined tile against its maps of the true target (mean absolute difference). */
