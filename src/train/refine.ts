@@ -95,10 +95,10 @@ export function refineTask(model: LatentDiffusion, config: TrainConfig, instrume
       const refinedAsIs = refined.detach();
       const criticLoss = () => {
         const fakeScores = critic.forward(refinedAsIs, labels).scores;
-        const parts: Record<string, Tensor> = { real: real.scores.mean(), fake: fakeScores.mean() };
-        if (!config.contentAsFake) return { loss: criticHingeLoss(real.scores, fakeScores), parts };
+        const means = { real: real.scores.mean(), fake: fakeScores.mean() };
+        if (!config.contentAsFake) return { loss: criticHingeLoss(real.scores, fakeScores), parts: means };
         const contentScores = critic.forward(content, labels).scores; // the content instrument's true tile, under the target's name
-        return { loss: criticHingeLoss(real.scores, fakeScores, contentScores), parts: { ...parts, content: contentScores.mean() } };
+        return { loss: criticHingeLoss(real.scores, fakeScores, contentScores), parts: { ...means, content: contentScores.mean() } };
       };
       return { loss, parts, criticLoss };
     },

@@ -88,13 +88,15 @@ export function loadTrainingState(path: string, parts: { module: nn.Module; opti
     const device = parts.module.parameters()[0]?.device ?? 'cpu';
     const moved: Tensor[] = [];
     const onDevice = (entries: Map<string, Tensor>) => Object.fromEntries([...entries].map(([k, t]): [string, Tensor] => [k, device === 'cpu' ? t : (moved.push(t.to(device)), moved[moved.length - 1]!)]));
-    parts.optimizer.loadState(saved.optimizerSteps.map((step, i) => (step === null ? null : { step, tensors: onDevice(prefixed(`optim.${i}.`)) })));
+    /** The optimizer's state from the tensors under `prefix` (as putOptimizer wrote them) and its step counts. */
+    const loadOptimizer = (optimizer: optim.Optimizer, prefix: string, steps: (number | null)[]) => optimizer.loadState(steps.map((step, i) => (step === null ? null : { step, tensors: onDevice(prefixed(`${prefix}${i}.`)) })));
+    loadOptimizer(parts.optimizer, 'optim.', saved.optimizerSteps);
     const critic = parts.critic ?? null;
     if (!critic && saved.criticOptimizerSteps !== undefined) throw new Error(`${path}: a state saved with a critic (adversarial training), and this run trains none; use the same settings, or another --run to start afresh`);
     if (critic) {
       if (saved.criticOptimizerSteps === undefined) throw new Error(`${path}: a state saved without a critic, and this run trains one; use the same settings, or another --run to start afresh`);
       critic.module.loadStateDict(prefixed('critic.model.'));
-      critic.optimizer.loadState(saved.criticOptimizerSteps.map((step, i) => (step === null ? null : { step, tensors: onDevice(prefixed(`critic.optim.${i}.`)) })));
+      loadOptimizer(critic.optimizer, 'critic.optim.', saved.criticOptimizerSteps);
     }
     for (const t of moved) t.dispose(); // loadState copied them
     setRngState(tensors.get('rng')!);
