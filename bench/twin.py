@@ -448,20 +448,35 @@ class PairedUNet(nn.Module):
         return self.output(F.silu(self.out_norm(u1)))
 
 
+def film_mlp(style_features, hidden, c, blocks):
+    """The MLP that turns the reference's pooled style features into a scale and a shift per channel for each block: S → hidden, SiLU, → 2·c per block."""
+    return nn.ModuleDict({"hidden": nn.Linear(style_features, hidden), "output": nn.Linear(hidden, 2 * c * blocks)})
+
+
+def films_of(mlp, style, blocks, map_dims):
+    """The scales and shifts of film_mlp, [B, c] each followed by map_dims dimensions of 1, in the order scale₀, shift₀, scale₁, …"""
+    out = mlp["output"](F.silu(mlp["hidden"](style)))
+    return out.reshape(*out.shape, *([1] * map_dims)).chunk(2 * blocks, 1)
+
+
 class SpectralStage(nn.Module):
     """The refiner's optional spectral stage: [refined; content] as 2 maps → conv 3×3 to c → blocks (GELU, conv 3×3
-    dilated in time, added) → GELU → conv 3×3 to 1 map, added."""
+    dilated in time, added) → GELU → conv 3×3 to 1 map, added. With `style_features`, each block's input is scaled and
+    shifted per map from the reference's pooled style features (film_mlp with `style_hidden` hidden units)."""
 
-    def __init__(self, c=16, dilations=(1, 2, 4)):
+    def __init__(self, c=16, dilations=(1, 2, 4), style_features=None, style_hidden=128):
         super().__init__()
         self.input = nn.Conv2d(2, c, 3, padding=1)
         self.blocks = nn.ModuleList(nn.Conv2d(c, c, 3, padding=(1, d), dilation=(1, d)) for d in dilations)
         self.output = nn.Conv2d(c, 1, 3, padding=1)
+        self.style = film_mlp(style_features, style_hidden, c, len(dilations)) if style_features else None
 
-    def forward(self, refined, content):
+    def forward(self, refined, content, style=None):
         x = self.input(torch.cat([refined, content], 1))
-        for conv in self.blocks:
-            x = x + conv(F.gelu(x))
+        films = films_of(self.style, style, len(self.blocks), 2) if self.style else None
+        for i, conv in enumerate(self.blocks):
+            y = x * (1 + films[2 * i]) + films[2 * i + 1] if films else x
+            x = x + conv(F.gelu(y))
         return refined + self.output(F.gelu(x))
 
 
@@ -469,30 +484,32 @@ class Refiner(nn.Module):
     """The refined model's content refiner (src/model/refiner.ts): each frame's 2×128 bands of [decoded; content] as channels →
     conv over time (kernel 3) to 128 → a block per dilation (GELU, conv dilated, added) → GELU → conv to 128 bands, added;
     then, with `spectral` (maps, dilations), the spectral stage. With `style_features` S, each block's input x becomes
-    x·(1 + scale) + shift, scale and shift per channel from the reference's pooled style features (S → c, SiLU, → 2·c per block)."""
+    x·(1 + scale) + shift, scale and shift per channel from the reference's pooled style features (S → c, SiLU, → 2·c per block);
+    with `spectral_styled` too, the spectral stage's blocks are modulated the same way, through an MLP of their own."""
 
-    def __init__(self, bands=128, c=128, dilations=(1, 2, 4, 8, 1, 2), spectral=None, style_features=None):
+    def __init__(self, bands=128, c=128, dilations=(1, 2, 4, 8, 1, 2), spectral=None, style_features=None, spectral_styled=False):
         super().__init__()
         self.input = nn.Conv1d(2 * bands, c, 3, padding=1)
         self.blocks = nn.ModuleList(nn.Conv1d(c, c, 3, padding=d, dilation=d) for d in dilations)
         self.output = nn.Conv1d(c, bands, 3, padding=1)
-        self.spectral = SpectralStage(*spectral) if spectral else None
-        self.style = nn.ModuleDict({"hidden": nn.Linear(style_features, c), "output": nn.Linear(c, 2 * c * len(dilations))}) if style_features else None
+        self.spectral = SpectralStage(*spectral, style_features if spectral_styled else None, c) if spectral else None
+        self.style = film_mlp(style_features, c, c, len(dilations)) if style_features else None
 
     def forward(self, decoded, content, style=None):
         x = self.input(torch.cat([decoded, content], 2).squeeze(1))
-        films = self.style["output"](F.silu(self.style["hidden"](style))).unsqueeze(2).chunk(2 * len(self.blocks), 1) if self.style else None
+        films = films_of(self.style, style, len(self.blocks), 1) if self.style else None
         for i, conv in enumerate(self.blocks):
             y = x * (1 + films[2 * i]) + films[2 * i + 1] if films else x
             x = x + conv(F.gelu(y))
         refined = decoded + self.output(F.gelu(x)).unsqueeze(1)
-        return self.spectral(refined, content) if self.spectral else refined
+        return self.spectral(refined, content, style) if self.spectral else refined
 
 
 def refiner_of(config):
     """The twin of a refiner config (RefinerConfig's JSON)."""
     spectral = (config["spectral"]["channels"], config["spectral"]["dilations"]) if "spectral" in config else None
-    return Refiner(config["bands"], config["channels"], config["dilations"], spectral, config.get("styleFeatures"))
+    styled = bool(config.get("spectral", {}).get("styled"))
+    return Refiner(config["bands"], config["channels"], config["dilations"], spectral, config.get("styleFeatures"), styled)
 
 
 # the paired config's latent scale and its training batch (src/model/config.ts, src/train/config.ts)

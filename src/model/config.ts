@@ -133,6 +133,29 @@ export const MODEL_CONFIGS: Record<string, ModelConfig> = {
    * 0.387 → 0.504 against the refined-spectral refiner at one step (models/default/README.md).
    */
   'refined-styled-long': { ...REFINED_STYLED, name: 'refined-styled-long', refiner: { ...REFINED_STYLED.refiner!, dilations: [1, 2, 4, 8, 16, 32] } },
+  /**
+   * `refined-styled-long` with a temporal stage of twice the width and twice the depth: 256
+   * channels per frame, twelve blocks dilated 1, 2, … 32 frames twice (±126 frames, the whole
+   * tile). About 8× the temporal stage's work (0.30 G multiply-adds a tile against 0.04 G; the
+   * spectral stage's 0.12 G unchanged), to test whether the refiner's size is what limits the
+   * piano's attack and decay (models/default/README.md, Ablations).
+   */
+  'refined-styled-wide': { ...REFINED_STYLED, name: 'refined-styled-wide', refiner: { ...REFINED_STYLED.refiner!, channels: 256, dilations: [1, 2, 4, 8, 16, 32, 1, 2, 4, 8, 16, 32] } },
+  /**
+   * `refined-styled-long` with a spectral stage of twice the maps and more reach: 32 maps, five
+   * 3×3 blocks dilated 1, 2, 4, 8, 16 frames (±32 frames in time, ±6 bands). The spectral stage
+   * works locally in pitch, where a partial's level and decay are, and bought most of the
+   * refiner's gain for 7.4 k parameters (models/default/README.md, The content refiner).
+   */
+  'refined-styled-spectral': { ...REFINED_STYLED, name: 'refined-styled-spectral', refiner: { ...REFINED_STYLED.refiner!, dilations: [1, 2, 4, 8, 16, 32], spectral: { channels: 32, dilations: [1, 2, 4, 8, 16] } } },
+  /**
+   * `refined-styled-long` whose spectral stage reads the reference too: its three blocks' maps
+   * scaled and shifted from the reference's pooled style features, as the temporal blocks are
+   * (an MLP of their own, 512 → 128 → 2 × 16 per block; 0.08 M parameters more). The temporal
+   * stage sees each frame's spectrum as one vector; the spectral stage shapes each partial, where
+   * one instrument's harmonics and decay differ from another's, but did not know the instrument.
+   */
+  'refined-fully-styled': { ...REFINED_STYLED, name: 'refined-fully-styled', refiner: { ...REFINED_STYLED.refiner!, dilations: [1, 2, 4, 8, 16, 32], spectral: { ...REFINED_STYLED.refiner!.spectral!, styled: true } } },
 };
 
 /** The named configuration, or a RangeError listing the names there are. */
@@ -164,6 +187,7 @@ export function checkModelConfig(config: ModelConfig): ModelConfig {
     checkStage('refiner', config.refiner);
     if (spectral !== undefined) checkStage('refiner.spectral', spectral);
     const { styleFeatures } = config.refiner;
+    if (spectral?.styled && styleFeatures === undefined) throw new RangeError('model: a styled spectral stage (refiner.spectral.styled) reads the reference; give refiner.styleFeatures too');
     if (styleFeatures !== undefined && styleFeatures !== 8 * s) throw new RangeError(`model: a styled refiner reads the style encoder's last map, 8 × styleFilters = ${8 * s} features; Expected refiner.styleFeatures ${8 * s} but received ${styleFeatures}`);
   }
   if (timeDim !== 2 * f) throw new RangeError(`model: the time embedding is added to the UNet's 2f = ${2 * f} channels, so timeDim must be ${2 * f}, not ${timeDim}`);

@@ -309,6 +309,31 @@ test('refined-styled: the refiner reads the reference, starts as the unstyled on
   model.dispose();
 });
 
+test('refined-fully-styled: the reference modulates the spectral stage too, which starts as the unstyled one and equals PyTorch', () => {
+  manualSeed(8);
+  const model = new LatentDiffusion(modelConfig('refined-fully-styled'));
+  const refiner = model.refiner!;
+  const spectral = refiner.spectral!;
+  tidy(() => {
+    const [decoded, content] = [rand([3, 1, 128, 128]).mul(2).sub(1), rand([3, 1, 128, 128]).mul(2).sub(1)]; // 3 tiles: the stage works 2 at a time, so a group of one is sliced too
+    const styles = randn([3, 8 * model.config.styleFilters]);
+    const swapped = cat([styles.slice(0, 1, 3), styles.slice(0, 0, 1)], 0);
+    nn.init.uniform_(spectral.output.weight, 0.05);
+    nn.init.uniform_(spectral.output.bias!, 0.05);
+    assert.ok(spectral.style !== null, 'the spectral stage has its own modulation');
+    assertAllClose(refiner.forward(decoded, content, styles).toFloat32Array(), refiner.forward(decoded, content, swapped).toFloat32Array(), { atol: 0, rtol: 0, what: 'untrained modulations: the reference changes nothing' });
+
+    nn.init.uniform_(spectral.style!.output.weight, 0.05);
+    const y = decoded.slice(0, 0, 1);
+    const byStyle = (style: Tensor) => spectral.forward(y, content.slice(0, 0, 1), style);
+    assert.ok(byStyle(styles.slice(0, 0, 1)).sub(byStyle(styles.slice(0, 1, 2))).abs().amax().item() > 1e-3, "another reference, another spectral stage's output");
+    assertAllClose(noGrad(() => refiner.forward(decoded, content, styles)).toFloat32Array(), refinedByTwin(refiner, decoded, content, styles), { atol: 1e-5, rtol: 1e-4, what: 'fully styled refiner vs PyTorch' });
+    // each tile's own reference: the third tile's output is the same alone as in the batch
+    assertAllClose(noGrad(() => refiner.forward(decoded.slice(0, 2, 3), content.slice(0, 2, 3), styles.slice(0, 2, 3))).toFloat32Array(), noGrad(() => refiner.forward(decoded, content, styles)).slice(0, 2, 3).toFloat32Array(), { atol: 1e-5, what: 'a tile refined alone vs in a batch' });
+  });
+  model.dispose();
+});
+
 test("the seed's latent penalty is ½·E[z² − 1 − log(z² + ε)], smallest at |z| = 1", () => {
   tidy(() => {
     assert.ok(Math.abs(latentPenalty(tensor([1, -1])).item()) < 1e-6);
@@ -330,7 +355,7 @@ test('the feature loss reads an evenly spread subset of the batch', () => {
 
 test('configs are found by name and checked', () => {
   assert.equal(modelConfig('seed').unetFilters, 64);
-  assert.throws(() => modelConfig('huge'), /Expected one of seed, wide, paired, refined, refined-spectral, refined-one-step, refined-styled, refined-styled-long for a model config but received huge/);
+  assert.throws(() => modelConfig('huge'), /Expected one of seed, wide, paired, refined, refined-spectral, refined-one-step, refined-styled, refined-styled-long, refined-styled-wide, refined-styled-spectral, refined-fully-styled for a model config but received huge/);
   assert.throws(() => checkModelConfig({ ...modelConfig('seed'), timeDim: 64 }), /timeDim must be 128, not 64/);
   assert.throws(() => checkModelConfig({ ...modelConfig('seed'), styleFilters: 32 }), /styleFilters \(32\) must equal unetFilters \(64\)/);
   assert.throws(() => checkModelConfig({ ...modelConfig('seed'), schedule: { steps: 1000, betaStart: 0.02, betaEnd: 1e-4, kind: 'linear' } }), /betaStart < schedule.betaEnd/);
@@ -342,6 +367,7 @@ test('configs are found by name and checked', () => {
   assert.throws(() => checkModelConfig({ ...modelConfig('refined'), refiner: { bands: 128, channels: 0, dilations: [1] } }), /Expected refiner.channels to be a positive integer but received 0/);
   assert.throws(() => checkModelConfig({ ...modelConfig('refined'), refiner: { bands: 128, channels: 8, dilations: [1, 0] } }), /Expected refiner.dilations to be positive integers but received \[1,0\]/);
   assert.throws(() => checkModelConfig({ ...modelConfig('refined'), refiner: { bands: 128, channels: 8, dilations: [1], spectral: { channels: 2.5, dilations: [1] } } }), /Expected refiner.spectral.channels to be a positive integer but received 2.5/);
+  assert.throws(() => checkModelConfig({ ...modelConfig('refined'), refiner: { ...modelConfig('refined-spectral').refiner!, spectral: { channels: 16, dilations: [1], styled: true } } }), /a styled spectral stage \(refiner.spectral.styled\) reads the reference; give refiner.styleFeatures too/);
 });
 
 test('every named config passes its checks and builds a model whose latent has its channels', () => {

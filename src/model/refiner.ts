@@ -24,6 +24,8 @@
  * vector is made) give, through a small MLP, a scale and a shift per channel for each block's
  * input (FiLM). The refiner then knows which instrument the transfer should sound like, where
  * without it the only hint is the decoded transfer itself, and the content tile beside it plays another.
+ * With config.spectral.styled, the same features scale and shift each spectral block's maps too,
+ * through an MLP of their own (a partial's level and decay are where one instrument differs from another).
  *
  * Each stage's output layer starts at zero, so an untrained refiner returns the decoded transfer
  * as it is; the style's MLP ends at zero too, so a styled refiner starts as an unstyled one.
@@ -37,13 +39,16 @@ export interface RefinerConfig {
   channels: number;
   /** Dilation in frames of each residual block's convolution. */
   dilations: number[];
-  /** The spectral stage after the temporal one: its maps, and each block's dilation in frames. Absent: none. */
-  spectral?: { channels: number; dilations: number[] };
+  /**
+   * The spectral stage after the temporal one: its maps, each block's dilation in frames, and
+   * whether the reference modulates its blocks too (`styled`; needs styleFeatures). Absent: none.
+   */
+  spectral?: { channels: number; dilations: number[]; styled?: boolean };
   /** Width of the reference's pooled style features that modulate the temporal stage's blocks (8 × the model's styleFilters). Absent: the refiner does not read the reference. */
   styleFeatures?: number;
 }
 
-/** A block's modulation: its input x [B, C, T] becomes x·(1 + scale) + shift, both [B, C, 1]. */
+/** A block's modulation: its input x [B, C, T] becomes x·(1 + scale) + shift, both [B, C, 1] ([B, C, 1, 1] for a spectral block). */
 interface Modulation {
   scale: Tensor;
   shift: Tensor;
@@ -70,19 +75,25 @@ class DilatedBlock extends nn.Module {
   }
 }
 
-/** Pooled style features [B, S] → a Modulation for each of `blocks` blocks of `channels`: S → C (SiLU) → 2·C per block, the last layer starting at zero. */
+/**
+ * Pooled style features [B, S] → a Modulation for each of `blocks` blocks of `channels`: S →
+ * `hidden` (SiLU) → 2·channels per block, the last layer starting at zero. `mapDims` trailing
+ * dimensions of 1 follow the channels (1 for a temporal block's [B, C, T], 2 for a spectral
+ * block's [B, C, M, T]).
+ */
 class StyleModulations extends nn.Module {
   readonly hidden: nn.Linear;
   readonly output: nn.Linear;
-  constructor(features: number, readonly channels: number, readonly blocks: number) {
+  constructor(features: number, hidden: number, readonly channels: number, readonly blocks: number, readonly mapDims = 1) {
     super();
-    this.hidden = this.child('hidden', new nn.Linear(features, channels));
-    this.output = this.child('output', new nn.Linear(channels, 2 * channels * blocks));
+    this.hidden = this.child('hidden', new nn.Linear(features, hidden));
+    this.output = this.child('output', new nn.Linear(hidden, 2 * channels * blocks));
     nn.init.zeros_(this.output.weight);
     nn.init.zeros_(this.output.bias!);
   }
   forward(style: Tensor): Modulation[] {
-    const all = this.output.forward(F.silu(this.hidden.forward(style))).unsqueeze(2); // [B, 2·C·blocks, 1]
+    let all = this.output.forward(F.silu(this.hidden.forward(style))); // [B, 2·C·blocks]
+    for (let d = 0; d < this.mapDims; d++) all = all.unsqueeze(all.ndim);
     return Array.from({ length: this.blocks }, (_, i) => ({
       scale: all.slice(1, 2 * i * this.channels, (2 * i + 1) * this.channels),
       shift: all.slice(1, (2 * i + 1) * this.channels, (2 * i + 2) * this.channels),
@@ -97,8 +108,11 @@ class SpectralBlock extends nn.Module {
     super();
     this.conv = this.child('conv', new nn.Conv2d(channels, channels, 3, { padding: [1, dilation], dilation: [1, dilation] }));
   }
-  forward(x: Tensor): Tensor {
-    return residual(x, this.conv);
+  forward(x: Tensor, modulation?: Modulation): Tensor {
+    if (modulation === undefined) return residual(x, this.conv);
+    using modulated = x.mul(modulation.scale.add(1)).add(modulation.shift);
+    using change = through(modulated, F.gelu, (y) => this.conv.forward(y));
+    return x.add(change);
   }
 }
 
@@ -109,30 +123,38 @@ class SpectralBlock extends nn.Module {
  */
 const TILES_AT_ONCE = 2;
 
-/** The spectral stage: [y; content] as two maps → y + a correction, [B, 1, M, T]. */
+/**
+ * The spectral stage: [y; content] as two maps → y + a correction, [B, 1, M, T]. With
+ * `styleFeatures`, the reference's pooled style features scale and shift each block's maps, as
+ * they do the temporal stage's channels.
+ */
 class SpectralStage extends nn.Module {
   readonly input: nn.Conv2d;
   readonly blocks: SpectralBlock[];
   readonly output: nn.Conv2d;
-  constructor(channels: number, dilations: number[]) {
+  readonly style: StyleModulations | null;
+  constructor(channels: number, dilations: number[], styleFeatures?: number, styleHidden = 0) {
     super();
     this.input = this.child('input', new nn.Conv2d(2, channels, 3, { padding: 1 }));
     this.blocks = dilations.map((d, i) => this.child(`blocks${i}`, new SpectralBlock(channels, d)));
     this.output = this.child('output', new nn.Conv2d(channels, 1, 3, { padding: 1 }));
     nn.init.zeros_(this.output.weight);
     nn.init.zeros_(this.output.bias!);
+    this.style = styleFeatures === undefined ? null : this.child('style', new StyleModulations(styleFeatures, styleHidden, channels, dilations.length, 2));
   }
-  forward(y: Tensor, content: Tensor): Tensor {
+  forward(y: Tensor, content: Tensor, style?: Tensor): Tensor {
+    const modulations = this.style !== null ? this.style.forward(style!) : null; // each [B, C, 1, 1]
     const tiles = y.shape[0]!;
     const parts: Tensor[] = [];
     for (let start = 0; start < tiles; start += TILES_AT_ONCE) {
       const end = Math.min(tiles, start + TILES_AT_ONCE);
-      parts.push(tidy(() => this.#correct(y.slice(0, start, end), content.slice(0, start, end)))); // its maps freed at once
+      const group = modulations?.map(({ scale, shift }) => ({ scale: scale.slice(0, start, end), shift: shift.slice(0, start, end) }));
+      parts.push(tidy(() => this.#correct(y.slice(0, start, end), content.slice(0, start, end), group))); // its maps freed at once
     }
     return parts.length === 1 ? parts[0]! : cat(parts, 0);
   }
-  #correct(y: Tensor, content: Tensor): Tensor {
-    using x = through(cat([y, content], 1), (m) => this.input.forward(m), ...this.blocks.map((block) => (m: Tensor) => block.forward(m)), F.gelu); // [B, 2, M, T] → [B, C, M, T]
+  #correct(y: Tensor, content: Tensor, modulations: Modulation[] | undefined): Tensor {
+    using x = through(cat([y, content], 1), (m) => this.input.forward(m), ...this.blocks.map((block, i) => (m: Tensor) => block.forward(m, modulations?.[i])), F.gelu); // [B, 2, M, T] → [B, C, M, T]
     return y.add(this.output.forward(x));
   }
 }
@@ -152,8 +174,10 @@ export class ContentRefiner extends nn.Module {
     this.output = this.child('output', new nn.Conv1d(channels, bands, 3, { padding: 1 }));
     nn.init.zeros_(this.output.weight);
     nn.init.zeros_(this.output.bias!);
-    this.spectral = config.spectral ? this.child('spectral', new SpectralStage(config.spectral.channels, config.spectral.dilations)) : null;
-    this.style = styleFeatures === undefined ? null : this.child('style', new StyleModulations(styleFeatures, channels, dilations.length));
+    const { spectral } = config;
+    if (spectral?.styled && styleFeatures === undefined) throw new RangeError('ContentRefiner: a styled spectral stage (refiner.spectral.styled) reads the reference; give refiner.styleFeatures');
+    this.spectral = spectral ? this.child('spectral', new SpectralStage(spectral.channels, spectral.dilations, spectral.styled ? styleFeatures : undefined, channels)) : null;
+    this.style = styleFeatures === undefined ? null : this.child('style', new StyleModulations(styleFeatures, channels, channels, dilations.length));
   }
 
   /**
@@ -165,6 +189,6 @@ export class ContentRefiner extends nn.Module {
     const modulations = this.style !== null ? this.style.forward(style!) : null;
     using x = through(cat([decoded, content], 2).squeeze(1), (m) => this.input.forward(m), ...this.blocks.map((block, i) => (m: Tensor) => block.forward(m, modulations?.[i])), F.gelu); // [B, 2M, T] → [B, C, T]
     const refined = decoded.add(this.output.forward(x).unsqueeze(1));
-    return this.spectral ? this.spectral.forward(refined, content) : refined;
+    return this.spectral ? this.spectral.forward(refined, content, style) : refined;
   }
 }
