@@ -1,5 +1,5 @@
 /**
- * `mst dataset build` and `mst dataset stats`: the paired training set.
+ * `mst dataset build`, `mst dataset subset` and `mst dataset stats`: the paired training set.
  */
 import { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { DATASET_CONFIGS, checkDatasetConfig, judgeCorpusConfig, type DatasetCon
 import { JUDGE_SETS, type SoundSetName } from '../data/fonts.js';
 import { writeFileAtomic } from '../engine/files.js';
 import { progressTowards, type Counter } from './progress.js';
+import { positiveInteger } from './options.js';
 import { applyOverrides } from './overrides.js';
 
 /** A named config, or a JSON file of overrides on top of `full`; then --key=value overrides. */
@@ -67,6 +68,18 @@ export function datasetCommand(): Command {
       bar?.stop();
       const stats = datasetStats(manifest);
       console.log(`done: ${stats.groups.train} training, ${stats.groups.validation} validation and ${stats.groups.test} test tile groups (${(stats.seconds / 3600).toFixed(2)} h of music) for ${stats.instruments.length} instruments`);
+    });
+  dataset
+    .command('subset')
+    .description("a dataset of another's first training pieces, as its build writes them, and its whole validation and test splits: for ablations that read the same tiles whenever they start, even while the build goes on (it names the other's shards, copying none)")
+    .requiredOption('--out <dir>', 'the subset\'s folder (a new one)')
+    .requiredOption('--training-pieces <n>', 'training pieces to keep', positiveInteger)
+    .option('--from <dir>', 'the dataset (built, or being built)', join('data', 'full'))
+    .action(async (options: { out: string; trainingPieces: number; from: string }) => {
+      const [{ writeSubset }, { datasetStats }] = await Promise.all([import('../data/subset.js'), import('../data/stats.js')]);
+      const manifest = writeSubset(options.from, options.out, { trainingPieces: options.trainingPieces, log: (message) => console.error(message) });
+      const stats = datasetStats(manifest);
+      console.log(`${options.out}: the first ${options.trainingPieces} training pieces of ${options.from} (${stats.groups.train} tile groups), and its ${stats.groups.validation} validation and ${stats.groups.test} test tile groups`);
     });
   dataset
     .command('stats')

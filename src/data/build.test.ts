@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadSafetensors, tidy, keep } from '../engine/index.js';
-import { buildDataset, splitOf, programOf, type Manifest } from './build.js';
+import { buildDataset, splitOf, programOf, piecesOf, type Manifest } from './build.js';
+import { writeSubset } from './subset.js';
 import { DATASET_CONFIGS, checkDatasetConfig, judgeCorpusConfig, type DatasetConfig } from './config.js';
 import { PairLoader, disposeBatch, readManifest } from './loader.js';
 import { datasetStats } from './stats.js';
@@ -95,6 +96,34 @@ test('the evaluation splits can be built first; the same build without --splits 
   const files = listFiles(dir);
   assert.deepEqual(files, listFiles(join(root, 'b')));
   for (const file of files) assert.ok(readFileSync(join(dir, file)).equals(readFileSync(join(root, 'b', file))), file);
+});
+
+test("a subset keeps the first training pieces the build wrote and every evaluation shard, read from the source's files", async () => {
+  const order = new Map(piecesOf(config).map((piece, i) => [piece.id, i]));
+  const training = [...new Set(manifest.shards.filter((s) => s.split === 'train').map((s) => s.piece))].sort((a, b) => order.get(a)! - order.get(b)!);
+  assert.ok(training.length >= 3, `the small build has ${training.length} training pieces`);
+  const dir = join(root, 'first-two');
+  const subset = writeSubset(join(root, 'a'), dir, { trainingPieces: 2 });
+  assert.deepEqual(readManifest(dir), subset);
+  assert.deepEqual([...new Set(subset.shards.filter((s) => s.split === 'train').map((s) => s.piece))].sort(), training.slice(0, 2).sort());
+  const evaluation = (m: Manifest) => m.shards.filter((s) => s.split !== 'train').map((s) => s.piece);
+  assert.deepEqual(evaluation(subset), evaluation(manifest));
+  assert.deepEqual(subset.subsetOf, { dataset: join(root, 'a'), trainingPieces: 2, sourceComplete: true });
+  for (const shard of subset.shards) assert.ok(existsSync(join(dir, shard.file)), `${shard.file} is the source's file`);
+  const keptFiles = new Set(subset.shards.filter((s) => s.split === 'train').map((s) => s.file));
+  const loader = new PairLoader(dir, { split: 'train', batchSize: 4, seed: 3, keepLast: true });
+  let items = 0;
+  for await (const batch of loader.epoch(0)) {
+    for (const { file } of batch.source) assert.ok(keptFiles.has(file), `${file} is a kept training shard`);
+    items += batch.source.length;
+    disposeBatch(batch);
+  }
+  assert.ok(items > 0);
+
+  assert.throws(() => writeSubset(join(root, 'a'), join(root, 'too-many'), { trainingPieces: training.length + 1 }), new RegExp(`has ${training.length} training pieces built, fewer than the ${training.length + 1} asked for; build more`));
+  assert.throws(() => writeSubset(join(root, 'nothing'), join(root, 'none'), { trainingPieces: 1 }), /no built dataset at .*nothing; build it first \(mst dataset build/);
+  assert.throws(() => writeSubset(join(root, 'a'), join(root, 'b'), { trainingPieces: 1 }), /b holds a built dataset \(its shards folder\); give a new folder/);
+  assert.throws(() => writeSubset(join(root, 'a'), join(root, 'zero'), { trainingPieces: 0 }), /Expected --training-pieces to be a positive integer but received 0/);
 });
 
 test("the loader's pairs are what they claim, within one SoundFont and across two", async () => {

@@ -55,6 +55,8 @@ export interface Manifest {
   shards: (ShardInfo & { file: string; groups: number })[];
   /** False while a build is writing the dataset (or after one was stopped): the shards are those built so far. Absent in manifests written before it existed: complete. */
   complete?: boolean;
+  /** A subset's (subset.ts): the dataset whose shards it names, its first training pieces kept, and whether that dataset was complete then. */
+  subsetOf?: { dataset: string; trainingPieces: number; sourceComplete: boolean };
 }
 
 /** Seconds between the manifests a build writes along the way. */

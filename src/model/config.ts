@@ -155,6 +155,12 @@ export const MODEL_CONFIGS: Record<string, ModelConfig> = {
    * stage sees each frame's spectrum as one vector; the spectral stage shapes each partial, where
    * one instrument's harmonics and decay differ from another's, but did not know the instrument.
    */
+  /**
+   * `refined-styled-long` trained on, and sampling with, two DDIM steps at guidance 2 from the
+   * content (4 denoiser passes a tile against 2): the sampling that bought the most style for its
+   * cost before the refiner read the reference (models/default/README.md, Choosing steps).
+   */
+  'refined-styled-two-step': { ...REFINED_STYLED, name: 'refined-styled-two-step', sampling: { ...REFINED_STYLED.sampling, steps: 2, guidance: 2 }, refiner: { ...REFINED_STYLED.refiner!, dilations: [1, 2, 4, 8, 16, 32] } },
   'refined-fully-styled': { ...REFINED_STYLED, name: 'refined-fully-styled', refiner: { ...REFINED_STYLED.refiner!, dilations: [1, 2, 4, 8, 16, 32], spectral: { ...REFINED_STYLED.refiner!.spectral!, styled: true } } },
 };
 

@@ -160,7 +160,7 @@ test('the paired phase trains the denoiser and style encoder on pairs, around th
   await assert.rejects(runPhase({ ...adversarial, run: join(root, 'adversarial-resumed'), steps: 6, adversarialWeight: 0, featureMatchingWeight: 0 }), /a state saved with a critic \(adversarial training\), and this run trains none/);
   await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), model: 'refined-styled', refinerFrom: join(refineRun, 'model.safetensors') }), /a refined-styled-long model, whose refiner .* is not the refined-styled model's .*; give a model of config refined-styled$/);
   await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), denoiserFrom: seedFile }), /seed-model\.safetensors: a seed model, whose denoiser is not the refined-styled-long model's; give a model trained by mst train paired/);
-  await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), model: 'paired' }), /the paired model has no refiner; the refine phase trains a model with one, --model=refined, refined-spectral, refined-one-step, refined-styled, refined-styled-long, refined-styled-wide, refined-styled-spectral, refined-fully-styled$/);
+  await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), model: 'paired' }), /the paired model has no refiner; the refine phase trains a model with one, --model=refined, refined-spectral, refined-one-step, refined-styled, refined-styled-long, refined-styled-wide, refined-styled-spectral, refined-styled-two-step, refined-fully-styled$/);
 });
 
 test("the refine phase's loss is MSE plus fluxWeight × the MSE of the frame-to-frame change plus timbreWeight × the style encoder's relative error", () => {
