@@ -54,9 +54,14 @@ interface Modulation {
   shift: Tensor;
 }
 
-/** x + conv(GELU(x)), its two maps freed as soon as they are read (see `through`). */
-function residual(x: Tensor, conv: { forward(x: Tensor): Tensor }): Tensor {
-  using change = through(x, F.gelu, (y) => conv.forward(y));
+/** x + conv(GELU(x)), or with a modulation x + conv(GELU(x·(1 + scale) + shift)); its maps freed as soon as they are read (see `through`). */
+function residual(x: Tensor, conv: { forward(x: Tensor): Tensor }, modulation?: Modulation): Tensor {
+  if (modulation === undefined) {
+    using change = through(x, F.gelu, (y) => conv.forward(y));
+    return x.add(change);
+  }
+  using modulated = x.mul(modulation.scale.add(1)).add(modulation.shift);
+  using change = through(modulated, F.gelu, (y) => conv.forward(y));
   return x.add(change);
 }
 
@@ -68,10 +73,7 @@ class DilatedBlock extends nn.Module {
     this.conv = this.child('conv', new nn.Conv1d(channels, channels, 3, { padding: dilation, dilation }));
   }
   forward(x: Tensor, modulation?: Modulation): Tensor {
-    if (modulation === undefined) return residual(x, this.conv);
-    using modulated = x.mul(modulation.scale.add(1)).add(modulation.shift);
-    using change = through(modulated, F.gelu, (y) => this.conv.forward(y));
-    return x.add(change);
+    return residual(x, this.conv, modulation);
   }
 }
 
@@ -109,10 +111,7 @@ class SpectralBlock extends nn.Module {
     this.conv = this.child('conv', new nn.Conv2d(channels, channels, 3, { padding: [1, dilation], dilation: [1, dilation] }));
   }
   forward(x: Tensor, modulation?: Modulation): Tensor {
-    if (modulation === undefined) return residual(x, this.conv);
-    using modulated = x.mul(modulation.scale.add(1)).add(modulation.shift);
-    using change = through(modulated, F.gelu, (y) => this.conv.forward(y));
-    return x.add(change);
+    return residual(x, this.conv, modulation);
   }
 }
 
@@ -124,23 +123,23 @@ class SpectralBlock extends nn.Module {
 const TILES_AT_ONCE = 2;
 
 /**
- * The spectral stage: [y; content] as two maps → y + a correction, [B, 1, M, T]. With
- * `styleFeatures`, the reference's pooled style features scale and shift each block's maps, as
- * they do the temporal stage's channels.
+ * The spectral stage: [y; content] as two maps → y + a correction, [B, 1, M, T]. With `style`,
+ * the reference's pooled style features (`features` wide, through `hidden` units) scale and shift
+ * each block's maps, as they do the temporal stage's channels.
  */
 class SpectralStage extends nn.Module {
   readonly input: nn.Conv2d;
   readonly blocks: SpectralBlock[];
   readonly output: nn.Conv2d;
   readonly style: StyleModulations | null;
-  constructor(channels: number, dilations: number[], styleFeatures?: number, styleHidden = 0) {
+  constructor(channels: number, dilations: number[], style?: { features: number; hidden: number }) {
     super();
     this.input = this.child('input', new nn.Conv2d(2, channels, 3, { padding: 1 }));
     this.blocks = dilations.map((d, i) => this.child(`blocks${i}`, new SpectralBlock(channels, d)));
     this.output = this.child('output', new nn.Conv2d(channels, 1, 3, { padding: 1 }));
     nn.init.zeros_(this.output.weight);
     nn.init.zeros_(this.output.bias!);
-    this.style = styleFeatures === undefined ? null : this.child('style', new StyleModulations(styleFeatures, styleHidden, channels, dilations.length, 2));
+    this.style = style === undefined ? null : this.child('style', new StyleModulations(style.features, style.hidden, channels, dilations.length, 2));
   }
   forward(y: Tensor, content: Tensor, style?: Tensor): Tensor {
     const modulations = this.style !== null ? this.style.forward(style!) : null; // each [B, C, 1, 1]
@@ -176,7 +175,7 @@ export class ContentRefiner extends nn.Module {
     nn.init.zeros_(this.output.bias!);
     const { spectral } = config;
     if (spectral?.styled && styleFeatures === undefined) throw new RangeError('ContentRefiner: a styled spectral stage (refiner.spectral.styled) reads the reference; give refiner.styleFeatures');
-    this.spectral = spectral ? this.child('spectral', new SpectralStage(spectral.channels, spectral.dilations, spectral.styled ? styleFeatures : undefined, channels)) : null;
+    this.spectral = spectral ? this.child('spectral', new SpectralStage(spectral.channels, spectral.dilations, spectral.styled ? { features: styleFeatures!, hidden: channels } : undefined)) : null;
     this.style = styleFeatures === undefined ? null : this.child('style', new StyleModulations(styleFeatures, channels, channels, dilations.length));
   }
 
