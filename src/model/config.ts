@@ -138,29 +138,33 @@ export const MODEL_CONFIGS: Record<string, ModelConfig> = {
    * channels per frame, twelve blocks dilated 1, 2, … 32 frames twice (±126 frames, the whole
    * tile). About 8× the temporal stage's work (0.30 G multiply-adds a tile against 0.04 G; the
    * spectral stage's 0.12 G unchanged), to test whether the refiner's size is what limits the
-   * piano's attack and decay (models/default/README.md, Ablations).
+   * piano's attack and decay. It did not: validation MSE as the shipped refiner's at step 500
+   * (models/default/README.md, Ablations, 2026-12-03).
    */
   'refined-styled-wide': { ...REFINED_STYLED, name: 'refined-styled-wide', refiner: { ...REFINED_STYLED.refiner!, channels: 256, dilations: [1, 2, 4, 8, 16, 32, 1, 2, 4, 8, 16, 32] } },
   /**
    * `refined-styled-long` with a spectral stage of twice the maps and more reach: 32 maps, five
    * 3×3 blocks dilated 1, 2, 4, 8, 16 frames (±32 frames in time, ±6 bands). The spectral stage
    * works locally in pitch, where a partial's level and decay are, and bought most of the
-   * refiner's gain for 7.4 k parameters (models/default/README.md, The content refiner).
+   * refiner's gain for 7.4 k parameters. Within the noise of `refined-styled-long` at 3.8× the
+   * step (models/default/README.md, Ablations, 2026-12-03).
    */
   'refined-styled-spectral': { ...REFINED_STYLED, name: 'refined-styled-spectral', refiner: { ...REFINED_STYLED.refiner!, dilations: [1, 2, 4, 8, 16, 32], spectral: { channels: 32, dilations: [1, 2, 4, 8, 16] } } },
+  /**
+   * `refined-styled-long` trained on, and sampling with, two DDIM steps at guidance 2 from the
+   * content (4 denoiser passes a tile against 2): the sampling that bought the most style for its
+   * cost before the refiner read the reference. At 1,500 steps it lost style to one step, 0.414
+   * against 0.480 (models/default/README.md, Ablations, 2026-12-03).
+   */
+  'refined-styled-two-step': { ...REFINED_STYLED, name: 'refined-styled-two-step', sampling: { ...REFINED_STYLED.sampling, steps: 2, guidance: 2 }, refiner: { ...REFINED_STYLED.refiner!, dilations: [1, 2, 4, 8, 16, 32] } },
   /**
    * `refined-styled-long` whose spectral stage reads the reference too: its three blocks' maps
    * scaled and shifted from the reference's pooled style features, as the temporal blocks are
    * (an MLP of their own, 512 → 128 → 2 × 16 per block; 0.08 M parameters more). The temporal
    * stage sees each frame's spectrum as one vector; the spectral stage shapes each partial, where
    * one instrument's harmonics and decay differ from another's, but did not know the instrument.
+   * It bought no style at 500 steps (models/default/README.md, Ablations, 2026-12-03).
    */
-  /**
-   * `refined-styled-long` trained on, and sampling with, two DDIM steps at guidance 2 from the
-   * content (4 denoiser passes a tile against 2): the sampling that bought the most style for its
-   * cost before the refiner read the reference (models/default/README.md, Choosing steps).
-   */
-  'refined-styled-two-step': { ...REFINED_STYLED, name: 'refined-styled-two-step', sampling: { ...REFINED_STYLED.sampling, steps: 2, guidance: 2 }, refiner: { ...REFINED_STYLED.refiner!, dilations: [1, 2, 4, 8, 16, 32] } },
   'refined-fully-styled': { ...REFINED_STYLED, name: 'refined-fully-styled', refiner: { ...REFINED_STYLED.refiner!, dilations: [1, 2, 4, 8, 16, 32], spectral: { ...REFINED_STYLED.refiner!.spectral!, styled: true } } },
 };
 

@@ -56,12 +56,8 @@ interface Modulation {
 
 /** x + conv(GELU(x)), or with a modulation x + conv(GELU(x·(1 + scale) + shift)); its maps freed as soon as they are read (see `through`). */
 function residual(x: Tensor, conv: { forward(x: Tensor): Tensor }, modulation?: Modulation): Tensor {
-  if (modulation === undefined) {
-    using change = through(x, F.gelu, (y) => conv.forward(y));
-    return x.add(change);
-  }
-  using modulated = x.mul(modulation.scale.add(1)).add(modulation.shift);
-  using change = through(modulated, F.gelu, (y) => conv.forward(y));
+  using modulated = modulation === undefined ? null : x.mul(modulation.scale.add(1)).add(modulation.shift);
+  using change = through(modulated ?? x, F.gelu, (y) => conv.forward(y));
   return x.add(change);
 }
 
