@@ -225,6 +225,23 @@ test('mst stream stops by itself when its reader goes away, though its input nev
   assert.doesNotMatch(stderr, /EPIPE|Error/);
 });
 
+test('a dataset build stopped by SIGTERM leaves a manifest of every shard it wrote, for runs that start before it ends', async () => {
+  const out = join(dir, 'stopped-build');
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'mst.js'), 'dataset', 'build', '--config', 'small', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const shardsOnDisk = () => ['train', 'validation', 'test'].flatMap((split) => (existsSync(join(out, 'shards', split)) ? readdirSync(join(out, 'shards', split)).filter((f) => f.endsWith('.safetensors')).map((f) => `shards/${split}/${f}`) : [])).sort();
+  // two shards written, long before the build's first periodic manifest (every 2 minutes)
+  for (let waited = 0; shardsOnDisk().length < 2 && waited < 120000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  child.kill('SIGTERM');
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 143, stderr);
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { complete: boolean; shards: { file: string }[] };
+  assert.equal(manifest.complete, false);
+  assert.ok(shardsOnDisk().length >= 2);
+  assert.deepEqual(manifest.shards.map((s) => s.file).sort(), shardsOnDisk());
+});
+
 test('an interrupted transfer leaves no file behind, by Ctrl-C or SIGTERM', async () => {
   const long = join(dir, 'long.wav');
   writeWav(long, Float32Array.from({ length: 16000 * 240 }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 330 * i) / 16000)), 16000);

@@ -11,8 +11,9 @@
  *              heldOutTranspositions, for every validation and test piece and a share of training)
  *     metadata "mst.shard": JSON ShardInfo (piece, source, licence, split, offsets, pitch ranges …)
  *   <out>/manifest.json  (built from the shards' headers every couple of minutes while the build
- *                        runs, with complete: false, so that training can start on the pieces
- *                        built so far; and at the end, with complete: true)
+ *                        runs and when a signal stops it, with complete: false, so that
+ *                        training can start on the pieces built so far; and at the end, with
+ *                        complete: true)
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -182,6 +183,10 @@ export async function buildDataset(
   setNumThreads(1);
   const manifestEvery = 1000 * (hooks.manifestEverySeconds ?? MANIFEST_EVERY_SECONDS);
   let manifestWritten = Date.now();
+  // a build stopped by a signal (the CLI exits from its handler) leaves the manifest of every shard
+  // it wrote, not of those written by the last periodic rewrite; shards are written atomically
+  const listBuilt = () => void writeManifest(outDir, config, { complete: false });
+  process.once('exit', listBuilt);
   try {
     for (const [done, { piece, transposition, split, file, score }] of jobs.entries()) {
       hooks.onPiece?.(done, total, piece.id);
@@ -233,6 +238,7 @@ export async function buildDataset(
       await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
+    process.off('exit', listBuilt);
     setNumThreads(threads);
     frontEnd.dispose();
     await Promise.all(ahead); // let the runs in flight finish before returning
