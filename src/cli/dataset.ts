@@ -82,6 +82,18 @@ export function datasetCommand(): Command {
       console.log(`${options.out}: the first ${options.trainingPieces} training pieces of ${options.from} (${stats.groups.train} tile groups), and its ${stats.groups.validation} validation and ${stats.groups.test} test tile groups`);
     });
   dataset
+    .command('join')
+    .description("a dataset of another's every split and the training pieces of more datasets built with the same instruments, fonts and analysis (generated phrases of another --seed, your own MIDI files): more to train on, the same evaluation (it names their shards, copying none)")
+    .requiredOption('--out <dir>', "the joined dataset's folder (a new one)")
+    .requiredOption('--add <dirs>', 'datasets whose training splits it adds, comma-separated', (value: string) => value.split(',').filter((dir) => dir !== ''))
+    .option('--from <dir>', 'the dataset whose every split it keeps', join('data', 'full'))
+    .action(async (options: { out: string; add: string[]; from: string }) => {
+      const [{ writeJoin }, { datasetStats }, { readManifest }] = await Promise.all([import('../data/join.js'), import('../data/stats.js'), import('../data/loader.js')]);
+      const stats = datasetStats(writeJoin(options.from, options.add, options.out));
+      const before = datasetStats(readManifest(options.from)).groups.train;
+      console.log(`${options.out}: ${options.from}'s ${before} training tile groups and ${stats.groups.train - before} from ${options.add.join(', ')}, and its ${stats.groups.validation} validation and ${stats.groups.test} test tile groups`);
+    });
+  dataset
     .command('stats')
     .description('counts per split, source and instrument, and a PNG grid of sample pairs')
     .option('--dir <dir>', 'the dataset folder', join('data', 'full'))

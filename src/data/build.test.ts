@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { loadSafetensors, tidy, keep } from '../engine/index.js';
 import { buildDataset, splitOf, programOf, piecesOf, type Manifest } from './build.js';
 import { writeSubset } from './subset.js';
+import { writeJoin } from './join.js';
 import { DATASET_CONFIGS, checkDatasetConfig, judgeCorpusConfig, type DatasetConfig } from './config.js';
 import { PairLoader, disposeBatch, readManifest } from './loader.js';
 import { datasetStats } from './stats.js';
@@ -124,6 +125,40 @@ test("a subset keeps the first training pieces the build wrote and every evaluat
   assert.throws(() => writeSubset(join(root, 'nothing'), join(root, 'none'), { trainingPieces: 1 }), /no built dataset at .*nothing; build it first \(mst dataset build/);
   assert.throws(() => writeSubset(join(root, 'a'), join(root, 'b'), { trainingPieces: 1 }), /b holds a built dataset \(its shards folder\); give a new folder/);
   assert.throws(() => writeSubset(join(root, 'a'), join(root, 'zero'), { trainingPieces: 0 }), /Expected --training-pieces to be a positive integer but received 0/);
+});
+
+test("a join adds another build's training pieces and keeps the base's evaluation; it refuses pieces twice, leaks and other analyses", async () => {
+  const phrases = join(root, 'phrases');
+  const added = await buildDataset(phrases, { ...config, sources: [], seed: 2 }, { splits: ['train'] }); // generated phrases only, others than a's
+  const addedTraining = added.shards.filter((s) => s.split === 'train');
+  assert.ok(addedTraining.length > 0);
+  const dir = join(root, 'joined');
+  const joined = writeJoin(join(root, 'a'), [phrases], dir);
+  assert.deepEqual(readManifest(dir), joined);
+  assert.deepEqual(joined.joinOf, { dataset: join(root, 'a'), added: [phrases] });
+  const groups = (m: Manifest, split: string) => m.shards.filter((s) => s.split === split).reduce((n, s) => n + s.groups, 0);
+  assert.equal(groups(joined, 'train'), groups(manifest, 'train') + groups(added, 'train'));
+  for (const split of ['validation', 'test']) assert.deepEqual(joined.shards.filter((s) => s.split === split).map((s) => s.piece), manifest.shards.filter((s) => s.split === split).map((s) => s.piece));
+  const loader = new PairLoader(dir, { split: 'train', batchSize: 4, seed: 3, keepLast: true });
+  const read = new Set<string>();
+  for await (const batch of loader.epoch(0)) {
+    for (const { file } of batch.source) read.add(file);
+    disposeBatch(batch);
+  }
+  for (const shard of addedTraining) assert.ok(read.has(join('..', 'phrases', shard.file)), `${shard.file} is read through the join`);
+
+  assert.throws(() => writeJoin(join(root, 'a'), [join(root, 'b')], join(root, 'twice')), /dataset join: .* is a training piece of .*a and of .*b; its tiles would be read twice/);
+  const leaking = join(root, 'leaking');
+  mkdirSync(leaking);
+  writeFileSync(join(leaking, 'manifest.json'), JSON.stringify({ ...manifest, shards: manifest.shards.filter((s) => s.split === 'test').map((s) => ({ ...s, split: 'train' })) }));
+  assert.throws(() => writeJoin(join(root, 'a'), [leaking], join(root, 'leaked')), /dataset join: .* is a test piece of .*a; training on it would leak it into the evaluation/);
+  const other = join(root, 'other-analysis');
+  mkdirSync(other);
+  writeFileSync(join(other, 'manifest.json'), JSON.stringify({ ...added, config: { ...added.config, analysis: { ...added.config.analysis, nMels: 64 } } }));
+  assert.throws(() => writeJoin(join(root, 'a'), [other], join(root, 'mixed')), /dataset join: .*other-analysis's analysis .* differ from .*a's .*; build it with the same analysis/);
+  assert.throws(() => writeJoin(join(root, 'a'), [phrases], dir), /joined holds a dataset already; give a new folder/);
+  assert.throws(() => writeJoin(join(root, 'a'), [join(root, 'nothing')], join(root, 'none')), /no built dataset at .*nothing; build it first/);
+  assert.throws(() => writeJoin(join(root, 'a'), [], join(root, 'none')), /Expected at least one dataset to add/);
 });
 
 test("the loader's pairs are what they claim, within one SoundFont and across two", async () => {

@@ -58,6 +58,8 @@ export interface Manifest {
   complete?: boolean;
   /** A subset's (subset.ts): the dataset whose shards it names, its first training pieces kept, and whether that dataset was complete then. */
   subsetOf?: { dataset: string; trainingPieces: number; sourceComplete: boolean };
+  /** A joined dataset's (join.ts): the dataset whose every split it keeps, and those whose training shards it adds. */
+  joinOf?: { dataset: string; added: string[] };
 }
 
 /** Seconds between the manifests a build writes along the way. */
