@@ -184,15 +184,14 @@ const COMMON: Omit<TrainConfig, 'phase' | 'steps' | 'learningRate'> = {
  */
 const PAIRED_OTHER_RENDERS = ['csound', 'freepats', 'opl3', 'stk', 'musescore'].map((set) => `data/judge/${set}`);
 
-// The refiner reads FluidR3 only by default: with the same other renders (half its items' content
-// and references) it lost 14 of 256 validation pairs of style in FluidR3 and gained 4, within the
-// noise, in the held-out font (the model card's ablation of 2026-12-03).
-
 export const PHASE_DEFAULTS: Record<Phase, TrainConfig> = {
   features: { ...COMMON, phase: 'features', steps: 3000, learningRate: 3e-4 },
   autoencoder: { ...COMMON, phase: 'autoencoder', steps: 20000, learningRate: 1e-3 },
   diffusion: { ...COMMON, phase: 'diffusion', steps: 50000, learningRate: 2e-4, emaDecay: 0.999 },
   paired: { ...COMMON, phase: 'paired', model: 'paired', run: 'runs/paired', steps: 40000, learningRate: 2e-4, emaDecay: 0.999, otherRenders: PAIRED_OTHER_RENDERS },
+  // the refiner reads FluidR3 only: with the paired model's other renders it lost 14 of 256
+  // validation pairs of style in FluidR3 and gained 4, within the noise, in the held-out font
+  // (the model card's ablation of 2026-12-03)
   refine: { ...COMMON, phase: 'refine', model: 'refined-styled-long', run: 'runs/refined', steps: 2000, learningRate: 1e-3, emaDecay: 0.995, fluxWeight: 16 },
 };
 
