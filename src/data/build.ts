@@ -65,12 +65,17 @@ export interface Manifest {
 /** Seconds between the manifests a build writes along the way. */
 const MANIFEST_EVERY_SECONDS = 120;
 
+/** The file a piece comes from (its id without `#tune` or `#melody`): every piece of one file sits in one split. */
+export function fileOfPiece(pieceId: string): string {
+  return pieceId.replace(/#.*$/, '');
+}
+
 /**
  * The split of a piece, from a hash of the seed and the piece's name: a melody line and every
  * transposition stay with their piece, so no music appears in two splits.
  */
 export function splitOf(pieceId: string, config: DatasetConfig): Split {
-  const u = hashUnit(`${config.seed}:${pieceId.replace(/#.*$/, '')}`);
+  const u = hashUnit(`${config.seed}:${fileOfPiece(pieceId)}`);
   return u < config.testShare ? 'test' : u < config.testShare + config.validationShare ? 'validation' : 'train';
 }
 
@@ -93,7 +98,7 @@ export function programOf(name: string, pieceId: string, config: DatasetConfig, 
 /** Whether a job is also rendered with the held-out SoundFont. */
 function wantsHeldOut(pieceId: string, transposition: number, split: Split, config: DatasetConfig): boolean {
   if (!config.heldOutTranspositions.includes(transposition)) return false;
-  return split !== 'train' || hashUnit(`${config.seed}:held-out:${pieceId.replace(/#.*$/, '')}`) < config.heldOutTrainShare;
+  return split !== 'train' || hashUnit(`${config.seed}:held-out:${fileOfPiece(pieceId)}`) < config.heldOutTrainShare;
 }
 
 const fileNameOf = (piece: string, transposition: number) => `${piece.replace(/[^A-Za-z0-9_.#-]+/g, '_').replace('#', '+')}~t${transposition}.safetensors`;

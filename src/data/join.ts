@@ -13,7 +13,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { writeFileAtomic } from '../engine/files.js';
-import type { Manifest } from './build.js';
+import { fileOfPiece, type Manifest } from './build.js';
 import { readManifest } from './loader.js';
 
 /** Writes `outDir`/manifest.json: every split of the dataset in `baseDir` and the training shards of those in `addedDirs`; returns it. */
@@ -24,11 +24,11 @@ export function writeJoin(baseDir: string, addedDirs: readonly string[], outDir:
   }
   if (existsSync(join(outDir, 'shards')) || existsSync(join(outDir, 'manifest.json'))) throw new RangeError(`dataset join: ${outDir} holds a dataset already; give a new folder for the joined one`);
   const base = readManifest(baseDir);
-  // the build splits by file: every tune of a multi-tune file sits in one split
-  const fileOf = (piece: string) => piece.replace(/#.*$/, '');
-  const evaluated = new Map(base.shards.filter((s) => s.split !== 'train').map((s) => [fileOf(s.piece), s.split]));
+  const evaluated = new Map(base.shards.filter((s) => s.split !== 'train').map((s) => [fileOfPiece(s.piece), s.split]));
   const trained = new Set(base.shards.filter((s) => s.split === 'train').map((s) => s.piece));
-  const shards = base.shards.map((s) => ({ ...s, file: join(relative(outDir, baseDir), s.file) }));
+  /** `dir`'s shards, their files named from the joined dataset's folder. */
+  const namedFromOut = (dir: string, from: Manifest['shards']) => from.map((s) => ({ ...s, file: join(relative(outDir, dir), s.file) }));
+  const shards = namedFromOut(baseDir, base.shards);
   let complete = base.complete !== false;
   for (const dir of addedDirs) {
     const added = readManifest(dir);
@@ -43,12 +43,12 @@ export function writeJoin(baseDir: string, addedDirs: readonly string[], outDir:
     const training = added.shards.filter((s) => s.split === 'train');
     if (training.length === 0) throw new RangeError(`dataset join: ${dir} has no training shards; build its training split (mst dataset build --out ${dir} --splits train)`);
     for (const shard of training) {
-      const split = evaluated.get(fileOf(shard.piece));
+      const split = evaluated.get(fileOfPiece(shard.piece));
       if (split !== undefined) throw new RangeError(`dataset join: ${shard.piece} is a ${split} piece of ${baseDir}; training on it would leak it into the evaluation. Build ${dir} from other pieces`);
       if (trained.has(shard.piece)) throw new RangeError(`dataset join: ${shard.piece} is a training piece of ${baseDir} and of ${dir}; its tiles would be read twice. Build ${dir} from other pieces (another --seed for generated phrases)`);
     }
     for (const shard of training) trained.add(shard.piece);
-    shards.push(...training.map((s) => ({ ...s, file: join(relative(outDir, dir), s.file) })));
+    shards.push(...namedFromOut(dir, training));
     complete &&= added.complete !== false;
   }
   const manifest: Manifest = { config: base.config, shards, complete, joinOf: { dataset: baseDir, added: [...addedDirs] } };

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { loadSafetensors, tidy } from '../engine/index.js';
 import { tileGrid } from '../audio/image.js';
-import type { Manifest, Split } from './build.js';
+import { fileOfPiece, type Manifest, type Split } from './build.js';
 
 export interface DatasetStats {
   instruments: string[];
@@ -30,7 +30,7 @@ export function datasetStats(manifest: Manifest): DatasetStats {
   const byTexture: Record<string, number> = {};
   for (const shard of manifest.shards) {
     groups[shard.split] += shard.groups;
-    pieces[shard.split].add(shard.piece.replace(/#.*$/, ''));
+    pieces[shard.split].add(fileOfPiece(shard.piece));
     const known = bySource[shard.source];
     const licences = new Set([...(known ? known.licence.split(', ') : []), shard.licence]);
     bySource[shard.source] = { groups: (known?.groups ?? 0) + shard.groups, licence: [...licences].sort().join(', ') };
