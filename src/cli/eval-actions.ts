@@ -37,6 +37,7 @@ export interface RunOptions {
   groups: number;
   audioGroups: number;
   iterations: number;
+  referenceTiles: number;
   phase: VocoderPhase;
   seed: number;
   font?: string;
@@ -286,6 +287,7 @@ async function runEvaluation(options: RunOptions) {
     groups: options.small ? Math.min(options.groups, 16) : options.groups,
     audioGroups: options.small ? Math.min(options.audioGroups, 4) : options.audioGroups,
     iterations: options.iterations,
+    referenceTiles: options.referenceTiles,
     phase: options.phase,
     seed: options.seed,
     ...(options.font ? { font: options.font } : {}),

@@ -94,6 +94,7 @@ function withRunOptions(command: Command): Command {
     .option('--audio-groups <n>', 'of those, resynthesised and transcribed', positiveInteger, 48)
     .option('--iterations <n>', "Griffin-Lim iterations of every resynthesis (as mst transfer's --iterations)", numberIn(1, 1000, true), 32)
     .addOption(new Option('--phase <start>', "where the outputs' resynthesis starts its phase: the content's (as mst transfer starts from its input's) or random").choices([...VOCODER_PHASES]).default('input'))
+    .option('--reference-tiles <n>', 'tiles of each style reference: the drawn tile and those after it in its piece, read by the models as one clip', numberIn(1, 16, true), 1)
     .option('--seed <n>', 'seed of the pair draw', numberIn(0, 2 ** 31 - 1, true), 0)
     .option('--font <name>', 'SoundFont of the content: the held-out one (e.g. timgm6mb) for content in a sound the model never read')
     .option('--target-font <name>', "SoundFont of the style references and targets: the held-out one (e.g. timgm6mb) for sounds the model never heard")

@@ -201,6 +201,28 @@ test("the loader's pairs are what they claim, within one SoundFont and across tw
     }
   }
   assert.equal(seen.size, loader.groups, 'every training group once per epoch');
+  // references of 3 tiles: the same pairs, each reference the drawn tile and the two after it in its piece
+  const long = new PairLoader(join(root, 'a'), { split: 'train', batchSize: 4, seed: 3, keepLast: true, referenceTiles: 3 });
+  const plainBatches = loader.epoch(0);
+  for await (const batch of long.epoch(0)) {
+    const plain = (await plainBatches.next()).value!;
+    assert.deepEqual([batch.source, batch.styleSource, batch.targetInstrument], [plain.source, plain.styleSource, plain.targetInstrument]);
+    assert.deepEqual(batch.style.shape, [3 * batch.source.length, 1, 128, 128]);
+    tidy(() => {
+      batch.styleSource.forEach((style, i) => {
+        const tiles = tilesOf(style.file, 'fluidr3');
+        const target = config.instruments.indexOf(batch.targetInstrument[i]!);
+        for (let j = 0; j < 3; j++) {
+          const expected = tiles.select(0, (style.group + j) % tiles.shape[0]!).float().select(0, target);
+          assert.equal(batch.style.select(0, 3 * i + j).squeeze(0).sub(expected).abs().amax().item(), 0, `reference ${i}, tile ${j}`);
+        }
+      });
+    });
+    disposeBatch(batch);
+    disposeBatch(plain);
+  }
+  assert.equal((await plainBatches.next()).done, true, 'as many batches');
+  assert.throws(() => new PairLoader(join(root, 'a'), { split: 'train', batchSize: 4, referenceTiles: 0 }), /Expected referenceTiles, a whole number ≥ 1, but received 0/);
   const orders = async (seed: number) => {
     const out: string[] = [];
     for await (const b of new PairLoader(join(root, 'a'), { split: 'train', batchSize: 4, seed }).epoch(1)) {

@@ -17,6 +17,7 @@ export interface PairBatch {
   /** [B, 1, nMels, tileFrames] float32 in [-1, 1]. */
   content: Tensor;
   target: Tensor;
+  /** [B·k, 1, nMels, tileFrames]: each item's reference, k = PairLoaderOptions.referenceTiles tiles one after another. */
   style: Tensor;
   contentInstrument: string[];
   targetInstrument: string[];
@@ -66,6 +67,12 @@ export interface PairLoaderOptions {
   otherRenders?: string[];
   /** Chance that an item's content (and, apart, its reference) comes from another render where one exists (default 0.5). */
   otherRenderShare?: number;
+  /**
+   * Tiles of each style reference (default 1): the drawn tile and the groups after it in the same
+   * piece (wrapping round), as a clip of several seconds, in the drawn tile's sound set where it
+   * holds them. The others follow without drawing, so the pairs are those of one tile.
+   */
+  referenceTiles?: number;
 }
 
 /** A shard's render in another sound set: its tiles, and where each of the main shard's groups and instruments sit in them. */
@@ -138,6 +145,8 @@ export class PairLoader {
     if (this.shards.length === 0) throw new RangeError(`PairLoader: the ${options.split} split of ${dir} is empty`);
     const share = options.otherRenderShare ?? 0.5;
     if (!(share >= 0 && share <= 1)) throw new RangeError(`PairLoader: Expected otherRenderShare in [0, 1] but received ${share}`);
+    const k = options.referenceTiles ?? 1;
+    if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`PairLoader: Expected referenceTiles, a whole number ≥ 1, but received ${k}`);
     this.#others = (options.otherRenders ?? []).map((other) => {
       if (!existsSync(join(other, 'manifest.json'))) throw new RangeError(`PairLoader: no built dataset at ${other} (otherRenders): build it with mst dataset build --config <its config> --out ${other}, or train without it (--otherRenders=[])`);
       const manifest = readManifest(other);
@@ -246,6 +255,19 @@ export class PairLoader {
     }
   }
 
+  /** Where an item's reference tiles are read (PairLoaderOptions.referenceTiles): the drawn one, then the groups after it in its piece. */
+  #referenceTiles({ style, styleAt, target }: Item): TileAt[] {
+    const groups = style.shard.tiles.shape[0]!;
+    const own: TileAt = { set: this.targetFont, tiles: style.shard.targetTiles, group: 0, instrument: target };
+    const render = style.shard.others.find((o) => o.set === styleAt.set);
+    return [...Array(this.options.referenceTiles ?? 1).keys()].map((i) => {
+      if (i === 0) return styleAt;
+      const group = (style.group + i) % groups;
+      const there = render?.groupOf.get(group);
+      return there === undefined ? { ...own, group } : { ...styleAt, group: there };
+    });
+  }
+
   /** The other render of `shard` in `other`'s sound set, with the groups and instruments the two share mapped. */
   async #loadOther(other: OtherSet, match: Manifest['shards'][number], shard: Manifest['shards'][number]): Promise<OtherRender> {
     const { tensors } = await loadSafetensorsAsync(join(other.dir, match.file));
@@ -263,7 +285,7 @@ export class PairLoader {
       return {
         content: batch((it) => pick(it.contentAt)),
         target: batch((it) => pick({ set: this.targetFont, tiles: it.shard.targetTiles, group: it.group, instrument: it.target })),
-        style: batch((it) => pick(it.styleAt)),
+        style: stack(items.flatMap((it) => this.#referenceTiles(it).map(pick)), 0).to('float32'),
         contentInstrument: items.map((it) => this.instruments[it.content]!),
         targetInstrument: items.map((it) => this.instruments[it.target]!),
         pitchRanges: items.map((it) => it.shard.pitchRanges[it.group] ?? [-1, -1]),

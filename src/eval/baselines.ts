@@ -10,14 +10,16 @@
  *   frames, smoothed across bands).
  */
 import { tidy, where, F, manualSeed, type Tensor } from '../engine/index.js';
-import type { LatentDiffusion, TileSamplingOptions } from '../model/ldm.js';
+import { joinReferenceTiles, type LatentDiffusion, type TileSamplingOptions } from '../model/ldm.js';
 import type { BaselineName } from './choices.js';
 
 export interface TransferBatch {
   /** [B, 1, nMels, frames] in [-1, 1]: what to play. */
   content: Tensor;
-  /** A different clip of the target instrument: how it should sound. */
+  /** A different clip of the target instrument: how it should sound; [B·k, 1, nMels, frames], each item's k = referenceTiles tiles one after another. */
   style: Tensor;
+  /** Tiles of each item's style reference (default 1). */
+  referenceTiles?: number;
   /** The true target (same notes, target instrument): only the oracle may read it. */
   target: Tensor;
   targetInstrument: string[];
@@ -57,7 +59,7 @@ export function averageEnvelope(tiles: Tensor): Tensor {
  */
 function envelopeTransfer(b: TransferBatch): Tensor {
   return tidy(() => {
-    const gain = averageEnvelope(b.style).sub(averageEnvelope(b.content)).clamp(-MAX_GAIN, MAX_GAIN); // [B, 1, M, 1]
+    const gain = averageEnvelope(joinReferenceTiles([b.style], b.referenceTiles ?? 1)[0]!).sub(averageEnvelope(b.content)).clamp(-MAX_GAIN, MAX_GAIN); // [B, 1, M, 1]
     const sounding = b.content.gt(ACTIVE_LEVEL);
     return where(sounding, b.content.add(gain).clamp(-1, 1), b.content);
   });
@@ -76,7 +78,7 @@ export function modelSystem(name: string, model: LatentDiffusion, modelBytes: nu
     modelBytes,
     transfer: (b) => {
       manualSeed(seed);
-      return model.transfer(b.content, b.style, sampling);
+      return model.transfer(b.content, b.style, { ...sampling, referenceTiles: b.referenceTiles ?? 1 });
     },
   };
 }

@@ -67,6 +67,8 @@ export interface EvaluationOptions {
    * likewise the output path of resynthStyleAccuracy, from the content's tiles taken through it.
    */
   phase?: VocoderPhase;
+  /** Tiles of each style reference (default 1): the drawn tile and the ones after it in its piece, read as one clip (PairLoaderOptions.referenceTiles). */
+  referenceTiles?: number;
   onProgress?: (message: string) => void;
 }
 
@@ -131,6 +133,8 @@ export interface EvaluationReport {
   /** Griffin-Lim iterations of every resynthesis, and where the outputs' started their phase (EvaluationOptions). */
   iterations: number;
   phase: VocoderPhase;
+  /** Tiles of each style reference (EvaluationOptions). */
+  referenceTiles: number;
   judge: { instruments: string[] };
   /**
    * The judge's accuracy on the true target renders of the same pairs, overall, by pair and by target: the
@@ -243,10 +247,10 @@ interface HeldBatch extends TransferBatch {
 export const EVERY_SHARD = Number.MAX_SAFE_INTEGER;
 
 export async function evaluate(systems: TransferSystem[], options: EvaluationOptions): Promise<EvaluationReport> {
-  const { datasetDir, split = 'test', judge, groups = 256, audioGroups = 48, batchSize = 16, seed = 0, iterations = 32, phase = 'input' } = options;
+  const { datasetDir, split = 'test', judge, groups = 256, audioGroups = 48, batchSize = 16, seed = 0, iterations = 32, phase = 'input', referenceTiles = 1 } = options;
   const say = options.onProgress ?? (() => {});
   const inRange = options.inRange ?? true;
-  const loader = new PairLoader(datasetDir, { split, batchSize, seed, keepLast: true, window: EVERY_SHARD, inRange: inRange ? 'strict' : false, ...(options.font ? { font: options.font } : {}), ...(options.targetFont ? { targetFont: options.targetFont } : {}) });
+  const loader = new PairLoader(datasetDir, { split, batchSize, seed, keepLast: true, window: EVERY_SHARD, referenceTiles, inRange: inRange ? 'strict' : false, ...(options.font ? { font: options.font } : {}), ...(options.targetFont ? { targetFont: options.targetFont } : {}) });
   const config = loader.manifest.config.analysis;
   const frontEnd = new MelFrontEnd(config);
   const instruments = judge.config.instruments;
@@ -257,10 +261,11 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
   let held = 0;
   for await (const batch of loader.epoch(0)) {
     const take = Math.min(batch.content.shape[0]!, groups - held);
-    const cut = (t: Tensor) => keep(t.slice(0, 0, take));
+    const cut = (t: Tensor, tilesPerItem = 1) => keep(t.slice(0, 0, take * tilesPerItem));
     batches.push({
       content: cut(batch.content),
-      style: cut(batch.style),
+      style: cut(batch.style, referenceTiles),
+      referenceTiles,
       target: cut(batch.target),
       contentInstrument: batch.contentInstrument.slice(0, take),
       targetInstrument: batch.targetInstrument.slice(0, take),
@@ -287,7 +292,8 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
       contentAudio.push({ notes: await transcribe(samples, config.sampleRate), chroma: chroma(samples, config.sampleRate), written: written.ofTile(file, group), phase: contentPhase });
     }
   }
-  const realStats = tidy(() => gaussianStats(cat(batches.map((b) => judge.forward(b.style).embedding), 0)));
+  // real renders of the targets' instruments: each reference's first tile, the same clips whatever referenceTiles
+  const realStats = tidy(() => gaussianStats(cat(batches.map((b) => judge.forward(b.style.slice(0, 0, b.style.shape[0]!, referenceTiles)).embedding), 0)));
   const targetHits: { pair: string; target: string; hit: number }[] = []; // 1 where the judge names a true target's instrument
   for (const b of batches) {
     judge.predict(b.target).forEach((label, i) => {
@@ -392,6 +398,7 @@ export async function evaluate(systems: TransferSystem[], options: EvaluationOpt
     audioGroups: contentAudio.length,
     iterations,
     phase,
+    referenceTiles,
     judge: { instruments },
     judgeOnTargets,
     systems: reports,

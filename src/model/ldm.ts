@@ -26,11 +26,29 @@ export interface TileSamplingOptions extends DdimOptions, Partial<Pick<SamplingS
   noise?: NoiseSource;
   /** Pass the decoded transfer through the model's refiner, where it has one (default true; the refine phase trains on the unrefined transfer). */
   refine?: boolean;
+  /** Tiles of each style reference in `style` (default 1): several are read as one longer reference (joinReferenceTiles). */
+  referenceTiles?: number;
+  /** Decode the sampled latent (default true); false returns the latent [B, C, 16, 16] itself, undecoded and unrefined (a refine phase that trains the decoder decodes it). */
+  decode?: boolean;
 }
 
 /** The style encoder's maps of a reference → its pooled style features [B, 8s]: the last map's mean over bands and frames (what a styled refiner reads). */
 export function pooledStyle(maps: readonly Tensor[]): Tensor {
   return maps[maps.length - 1]!.mean([2, 3]);
+}
+
+/**
+ * The style encoder's maps (or the tiles) of n references of k tiles each ([n·k, C, h, w], a
+ * reference's tiles one after another) → those of n references [n, C, h, k·w]: each reference's
+ * tiles side by side in time, as the maps of one clip k tiles long. Cross-attention then reads
+ * the tokens of all k tiles, and the pooled style is the mean over every tile.
+ */
+export function joinReferenceTiles(maps: readonly Tensor[], k: number): Tensor[] {
+  if (k === 1) return [...maps];
+  return maps.map((m) => {
+    const [nk, c, h, w] = m.shape as [number, number, number, number];
+    return m.reshape(nk / k, k, c, h, w).permute(0, 2, 3, 1, 4).reshape(nk / k, c, h, k * w);
+  });
 }
 
 /** Time step `t` for `n` items, as the denoisers take it (int64 [n]). */
@@ -84,13 +102,16 @@ export class LatentDiffusion extends nn.Module {
   }
 
   /**
-   * Content tiles [B, 1, 128, 128] played in the style of `style` tiles ([B, 1, 128, 128], or
-   * [1, 1, 128, 128] for one style for all) → output tiles [B, 1, 128, 128] in (-1, 1).
+   * Content tiles [B, 1, 128, 128] played in the style of `style` tiles ([B·k, 1, 128, 128], or
+   * [k, 1, 128, 128] for one style for all, where each reference is k = options.referenceTiles
+   * tiles) → output tiles [B, 1, 128, 128] in (-1, 1) (or, with options.decode false, the latents).
    * Runs in inference mode with the modules in eval mode; the caller seeds the generator.
    */
   transfer(content: Tensor, style: Tensor, options: TileSamplingOptions): Tensor {
     const batch = content.shape[0]!;
-    if (style.shape[0] !== batch && style.shape[0] !== 1) throw new RangeError(`LatentDiffusion: Expected 1 or ${batch} style tiles but received ${style.shape[0]}`);
+    const k = options.referenceTiles ?? 1;
+    if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`LatentDiffusion: Expected referenceTiles, a whole number ≥ 1, but received ${k}`);
+    if (style.shape[0] !== batch * k && style.shape[0] !== k) throw new RangeError(`LatentDiffusion: Expected ${k} or ${batch * k} style tiles (${k} per reference) but received ${style.shape[0]}`);
     const guidance = options.guidance ?? this.config.sampling.guidance ?? SAMPLING_DEFAULTS.guidance;
     const guidanceFrom = options.guidanceFrom ?? this.config.sampling.guidanceFrom ?? SAMPLING_DEFAULTS.guidanceFrom;
     checkSampling(options, this.schedule.steps);
@@ -98,13 +119,16 @@ export class LatentDiffusion extends nn.Module {
     const output = inferenceMode(() =>
       tidy(() => {
         const widen = (m: Tensor) => (m.shape[0] === batch ? m : m.expand([batch, ...m.shape.slice(1)]));
-        const target = this.styleEncoder.forward(style).map(widen);
+        const target = joinReferenceTiles(this.styleEncoder.forward(style), k).map(widen);
+        // the content as its own reference (guidance from the content), its one tile repeated to the reference's length: the same tokens k times over attend as once
+        const ownStyle = () => this.styleEncoder.forward(content).map((m) => (k === 1 ? m : m.repeat(1, 1, 1, k)));
         const contentLatent = this.encodeLatent(content);
         if (this.unet instanceof PairedUNet) {
           // the content enters through the denoiser at every step; sampling starts from its latent noised to
           // `strength` too, which at the default 1 is noise (√ᾱ ≈ 0.006) and below 1 keeps more of the input
-          const ownMaps = guidance !== 1 && guidanceFrom === 'content' ? this.styleEncoder.forward(content) : null; // the content as its own reference
+          const ownMaps = guidance !== 1 && guidanceFrom === 'content' ? ownStyle() : null;
           const latent = ddimSample(this.schedule, this.#pairedPredictor(this.unet, contentLatent, target, guidance, ownMaps), contentLatent, options, options.noise);
+          if (options.decode === false) return latent;
           const decoded = tidy(() => this.decodeLatent(latent)); // the decoder's maps freed before the refiner's
           const refiner = options.refine === false ? null : this.refiner;
           return refiner ? tidy(() => refiner.forward(decoded, content, refiner.style ? pooledStyle(target) : undefined).clamp(-1, 1)) : decoded;
@@ -113,9 +137,9 @@ export class LatentDiffusion extends nn.Module {
         const predict =
           guidance === 1
             ? (z: Tensor, t: number) => unet.forward(z, timesteps(t, batch, z.device), target)
-            : this.#guidedPredictor(unet, target, this.styleEncoder.forward(content), guidance);
+            : this.#guidedPredictor(unet, target, ownStyle(), guidance);
         const latent = ddimSample(this.schedule, predict, contentLatent, options, options.noise);
-        return this.decodeLatent(latent);
+        return options.decode === false ? latent : this.decodeLatent(latent);
       }),
     );
     // an inference-mode tensor cannot meet autograd later (a judge, a loss): hand back a plain copy

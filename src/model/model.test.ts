@@ -11,7 +11,7 @@ import { tensor, arange, rand, randn, tidy, manualSeed, saveSafetensors, saveChe
 import { pythonWithTorch, repoRoot, assertAllClose, temporaryDirectory } from '../testing/helpers.js';
 import { spreadSubset } from './vggish.js';
 import { PairedUNet } from './paired-unet.js';
-import { LatentDiffusion, ContentRefiner, pooledStyle, VGGishFeatureNet, VGGISH_WIDTHS, NoiseSchedule, loadLatentDiffusion, ModelLoadError, ddimSample, ddimTimesteps, featureLoss, freeze, latentPenalty, modelConfig, checkModelConfig, MODEL_CONFIGS, timestepEmbedding } from './index.js';
+import { LatentDiffusion, ContentRefiner, pooledStyle, joinReferenceTiles, VGGishFeatureNet, VGGISH_WIDTHS, NoiseSchedule, loadLatentDiffusion, ModelLoadError, ddimSample, ddimTimesteps, featureLoss, freeze, latentPenalty, modelConfig, checkModelConfig, MODEL_CONFIGS, timestepEmbedding } from './index.js';
 import type { GuidanceFrom } from './guidance-from.js';
 
 const INSTRUMENTS = ['piano', 'guitar', 'violin'];
@@ -143,7 +143,38 @@ test('transfer runs end to end: same seed, same output; a style for all or one p
     assert.deepEqual(a.shape, [2, 1, 128, 128]);
     assertAllClose(run(style).toFloat32Array(), a.toFloat32Array(), { atol: 0, rtol: 0, what: 'same seed' });
     assertAllClose(run(style.expand([2, 1, 128, 128])).toFloat32Array(), a.toFloat32Array(), { atol: 1e-6, what: 'one style for all = the same style per tile' });
-    assert.throws(() => model.transfer(content, rand([3, 1, 128, 128]), { steps: 3, eta: 0, strength: 0.6 }), /Expected 1 or 2 style tiles but received 3/);
+    assert.throws(() => model.transfer(content, rand([3, 1, 128, 128]), { steps: 3, eta: 0, strength: 0.6 }), /Expected 1 or 2 style tiles \(1 per reference\) but received 3/);
+  });
+  model.dispose();
+});
+
+test('a reference of several tiles is read as one clip: its maps side by side, a tile repeated reads as itself, the refiner pools every tile', () => {
+  manualSeed(8);
+  const model = new LatentDiffusion(modelConfig('refined-styled-long'));
+  nn.init.uniform_(model.refiner!.output.weight, 0.05);
+  nn.init.uniform_(model.refiner!.style!.output.weight, 0.05); // the refiner's reading of the reference shows
+  noGrad(() => {
+    for (const [name, p] of model.unet.namedParameters()) if (/attn\.(v|out)\.weight$|style_mlp\.2\.weight$/.test(name)) p.mul_(30); // and the denoiser's: untrained, it barely hears the style
+  });
+  tidy(() => {
+    const maps = [arange(2 * 3 * 2 * 2).reshape(4, 3, 1, 2)]; // 2 references of 2 tiles, [4, 3, 1, 2]
+    const joined = joinReferenceTiles(maps, 2)[0]!;
+    assert.deepEqual(joined.shape, [2, 3, 1, 4]);
+    assert.deepEqual(joined.select(0, 1).select(0, 2).flatten().toArray(), [...maps[0]!.select(0, 2).select(0, 2).flatten().toArray(), ...maps[0]!.select(0, 3).select(0, 2).flatten().toArray()], "the second reference's tiles, one after the other in time");
+
+    const content = rand([2, 1, 128, 128]).mul(2).sub(1);
+    const [a, b] = [rand([1, 1, 128, 128]).mul(2).sub(1), rand([1, 1, 128, 128]).mul(2).sub(1)];
+    const run = (style: Tensor, referenceTiles?: number) => {
+      manualSeed(7);
+      return model.transfer(content, style, { ...model.config.sampling, ...(referenceTiles ? { referenceTiles } : {}) }); // guided from the content: its own maps are repeated too
+    };
+    assertAllClose(run(cat([a, a], 0), 2).toFloat32Array(), run(a).toFloat32Array(), { atol: 1e-5, what: 'a tile twice = the tile once' });
+    const two = run(cat([a, b], 0), 2);
+    assert.ok(two.sub(run(a)).abs().amax().item() > 5e-4 && two.sub(run(b)).abs().amax().item() > 5e-4, 'two tiles are neither one'); // 50 times the tolerance above
+    const pooled = pooledStyle(joinReferenceTiles(model.styleEncoder.forward(cat([a, b], 0)), 2));
+    assertAllClose(pooled.toFloat32Array(), pooledStyle(model.styleEncoder.forward(cat([a, b], 0))).mean([0], true).toFloat32Array(), { atol: 1e-6, what: "the refiner's pooled style: the mean over both tiles" });
+    assert.throws(() => run(cat([a, b, a], 0), 2), (e: Error) => e instanceof RangeError && /Expected 2 or 4 style tiles \(2 per reference\) but received 3/.test(e.message));
+    assert.throws(() => run(a, 0.5), (e: Error) => e instanceof RangeError && /Expected referenceTiles, a whole number ≥ 1, but received 0.5/.test(e.message));
   });
   model.dispose();
 });
