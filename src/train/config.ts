@@ -128,6 +128,12 @@ export interface TrainConfig {
    * starts from (to go on training one), instead of a fresh refiner; '' for a fresh one.
    */
   refinerFrom: string;
+  /**
+   * The refine phase also trains the model's decoder (frozen otherwise), on the latents the
+   * denoiser samples, so that it learns to decode the transfers rather than the encoder's own
+   * latents. The decoder's weights then change, so the refined model is a model of its own.
+   */
+  refineDecoder: boolean;
   /** The paired phase: the share of items whose style is dropped, so the model also learns without one (classifier-free guidance). */
   styleDropout: number;
   /**
@@ -171,6 +177,7 @@ const COMMON: Omit<TrainConfig, 'phase' | 'steps' | 'learningRate'> = {
   autoencoderFrom: 'models/seed/model.safetensors',
   denoiserFrom: 'runs/paired/model.safetensors',
   refinerFrom: '',
+  refineDecoder: false,
   styleDropout: 0.15,
   otherRenders: [],
   otherRenderShare: 0.5,

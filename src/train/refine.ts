@@ -13,7 +13,8 @@
  * steps, with the hinge loss on the same batch, and with contentAsFake learns that the content
  * tile is not the target instrument either), so that it corrects the errors
  * the sampler really makes (smeared onsets, haze, a timbre averaged towards the content's)
- * rather than those of a single denoising step. The timbre term judges the refined tile with the
+ * rather than those of a single denoising step. With refineDecoder, the model's decoder learns
+ * too, decoding the sampled latents into x̂. The timbre term judges the refined tile with the
  * same features the model hears its references with, never with the evaluation's judge. The
  * transfers run inside the step, at its precision (bf16 autocast where the processor runs bf16
  * natively): a hair less exact than a user's float32 ones.
@@ -48,21 +49,24 @@ function frameToFrame(tiles: Tensor): Tensor {
 export function refineTask(model: LatentDiffusion, config: TrainConfig, instruments: string[]): TrainingTask {
   const refiner = model.refiner;
   if (!refiner) throw new RangeError(`train: the ${model.config.name} model has no refiner; the refine phase trains a model with one, --model=${refinedConfigs().join(', ')}`);
-  for (const part of [model.encoder, model.decoder, model.styleEncoder, model.unet]) freeze(part); // the timbre term's gradient passes through the style encoder to the refined tile, never into its weights
-  /** The batch's unrefined transfers [B, 1, 128, 128] (no gradient), with its content and targets on the device. */
+  const frozen = [model.encoder, model.styleEncoder, model.unet, ...(config.refineDecoder ? [] : [model.decoder])];
+  for (const part of frozen) freeze(part); // the timbre term's gradient passes through the style encoder to the refined tile, never into its weights
+  /** The batch's unrefined transfers [B, 1, 128, 128] (sampled without gradient; decoded with it where the decoder learns too), with its content and targets on the device. */
   const transfers = (batch: PairBatch) => {
     const content = batch.content.to(config.device);
     const style = batch.style.to(config.device);
-    const decoded = model.transfer(content, style, { ...model.config.sampling, refine: false });
+    const decoded = config.refineDecoder
+      ? model.decodeLatent(model.transfer(content, style, { ...model.config.sampling, decode: false }))
+      : model.transfer(content, style, { ...model.config.sampling, refine: false });
     const pooled = refiner.style ? noGrad(() => pooledStyle(model.styleEncoder.forward(style))) : undefined; // the frozen encoder's, as transfer reads it
     return { decoded, content, style: pooled, target: batch.target.to(config.device) };
   };
   const critic = config.adversarialWeight > 0 || config.featureMatchingWeight > 0 ? new InstrumentCritic(instruments).to(config.device) : null;
   return {
     module: model,
-    parameters: refiner.parameters(),
-    emaModule: refiner,
-    trainModules: [refiner],
+    parameters: config.refineDecoder ? [...refiner.parameters(), ...model.decoder.parameters()] : refiner.parameters(),
+    emaModule: config.refineDecoder ? model : refiner, // the frozen parts' averages stay their weights
+    trainModules: [refiner], // the decoder learns in eval mode, on its BatchNorm statistics
     ...(critic ? { critic: { module: critic, parameters: critic.parameters() } } : {}),
     loss(batch) {
       const { decoded, content, style, target } = transfers(batch);

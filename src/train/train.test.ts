@@ -157,6 +157,16 @@ test('the paired phase trains the denoiser and style encoder on pairs, around th
   assert.equal(lines('adversarial-straight').length, 4);
   a!.dispose();
   b!.dispose();
+  // with refineDecoder the decoder learns beside the refiner; the encoder, style encoder and denoiser stay the paired model's
+  const withDecoder = loadLatentDiffusion((await runPhase({ ...refineSettings, run: join(root, 'refined-decoder'), steps: 2, validateEvery: 2, refineDecoder: true })).output);
+  const pairedAgain = loadLatentDiffusion(denoiserFrom);
+  for (const [name, t] of pairedAgain.stateDict()) {
+    const changed = tidy(() => withDecoder.stateDict().get(name)!.sub(t).abs().amax().item() > 0);
+    if (name.startsWith('decoder.') && name.endsWith('.weight')) assert.ok(changed, `${name} learned`);
+    else if (!name.startsWith('decoder.')) assert.ok(!changed, `${name} is the paired model's`);
+  }
+  withDecoder.dispose();
+  pairedAgain.dispose();
   await assert.rejects(runPhase({ ...adversarial, run: join(root, 'adversarial-resumed'), steps: 6, adversarialWeight: 0, featureMatchingWeight: 0 }), /a state saved with a critic \(adversarial training\), and this run trains none/);
   await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), model: 'refined-styled', refinerFrom: join(refineRun, 'model.safetensors') }), /a refined-styled-long model, whose refiner .* is not the refined-styled model's .*; give a model of config refined-styled$/);
   await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), denoiserFrom: seedFile }), /seed-model\.safetensors: a seed model, whose denoiser is not the refined-styled-long model's; give a model trained by mst train paired/);
