@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { repoRoot, temporaryDirectory } from '../testing/helpers.js';
 import { untrainedModelFolder } from '../testing/model-folder.js';
 import { evaluationSystems } from './eval-actions.js';
+import { tidy, rand } from '../engine/index.js';
 import { writeWav } from '../audio/wav.js';
 import { resolveModelPath } from '../transfer/model-folder.js';
 
@@ -180,6 +181,16 @@ test('mst eval scores a trained model at its own strength, or once per --strengt
   assert.deepEqual(unrefined.systems.map((s) => s.name), ['model', 'default@unrefined'], 'only a model with a refiner is scored without it');
   assert.deepEqual([...unrefined.models.values()].map((m) => m.sampling.refine), [undefined, false]);
   for (const m of unrefined.models.values()) m.model.dispose();
+  const ceiling = evaluationSystems(model, { autoencoded: true });
+  assert.deepEqual(ceiling.systems.map((s) => s.name), ['model@autoencoded', 'model']);
+  const trained = ceiling.models.get('model')!.model;
+  tidy(() => {
+    const target = rand([2, 1, 128, 128]).mul(2).sub(1);
+    const batch = { content: target.neg(), style: target, target, targetInstrument: ['piano', 'guitar'] };
+    const output = ceiling.systems[0]!.transfer(batch); // leaves the model in eval mode
+    assert.equal(output.sub(trained.decodeLatent(trained.encodeLatent(target)).clamp(-1, 1)).abs().amax().item(), 0, 'the true target, encoded and decoded');
+  });
+  trained.dispose();
   assert.throws(() => evaluationSystems('identity,nonsense'), (e: Error) => e instanceof RangeError && /Expected one of identity, oracle, envelope or a model .safetensors file or folder but received nonsense/.test(e.message));
   for (const m of [...own.models.values(), ...swept.models.values()]) m.model.dispose();
   const lonely = mst('eval', 'reconstruction', '--model', join(dir, 'untrained.safetensors'));

@@ -12,7 +12,7 @@ import { classifyFile } from '../eval/classify.js';
 import { confusionTable, reportPathOf, rewriteFolderCard } from '../eval/judge-card.js';
 import { evaluate, type EvaluationReport } from '../eval/evaluate.js';
 import { unseenReferences } from '../eval/unseen.js';
-import { BASELINES, modelSystem, type TransferSystem } from '../eval/baselines.js';
+import { BASELINES, modelSystem, autoencodedSystem, type TransferSystem } from '../eval/baselines.js';
 import { BASELINE_NAMES, type BaselineName } from '../eval/choices.js';
 import { loadLatentDiffusion } from '../model/load.js';
 import { resolveModelPath } from '../transfer/model-folder.js';
@@ -50,6 +50,8 @@ export interface RunOptions {
   steps?: number;
   /** false: the trained models' transfers without their refiner (--no-refine). */
   refine?: boolean;
+  /** Each trained model's autoencoder on the true targets beside it (--autoencoded). */
+  autoencoded?: boolean;
 }
 
 /** Prints a judge's scores per font: accuracy and confusion matrix. */
@@ -238,11 +240,12 @@ export interface TrainedSystem {
  * The systems `--model` names, comma-separated: baselines by name, and trained models (a
  * .safetensors file or a model folder) at their own sampling settings, or once per `strength` and
  * per `guidance` and `guidanceFrom` (named name@strength, name@g<guidance>, name@from-<what> where a
- * list has several) and at `steps` when given; with `refine` false, without their refiner (name@unrefined, where they have one).
+ * list has several) and at `steps` when given; with `refine` false, without their refiner (name@unrefined, where they have one);
+ * with `autoencoded`, each model's autoencoder on the true targets beside it (name@autoencoded: autoencodedSystem).
  */
 export function evaluationSystems(
   names: string,
-  { strength, guidance, guidanceFrom, steps, refine = true }: { strength?: number[]; guidance?: number[]; guidanceFrom?: GuidanceFrom[]; steps?: number; refine?: boolean } = {},
+  { strength, guidance, guidanceFrom, steps, refine = true, autoencoded = false }: { strength?: number[]; guidance?: number[]; guidanceFrom?: GuidanceFrom[]; steps?: number; refine?: boolean; autoencoded?: boolean } = {},
 ): { systems: TransferSystem[]; models: Map<string, TrainedSystem> } {
   const models = new Map<string, TrainedSystem>();
   const systems = names.split(',').flatMap((given): TransferSystem[] => {
@@ -254,7 +257,8 @@ export function evaluationSystems(
       const [systemName, bytes] = [basename(dirname(file)) || file, statSync(file).size];
       const own = model.config.sampling;
       const unrefined = !refine && model.refiner !== null;
-      return (strength ?? [own.strength]).flatMap((s) =>
+      const ceiling = autoencoded ? [autoencodedSystem(`${systemName}@autoencoded`, model)] : [];
+      return [...ceiling, ...(strength ?? [own.strength]).flatMap((s) =>
         (guidance ?? [own.guidance ?? SAMPLING_DEFAULTS.guidance]).flatMap((g) =>
           (guidanceFrom ?? [own.guidanceFrom ?? SAMPLING_DEFAULTS.guidanceFrom]).map((from) => {
             const sampling = { ...own, strength: s, guidance: g, guidanceFrom: from, ...(steps ? { steps } : {}), ...(unrefined ? { refine: false } : {}) };
@@ -265,7 +269,7 @@ export function evaluationSystems(
             return system;
           }),
         ),
-      );
+      )];
     }
     if (!(BASELINE_NAMES as readonly string[]).includes(name)) throw new RangeError(`--model: Expected one of ${BASELINE_NAMES.join(', ')} or a model .safetensors file or folder but received ${name}`);
     return [BASELINES[name as BaselineName]];

@@ -104,5 +104,6 @@ function withRunOptions(command: Command): Command {
     .option('--guidance <values>', "the trained models' style guidance, comma-separated for one system per value (name@g<value>); default: each model's own", numberListIn(0, 100))
     .option('--guidance-from <values>', GUIDANCE_FROM_HELP, choiceListOf(GUIDANCE_FROM))
     .option('--steps <n>', "the trained models' DDIM steps; default: each model's own", positiveInteger)
-    .option('--no-refine', "score the trained models' decoded transfers without their content refiner, where they have one (name@unrefined): what the refiner adds");
+    .option('--no-refine', "score the trained models' decoded transfers without their content refiner, where they have one (name@unrefined): what the refiner adds")
+    .option('--autoencoded', "score each trained model's autoencoder on the true targets too (name@autoencoded): the best its latents can give before a refiner");
 }

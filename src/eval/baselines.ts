@@ -9,7 +9,7 @@
  *   the difference between the style's and the content's long-term band levels (over active
  *   frames, smoothed across bands).
  */
-import { tidy, where, F, manualSeed, type Tensor } from '../engine/index.js';
+import { tidy, where, F, manualSeed, inferenceMode, noGrad, type Tensor } from '../engine/index.js';
 import { joinReferenceTiles, type LatentDiffusion, type TileSamplingOptions } from '../model/ldm.js';
 import type { BaselineName } from './choices.js';
 
@@ -70,6 +70,24 @@ export const BASELINES: Record<BaselineName, TransferSystem> = {
   oracle: { name: 'oracle', modelBytes: 0, transfer: (b) => b.target.clone() },
   envelope: { name: 'envelope', modelBytes: 0, transfer: envelopeTransfer },
 };
+
+/**
+ * The true target through a trained model's autoencoder, encoded and decoded: the best any latent
+ * of that autoencoder can give before a refiner, a ceiling of the model's style and distance.
+ */
+export function autoencodedSystem(name: string, model: LatentDiffusion): TransferSystem {
+  return {
+    name,
+    modelBytes: 0,
+    transfer: (b) => {
+      model.eval();
+      const tiles = inferenceMode(() => model.decodeLatent(model.encodeLatent(b.target)).clamp(-1, 1));
+      const plain = noGrad(() => tiles.clone()); // an inference-mode tensor cannot meet autograd later
+      tiles.dispose();
+      return plain;
+    },
+  };
+}
 
 /** A trained model as a system: DDIM transfer from the content with the style reference, at the model's sampling defaults unless given. */
 export function modelSystem(name: string, model: LatentDiffusion, modelBytes: number, sampling: TileSamplingOptions = model.config.sampling, seed = 0): TransferSystem {
