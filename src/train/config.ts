@@ -102,6 +102,12 @@ export interface TrainConfig {
    */
   timbreWeight: number;
   /**
+   * The refine phase: weight of an instrument term beside its MSE, the cross-entropy of the target
+   * instrument as a linear probe on the frozen style encoder's pooled features hears the refined
+   * tile (instrument-probe.ts; fitted at the run's start, never the evaluation's judge); 0: none.
+   */
+  instrumentWeight: number;
+  /**
    * The refine phase: weight of the adversarial term, the refiner's tiles scored by a critic that
    * learns beside it to tell them from true targets of the instrument (src/train/critic.ts; hinge
    * loss). 0: no critic, unless featureMatchingWeight asks for one. 0 by default: at 0.05, with
@@ -170,6 +176,7 @@ const COMMON: Omit<TrainConfig, 'phase' | 'steps' | 'learningRate'> = {
   diffusionWeight: 1,
   fluxWeight: 0,
   timbreWeight: 0,
+  instrumentWeight: 0,
   adversarialWeight: 0,
   featureMatchingWeight: 0,
   contentAsFake: false,
@@ -217,7 +224,7 @@ export function checkTrainConfig(c: TrainConfig): TrainConfig {
   if (!(c.minLearningRate >= 0 && c.minLearningRate <= 1)) throw new RangeError(`train: Expected minLearningRate in [0, 1] but received ${c.minLearningRate}`);
   if (!(c.emaDecay >= 0 && c.emaDecay < 1)) throw new RangeError(`train: Expected emaDecay in [0, 1) but received ${c.emaDecay}`);
   if (!(c.clipNorm > 0)) throw new RangeError(`train: Expected clipNorm > 0 but received ${c.clipNorm}`);
-  const weights = { weightDecay: c.weightDecay, perceptualWeight: c.perceptualWeight, klWeight: c.klWeight, reconstructionWeight: c.reconstructionWeight, styleWeight: c.styleWeight, diffusionWeight: c.diffusionWeight, fluxWeight: c.fluxWeight, timbreWeight: c.timbreWeight, adversarialWeight: c.adversarialWeight, featureMatchingWeight: c.featureMatchingWeight };
+  const weights = { weightDecay: c.weightDecay, perceptualWeight: c.perceptualWeight, klWeight: c.klWeight, reconstructionWeight: c.reconstructionWeight, styleWeight: c.styleWeight, diffusionWeight: c.diffusionWeight, fluxWeight: c.fluxWeight, timbreWeight: c.timbreWeight, instrumentWeight: c.instrumentWeight, adversarialWeight: c.adversarialWeight, featureMatchingWeight: c.featureMatchingWeight };
   for (const [key, value] of Object.entries(weights)) if (!(value >= 0)) throw new RangeError(`train: Expected ${key} ≥ 0 but received ${value}`);
   if (!(c.styleDropout >= 0 && c.styleDropout < 1)) throw new RangeError(`train: Expected styleDropout in [0, 1) but received ${c.styleDropout}`);
   if (!(c.otherRenderShare >= 0 && c.otherRenderShare <= 1)) throw new RangeError(`train: Expected otherRenderShare in [0, 1] but received ${c.otherRenderShare}`);

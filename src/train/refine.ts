@@ -4,10 +4,11 @@
  * would for a user (DDIM at the config's sampling settings, from fresh noise), and the refiner
  * learns
  *   L = E ‖ r(x̂, content) − target ‖² + λ_flux E ‖ Δr − Δtarget ‖² + λ_timbre (1/6) Σ_l e(φ_l(r), φ_l(target))
- *       − λ_adv E D(r, i) + λ_fm (1/5) Σ_l E |D_l(r, i) − D_l(target, i)|,
+ *       + λ_inst CE(p(r), i) − λ_adv E D(r, i) + λ_fm (1/5) Σ_l E |D_l(r, i) − D_l(target, i)|,
  * x̂ the decoded transfer, Δ the change from frame to frame (λ_flux = fluxWeight: 16 by default,
  * 0 for the MSE alone), φ_l the frozen style encoder's six maps and e their error relative to
- * the target's energy (relativeError; λ_timbre = timbreWeight), D the critic's patch scores and
+ * the target's energy (relativeError; λ_timbre = timbreWeight), p the instrument probe on the
+ * style encoder's pooled features (instrument-probe.ts; λ_inst = instrumentWeight), D the critic's patch scores and
  * D_l its maps for the target instrument i (critic.ts; λ_adv = adversarialWeight, λ_fm =
  * featureMatchingWeight; the critic learns beside the refiner, one step after each of its
  * steps, with the hinge loss on the same batch, and with contentAsFake learns that the content
@@ -19,12 +20,13 @@
  * transfers run inside the step, at its precision (bf16 autocast where the processor runs bf16
  * natively): a hair less exact than a user's float32 ones.
  */
-import { F, manualSeed, noGrad, type Tensor } from '../engine/index.js';
+import { F, manualSeed, noGrad, tensor, type Tensor } from '../engine/index.js';
 import type { PairBatch } from '../data/loader.js';
 import { MODEL_CONFIGS, freeze, pooledStyle, relativeError, type LatentDiffusion } from '../model/index.js';
 import type { TrainConfig } from './config.js';
 import type { TrainingTask } from './loop.js';
 import { transferSamples } from './diffusion.js';
+import type { InstrumentProbe } from './instrument-probe.js';
 import { InstrumentCritic, adversarialLoss, criticHingeLoss, featureMatchingLoss } from './critic.js';
 
 /** The mean over the style encoder's six maps of their relative error, refined tiles [B, 1, M, T] against the targets', a scalar; the targets' maps carry no gradient. */
@@ -45,8 +47,12 @@ function frameToFrame(tiles: Tensor): Tensor {
   return tiles.slice(3, 1, frames).sub(tiles.slice(3, 0, frames - 1));
 }
 
-/** `instruments`: the dataset's, which a critic (adversarialWeight or featureMatchingWeight > 0) is told the targets' instrument among. */
-export function refineTask(model: LatentDiffusion, config: TrainConfig, instruments: string[]): TrainingTask {
+/**
+ * `instruments`: the dataset's, which a critic (adversarialWeight or featureMatchingWeight > 0) is
+ * told the targets' instrument among; `probe`: the instrument probe the instrument term
+ * (instrumentWeight > 0) hears the refined tiles with.
+ */
+export function refineTask(model: LatentDiffusion, config: TrainConfig, instruments: string[], probe?: InstrumentProbe): TrainingTask {
   const refiner = model.refiner;
   if (!refiner) throw new RangeError(`train: the ${model.config.name} model has no refiner; the refine phase trains a model with one, --model=${refinedConfigs().join(', ')}`);
   const frozen = [model.encoder, model.styleEncoder, model.unet, ...(config.refineDecoder ? [] : [model.decoder])];
@@ -61,6 +67,7 @@ export function refineTask(model: LatentDiffusion, config: TrainConfig, instrume
     const pooled = refiner.style ? noGrad(() => pooledStyle(model.styleEncoder.forward(style))) : undefined; // the frozen encoder's, as transfer reads it
     return { decoded, content, style: pooled, target: batch.target.to(config.device) };
   };
+  if (config.instrumentWeight > 0 && !probe) throw new RangeError('train: the instrument term (instrumentWeight > 0) needs an instrument probe');
   const critic = config.adversarialWeight > 0 || config.featureMatchingWeight > 0 ? new InstrumentCritic(instruments).to(config.device) : null;
   return {
     module: model,
@@ -82,6 +89,11 @@ export function refineTask(model: LatentDiffusion, config: TrainConfig, instrume
       if (config.timbreWeight > 0) {
         parts.timbre = timbreError(model, refined, target);
         loss = loss.add(parts.timbre.mul(config.timbreWeight));
+      }
+      if (config.instrumentWeight > 0) {
+        const labels = tensor(new BigInt64Array(batch.targetInstrument.map((n) => BigInt(instruments.indexOf(n)))), { device: config.device });
+        parts.instrument = F.crossEntropy(probe!.linear.forward(pooledStyle(model.styleEncoder.forward(refined))).float(), labels);
+        loss = loss.add(parts.instrument.mul(config.instrumentWeight));
       }
       if (!critic) return { loss, parts };
       // the critic's weights are not the refiner's step's to change: its step clears their gradients from this loss

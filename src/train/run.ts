@@ -22,6 +22,7 @@ import { featureTask, featureNetConfig } from './features.js';
 import { autoencoderTask } from './autoencoder.js';
 import { diffusionTask } from './diffusion.js';
 import { pairedTask } from './paired.js';
+import { instrumentProbe } from './instrument-probe.js';
 import { refineTask } from './refine.js';
 
 export const PHASE_OUTPUT: Record<Phase, string> = { features: 'features.safetensors', autoencoder: 'autoencoder.safetensors', diffusion: 'model.safetensors', paired: 'model.safetensors', refine: 'model.safetensors' };
@@ -125,7 +126,10 @@ async function runWith(config: TrainConfig, data: TrainingData, hooks: TrainingH
     const paired = config.phase === 'paired';
     const built = paired ? withAutoencoderOf(config.autoencoderFrom, new LatentDiffusion(modelSettings)) : withDenoiserOf(config.denoiserFrom, new LatentDiffusion(modelSettings));
     const model = (!paired && config.refinerFrom !== '' ? withRefinerOf(config.refinerFrom, built) : built).to(config.device);
-    const result = await train(paired ? pairedTask(model, config) : refineTask(model, config, instruments), config, data, hooks);
+    const probe = !paired && config.instrumentWeight > 0 ? await instrumentProbe(join(config.run, 'instrument-probe.safetensors'), model, data, instruments, config.device) : undefined;
+    if (probe) hooks.log?.(`instrument probe: ${(probe.accuracy * 100).toFixed(1)}% of validation tiles named right`);
+    const result = await train(paired ? pairedTask(model, config) : refineTask(model, config, instruments, probe), config, data, hooks);
+    probe?.linear.dispose();
     result.ema?.swap();
     saveCheckpoint(output, model, modelSettings, metadata(result));
     result.ema?.swap();

@@ -167,6 +167,19 @@ test('the paired phase trains the denoiser and style encoder on pairs, around th
   }
   withDecoder.dispose();
   pairedAgain.dispose();
+  // the instrument term: a probe fitted on the style encoder's features at the start, kept in the run folder, read again on resuming
+  const probeRun = join(root, 'refined-instrument');
+  await runPhase({ ...refineSettings, run: probeRun, steps: 2, validateEvery: 2, checkpointEvery: 1, instrumentWeight: 0.05 });
+  const probeFile = join(probeRun, 'instrument-probe.safetensors');
+  const probeBytes = readFileSync(probeFile);
+  const saved = loadSafetensors(probeFile);
+  assert.ok(Number(saved.metadata.accuracy) >= 0 && saved.tensors.has('weight'), 'the probe records its validation accuracy');
+  for (const t of saved.tensors.values()) t.dispose();
+  await runPhase({ ...refineSettings, run: probeRun, steps: 3, validateEvery: 3, instrumentWeight: 0.05 });
+  assert.deepEqual(readFileSync(probeFile), probeBytes, 'the resumed run reads the same probe');
+  const parts = readFileSync(join(probeRun, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>).filter((l) => l.instrument !== undefined);
+  assert.equal(parts.length, 3, 'every step has its instrument term');
+  assert.ok(parts.every((l) => Number.isFinite(l.instrument) && l.instrument! > 0));
   await assert.rejects(runPhase({ ...adversarial, run: join(root, 'adversarial-resumed'), steps: 6, adversarialWeight: 0, featureMatchingWeight: 0 }), /a state saved with a critic \(adversarial training\), and this run trains none/);
   await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), model: 'refined-styled', refinerFrom: join(refineRun, 'model.safetensors') }), /a refined-styled-long model, whose refiner .* is not the refined-styled model's .*; give a model of config refined-styled$/);
   await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), denoiserFrom: seedFile }), /seed-model\.safetensors: a seed model, whose denoiser is not the refined-styled-long model's; give a model trained by mst train paired/);
