@@ -42,7 +42,7 @@ function refinedConfigs(): string[] {
 }
 
 /** Tiles [B, 1, M, T] → the change from each frame to the next, [B, 1, M, T − 1]. */
-function frameToFrame(tiles: Tensor): Tensor {
+export function frameToFrame(tiles: Tensor): Tensor {
   const frames = tiles.shape[3]!;
   return tiles.slice(3, 1, frames).sub(tiles.slice(3, 0, frames - 1));
 }

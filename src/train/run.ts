@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { manualSeed, saveCheckpoint, loadModule, type nn } from '../engine/index.js';
 import { openTrainingData, type TrainingData } from './data.js';
 import { LatentDiffusion } from '../model/ldm.js';
+import { loadLatentDiffusion } from '../model/load.js';
 import { modelConfig, type ModelConfig } from '../model/config.js';
 import { VGGishFeatureNet, freeze, type FeatureNetConfig } from '../model/vggish.js';
 import { checkTrainConfig, type Phase, type TrainConfig } from './config.js';
@@ -22,10 +23,11 @@ import { featureTask, featureNetConfig } from './features.js';
 import { autoencoderTask } from './autoencoder.js';
 import { diffusionTask } from './diffusion.js';
 import { pairedTask } from './paired.js';
+import { decoderTask } from './decoder.js';
 import { instrumentProbe } from './instrument-probe.js';
 import { refineTask } from './refine.js';
 
-export const PHASE_OUTPUT: Record<Phase, string> = { features: 'features.safetensors', autoencoder: 'autoencoder.safetensors', diffusion: 'model.safetensors', paired: 'model.safetensors', refine: 'model.safetensors' };
+export const PHASE_OUTPUT: Record<Phase, string> = { features: 'features.safetensors', autoencoder: 'autoencoder.safetensors', diffusion: 'model.safetensors', paired: 'model.safetensors', decoder: 'model.safetensors', refine: 'model.safetensors' };
 
 export const TRAINING_KEY = 'mst.training-config';
 export const PRECISION_KEY = 'mst.training-precision';
@@ -118,6 +120,22 @@ async function runWith(config: TrainConfig, data: TrainingData, hooks: TrainingH
     const result = await train(featureTask(net, config.device), config, data, hooks);
     saveCheckpoint(output, net, netConfig, metadata(result));
     net.dispose();
+    return { ...result, output };
+  }
+
+  if (config.phase === 'decoder') {
+    if (!existsSync(config.denoiserFrom)) throw new Error(`${config.denoiserFrom} does not exist: the decoder phase fine-tunes the decoder of a trained model (--denoiserFrom=runs/paired/model.safetensors)`);
+    const source = loadLatentDiffusion(config.denoiserFrom);
+    const model = new LatentDiffusion(source.config); // the source's config whatever --model says: only its decoder changes
+    model.loadStateDict(source.stateDict()); // in float32, whatever precision the source was stored in
+    source.dispose();
+    model.to(config.device);
+    const result = await train(decoderTask(model, config), config, data, hooks);
+    result.ema?.swap();
+    saveCheckpoint(output, model, model.config, metadata(result));
+    result.ema?.swap();
+    result.ema?.dispose();
+    model.dispose();
     return { ...result, output };
   }
 

@@ -167,6 +167,20 @@ test('the paired phase trains the denoiser and style encoder on pairs, around th
   }
   withDecoder.dispose();
   pairedAgain.dispose();
+  // the decoder phase: the decoder learns on the encoder's latents of the targets; everything else stays the source's
+  const decoderRun = await runPhase({ ...PHASE_DEFAULTS.decoder, data, run: join(root, 'decoder'), denoiserFrom, steps: 2, batchSize: 2, warmupSteps: 1, validateEvery: 2, validationBatches: 1 });
+  assert.ok(decoderRun.validation!.mse! > 0 && decoderRun.validation!.flux! > 0, JSON.stringify(decoderRun.validation));
+  const tuned = loadLatentDiffusion(decoderRun.output);
+  assert.equal(tuned.config.name, 'paired', "the source's config");
+  const untuned = loadLatentDiffusion(denoiserFrom);
+  for (const [name, t] of untuned.stateDict()) {
+    const changed = tidy(() => tuned.stateDict().get(name)!.sub(t).abs().amax().item() > 0);
+    if (name.startsWith('decoder.') && name.endsWith('.weight')) assert.ok(changed, `${name} learned`);
+    else if (!name.startsWith('decoder.')) assert.ok(!changed, `${name} is the source's`);
+  }
+  tuned.dispose();
+  untuned.dispose();
+  await assert.rejects(runPhase({ ...PHASE_DEFAULTS.decoder, data, run: join(root, 'decoder-bad'), denoiserFrom: join(root, 'nope.safetensors') }), /nope\.safetensors does not exist: the decoder phase fine-tunes the decoder of a trained model/);
   // the instrument term: a probe fitted on the style encoder's features at the start, kept in the run folder, read again on resuming
   const probeRun = join(root, 'refined-instrument');
   await runPhase({ ...refineSettings, run: probeRun, steps: 2, validateEvery: 2, checkpointEvery: 1, instrumentWeight: 0.05 });
