@@ -107,6 +107,9 @@ export interface TrainConfig {
    * The refine phase: weight of an instrument term beside its MSE, the cross-entropy of the target
    * instrument as a linear probe on the frozen style encoder's pooled features hears the refined
    * tile (instrument-probe.ts; fitted at the run's start, never the evaluation's judge); 0: none.
+   * 0 by default: at 0.05 the shipped refiner's run reached a refine-phase validation MSE of
+   * 0.0314 at step 500 against 0.0262 without it, and the term itself did not fall (medians of
+   * 100 steps 0.73 at the start, 0.72 at step 674; models/default's card: What the autoencoder allows).
    */
   instrumentWeight: number;
   /**
