@@ -211,10 +211,10 @@ export const PHASE_DEFAULTS: Record<Phase, TrainConfig> = {
   autoencoder: { ...COMMON, phase: 'autoencoder', steps: 20000, learningRate: 1e-3 },
   diffusion: { ...COMMON, phase: 'diffusion', steps: 50000, learningRate: 2e-4, emaDecay: 0.999 },
   paired: { ...COMMON, phase: 'paired', model: 'paired', run: 'runs/paired', steps: 40000, learningRate: 2e-4, emaDecay: 0.999, otherRenders: PAIRED_OTHER_RENDERS },
+  decoder: { ...COMMON, phase: 'decoder', model: 'paired', run: 'runs/decoder', steps: 800, learningRate: 3e-4, warmupSteps: 100, fluxWeight: 16 },
   // the refiner reads FluidR3 only: with the paired model's other renders it lost 14 of 256
   // validation pairs of style in FluidR3 and gained 4, within the noise, in the held-out font
   // (the model card's ablation of 2026-12-03)
-  decoder: { ...COMMON, phase: 'decoder', model: 'paired', run: 'runs/decoder', steps: 800, learningRate: 3e-4, warmupSteps: 100, fluxWeight: 16 },
   refine: { ...COMMON, phase: 'refine', model: 'refined-styled-long', run: 'runs/refined', steps: 2000, learningRate: 1e-3, emaDecay: 0.995, fluxWeight: 16 },
 };
 
