@@ -5,10 +5,12 @@
  * x the target tiles of the training pairs (the instruments the model plays, in its font), Δ the
  * change from frame to frame (λ_flux = fluxWeight), which weighs attacks and note ends. The
  * latents stay those the denoiser learned, so the model's transfers decode through the new
- * decoder at once; its refiner, trained on the old decoder's tiles, should be trained again on
- * the new one (mst train refine --denoiserFrom=<this run's model>). The paired model's decoder
- * is the seed's autoencoder's, trained for 4,500 steps: the true targets through it are heard as
- * their instrument less often than the targets themselves (models/default's card).
+ * decoder at once; its refiner was trained on the old decoder's tiles (mst train refine
+ * --denoiserFrom=<this run's model> trains one on the new). The paired model's decoder is the
+ * seed's autoencoder's, trained for 4,500 steps: the true targets through it are heard as their
+ * instrument less often than the targets themselves. Fine-tuned, it hears them better, but the
+ * sampled latents hardly so, and a refiner trained on it lost style (models/default's card:
+ * What the autoencoder allows).
  */
 import { F, type Tensor } from '../engine/index.js';
 import type { PairBatch } from '../data/loader.js';
