@@ -9,7 +9,7 @@
  *   the difference between the style's and the content's long-term band levels (over active
  *   frames, smoothed across bands).
  */
-import { tidy, where, F, manualSeed, inferenceMode, noGrad, type Tensor } from '../engine/index.js';
+import { tidy, where, F, manualSeed, type Tensor } from '../engine/index.js';
 import { joinReferenceTiles, type LatentDiffusion, type TileSamplingOptions } from '../model/ldm.js';
 import type { BaselineName } from './choices.js';
 
@@ -79,13 +79,7 @@ export function autoencodedSystem(name: string, model: LatentDiffusion): Transfe
   return {
     name,
     modelBytes: 0,
-    transfer: (b) => {
-      model.eval();
-      const tiles = inferenceMode(() => model.decodeLatent(model.encodeLatent(b.target)).clamp(-1, 1));
-      const plain = noGrad(() => tiles.clone()); // an inference-mode tensor cannot meet autograd later
-      tiles.dispose();
-      return plain;
-    },
+    transfer: (b) => model.autoencode(b.target),
   };
 }
 

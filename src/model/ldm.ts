@@ -115,8 +115,7 @@ export class LatentDiffusion extends nn.Module {
     const guidance = options.guidance ?? this.config.sampling.guidance ?? SAMPLING_DEFAULTS.guidance;
     const guidanceFrom = options.guidanceFrom ?? this.config.sampling.guidanceFrom ?? SAMPLING_DEFAULTS.guidanceFrom;
     checkSampling(options, this.schedule.steps);
-    this.eval();
-    const output = inferenceMode(() =>
+    return this.#inference(() =>
       tidy(() => {
         const widen = (m: Tensor) => (m.shape[0] === batch ? m : m.expand([batch, ...m.shape.slice(1)]));
         const target = joinReferenceTiles(this.styleEncoder.forward(style), k).map(widen);
@@ -142,7 +141,17 @@ export class LatentDiffusion extends nn.Module {
         return options.decode === false ? latent : this.decodeLatent(latent);
       }),
     );
-    // an inference-mode tensor cannot meet autograd later (a judge, a loss): hand back a plain copy
+  }
+
+  /** Tiles [B, 1, 128, 128] encoded and decoded → [B, 1, 128, 128] in [-1, 1]: the best any latent of this autoencoder gives them. Inference mode, eval mode. */
+  autoencode(tiles: Tensor): Tensor {
+    return this.#inference(() => this.decodeLatent(this.encodeLatent(tiles)).clamp(-1, 1));
+  }
+
+  /** `compute` in inference mode with the modules in eval mode, its result handed back as a plain tensor: an inference-mode one cannot meet autograd later (a judge, a loss). */
+  #inference(compute: () => Tensor): Tensor {
+    this.eval();
+    const output = inferenceMode(compute);
     const plain = noGrad(() => output.clone());
     output.dispose();
     return plain;

@@ -98,6 +98,18 @@ test('a killed diffusion run resumes onto the uninterrupted loss curve and weigh
   assert.equal(summary!.validations[2]!.figures.transferMse, (b.at(-1)!.validation as Record<string, number>).transferMse);
 });
 
+/** Asserts that `trained` differs from the model in `sourceFile` in every decoder weight and nowhere outside the decoder (`whose`: what the rest is, for the message). */
+function assertOnlyDecoderLearned(trained: LatentDiffusion, sourceFile: string, whose: string): void {
+  const source = loadLatentDiffusion(sourceFile);
+  const weights = trained.stateDict();
+  for (const [name, t] of source.stateDict()) {
+    const changed = tidy(() => weights.get(name)!.sub(t).abs().amax().item() > 0);
+    if (name.startsWith('decoder.') && name.endsWith('.weight')) assert.ok(changed, `${name} learned`);
+    else if (!name.startsWith('decoder.')) assert.ok(!changed, `${name} is ${whose}`);
+  }
+  source.dispose();
+}
+
 test('the paired phase trains the denoiser and style encoder on pairs, around the frozen autoencoder of the model it names', async () => {
   await buildDataset(data, DATASET_CONFIGS.small); // built by the test above; resumes to nothing
   manualSeed(9);
@@ -159,27 +171,15 @@ test('the paired phase trains the denoiser and style encoder on pairs, around th
   b!.dispose();
   // with refineDecoder the decoder learns beside the refiner; the encoder, style encoder and denoiser stay the paired model's
   const withDecoder = loadLatentDiffusion((await runPhase({ ...refineSettings, run: join(root, 'refined-decoder'), steps: 2, validateEvery: 2, refineDecoder: true })).output);
-  const pairedAgain = loadLatentDiffusion(denoiserFrom);
-  for (const [name, t] of pairedAgain.stateDict()) {
-    const changed = tidy(() => withDecoder.stateDict().get(name)!.sub(t).abs().amax().item() > 0);
-    if (name.startsWith('decoder.') && name.endsWith('.weight')) assert.ok(changed, `${name} learned`);
-    else if (!name.startsWith('decoder.')) assert.ok(!changed, `${name} is the paired model's`);
-  }
+  assertOnlyDecoderLearned(withDecoder, denoiserFrom, "the paired model's");
   withDecoder.dispose();
-  pairedAgain.dispose();
   // the decoder phase: the decoder learns on the encoder's latents of the targets; everything else stays the source's
   const decoderRun = await runPhase({ ...PHASE_DEFAULTS.decoder, data, run: join(root, 'decoder'), denoiserFrom, steps: 2, batchSize: 2, warmupSteps: 1, validateEvery: 2, validationBatches: 1 });
   assert.ok(decoderRun.validation!.mse! > 0 && decoderRun.validation!.flux! > 0, JSON.stringify(decoderRun.validation));
   const tuned = loadLatentDiffusion(decoderRun.output);
   assert.equal(tuned.config.name, 'paired', "the source's config");
-  const untuned = loadLatentDiffusion(denoiserFrom);
-  for (const [name, t] of untuned.stateDict()) {
-    const changed = tidy(() => tuned.stateDict().get(name)!.sub(t).abs().amax().item() > 0);
-    if (name.startsWith('decoder.') && name.endsWith('.weight')) assert.ok(changed, `${name} learned`);
-    else if (!name.startsWith('decoder.')) assert.ok(!changed, `${name} is the source's`);
-  }
+  assertOnlyDecoderLearned(tuned, denoiserFrom, "the source's");
   tuned.dispose();
-  untuned.dispose();
   await assert.rejects(runPhase({ ...PHASE_DEFAULTS.decoder, data, run: join(root, 'decoder-bad'), denoiserFrom: join(root, 'nope.safetensors') }), /nope\.safetensors does not exist: the decoder phase fine-tunes the decoder of a trained model/);
   // the instrument term: a probe fitted on the style encoder's features at the start, kept in the run folder, read again on resuming
   const probeRun = join(root, 'refined-instrument');
