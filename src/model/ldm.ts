@@ -119,33 +119,51 @@ export class LatentDiffusion extends nn.Module {
       tidy(() => {
         const widen = (m: Tensor) => (m.shape[0] === batch ? m : m.expand([batch, ...m.shape.slice(1)]));
         const target = joinReferenceTiles(this.styleEncoder.forward(style), k).map(widen);
-        // the content as its own reference (guidance from the content), its one tile repeated to the reference's length: the same tokens k times over attend as once
-        const ownStyle = () => this.styleEncoder.forward(content).map((m) => (k === 1 ? m : m.repeat(1, 1, 1, k)));
-        const contentLatent = this.encodeLatent(content);
         if (this.unet instanceof PairedUNet) {
-          // the content enters through the denoiser at every step; sampling starts from its latent noised to
-          // `strength` too, which at the default 1 is noise (√ᾱ ≈ 0.006) and below 1 keeps more of the input
-          const ownMaps = guidance !== 1 && guidanceFrom === 'content' ? ownStyle() : null;
-          const latent = ddimSample(this.schedule, this.#pairedPredictor(this.unet, contentLatent, target, guidance, ownMaps), contentLatent, options, options.noise);
+          const latent = this.samplePairedLatent(content, target, { ...options, guidance, guidanceFrom, referenceTiles: k });
           if (options.decode === false) return latent;
           const decoded = tidy(() => this.decodeLatent(latent)); // the decoder's maps freed before the refiner's
           const refiner = options.refine === false ? null : this.refiner;
           return refiner ? tidy(() => refiner.forward(decoded, content, refiner.style ? pooledStyle(target) : undefined).clamp(-1, 1)) : decoded;
         }
         const unet = this.unet;
+        const contentLatent = this.encodeLatent(content);
         const predict =
           guidance === 1
             ? (z: Tensor, t: number) => unet.forward(z, timesteps(t, batch, z.device), target)
-            : this.#guidedPredictor(unet, target, ownStyle(), guidance);
+            : this.#guidedPredictor(unet, target, this.#ownMaps(content, k), guidance);
         const latent = ddimSample(this.schedule, predict, contentLatent, options, options.noise);
         return options.decode === false ? latent : this.decodeLatent(latent);
       }),
     );
   }
 
+  /**
+   * The paired model's sampled latent [B, C, 16, 16] for content tiles [B, 1, 128, 128] and the
+   * style encoder's maps of their references (joined to k = referenceTiles tiles each, one per
+   * item), at resolved guidance settings. Outside inference mode: autograd records it where the
+   * caller does (the transfer phase trains the denoiser through it); transfer wraps it.
+   */
+  samplePairedLatent(content: Tensor, styleMaps: Tensor[], options: TileSamplingOptions & Pick<SamplingSettings, 'guidance' | 'guidanceFrom'>): Tensor {
+    const unet = this.unet;
+    if (!(unet instanceof PairedUNet)) throw new RangeError(`LatentDiffusion: the ${this.config.name} model's denoiser does not read the content; samplePairedLatent needs a paired model`);
+    const k = options.referenceTiles ?? 1;
+    const { guidance, guidanceFrom } = options;
+    const ownMaps = guidance !== 1 && guidanceFrom === 'content' ? this.#ownMaps(content, k) : null;
+    // the content enters through the denoiser at every step; sampling starts from its latent noised to
+    // `strength` too, which at the default 1 is noise (√ᾱ ≈ 0.006) and below 1 keeps more of the input
+    const contentLatent = this.encodeLatent(content);
+    return ddimSample(this.schedule, this.#pairedPredictor(unet, contentLatent, styleMaps, guidance, ownMaps), contentLatent, options, options.noise);
+  }
+
   /** Tiles [B, 1, 128, 128] encoded and decoded → [B, 1, 128, 128] in [-1, 1]: the best any latent of this autoencoder gives them. Inference mode, eval mode. */
   autoencode(tiles: Tensor): Tensor {
     return this.#inference(() => this.decodeLatent(this.encodeLatent(tiles)).clamp(-1, 1));
+  }
+
+  /** The style encoder's maps of the content tiles as their own reference (guidance from the content), each tile repeated to a reference's k tiles: the same tokens k times over attend as once. */
+  #ownMaps(content: Tensor, k: number): Tensor[] {
+    return this.styleEncoder.forward(content).map((m) => (k === 1 ? m : m.repeat(1, 1, 1, k)));
   }
 
   /** `compute` in inference mode with the modules in eval mode, its result handed back as a plain tensor: an inference-mode one cannot meet autograd later (a judge, a loss). */

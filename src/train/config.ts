@@ -10,12 +10,14 @@
  *                style encoder and denoiser trained on exact pairs (src/train/paired.ts);
  *   decoder      a trained model's decoder fine-tuned on its own encoder's latents of the targets,
  *                everything else frozen (src/train/decoder.ts);
+ *   transfer     a trained paired model's denoiser and style encoder fine-tuned on its decoded
+ *                transfers at its default sampling, autoencoder frozen (src/train/transfer.ts);
  *   refine       the content refiner (config 'refined-styled-long', which reads the reference and reaches ±65 frames; 'refined-styled' ±20 frames;
  *                'refined-spectral' without the reference, 'refined' without its spectral stage too) around a trained paired model, frozen,
  *                on that model's own transfers (src/train/refine.ts).
  */
 
-export const PHASES = ['features', 'autoencoder', 'diffusion', 'paired', 'decoder', 'refine'] as const;
+export const PHASES = ['features', 'autoencoder', 'diffusion', 'paired', 'decoder', 'transfer', 'refine'] as const;
 export type Phase = (typeof PHASES)[number];
 /** The seed's phases, in order (`mst train all`); 'paired' and then 'refine' train the content-conditioned model. */
 export const SEED_PHASES = ['features', 'autoencoder', 'diffusion'] as const satisfies readonly Phase[];
@@ -86,6 +88,7 @@ export interface TrainConfig {
    */
   reconstructionFrom: 'encoding' | 'prediction';
   styleWeight: number;
+  /** Weight of the diffusion objective: phase 2's L_diffusion; in the transfer phase, the paired objective beside the decoded transfer's error. */
   diffusionWeight: number;
   /**
    * The refine phase: weight of a flux term beside its MSE, ‖Δr − Δtarget‖² with Δ the change
@@ -134,7 +137,8 @@ export interface TrainConfig {
   autoencoderFrom: string;
   /**
    * The refine phase: the trained paired model (mst train paired, or decoder) whose autoencoder, style encoder and
-   * denoiser the refiner learns around, frozen. The decoder phase: the trained model whose decoder it fine-tunes.
+   * denoiser the refiner learns around, frozen. The decoder phase: the trained model whose decoder it fine-tunes;
+   * the transfer phase: the trained paired model whose denoiser and style encoder it fine-tunes.
    */
   denoiserFrom: string;
   /**
@@ -215,6 +219,8 @@ export const PHASE_DEFAULTS: Record<Phase, TrainConfig> = {
   // the refiner reads FluidR3 only: with the paired model's other renders it lost 14 of 256
   // validation pairs of style in FluidR3 and gained 4, within the noise, in the held-out font
   // (the model card's ablation of 2026-12-03)
+  // the paired objective at a tenth keeps the denoiser a denoiser at the steps one-step sampling skips
+  transfer: { ...COMMON, phase: 'transfer', model: 'paired', run: 'runs/transfer', steps: 1500, learningRate: 1e-4, warmupSteps: 100, emaDecay: 0.995, fluxWeight: 16, diffusionWeight: 0.1 },
   refine: { ...COMMON, phase: 'refine', model: 'refined-styled-long', run: 'runs/refined', steps: 2000, learningRate: 1e-3, emaDecay: 0.995, fluxWeight: 16 },
 };
 
@@ -241,6 +247,7 @@ export function checkTrainConfig(c: TrainConfig): TrainConfig {
   if (c.phase === 'paired' && !(c.autoencoderFrom.length > 0)) throw new RangeError('train: the paired phase needs autoencoderFrom, a model checkpoint whose autoencoder it takes (e.g. models/seed/model.safetensors)');
   if (c.phase === 'refine' && !(c.denoiserFrom.length > 0)) throw new RangeError('train: the refine phase needs denoiserFrom, the paired model it refines (e.g. runs/paired/model.safetensors)');
   if (c.phase === 'decoder' && !(c.denoiserFrom.length > 0)) throw new RangeError('train: the decoder phase needs denoiserFrom, the trained model whose decoder it fine-tunes (e.g. runs/paired/model.safetensors)');
+  if (c.phase === 'transfer' && !(c.denoiserFrom.length > 0)) throw new RangeError('train: the transfer phase needs denoiserFrom, the trained paired model whose denoiser it fine-tunes (e.g. runs/paired/model.safetensors)');
   if (c.reconstructionFrom !== 'encoding' && c.reconstructionFrom !== 'prediction') throw new RangeError(`train: Expected reconstructionFrom encoding or prediction but received ${c.reconstructionFrom}`);
   if (c.bf16 !== true && c.bf16 !== false && c.bf16 !== 'auto') throw new RangeError(`train: Expected bf16 true, false or auto but received ${JSON.stringify(c.bf16)}`);
   if (c.device !== 'cpu' && c.device !== 'cuda') throw new RangeError(`train: Expected device cpu or cuda but received ${c.device}`);

@@ -5,6 +5,8 @@
  *   autoencoder  → <run>/autoencoder.safetensors  (a whole model whose encoder and decoder are trained)
  *   diffusion    → <run>/model.safetensors        (the model, with averaged weights where kept)
  *   paired       → <run>/model.safetensors        (the content-conditioned model, likewise)
+ *   decoder      → <run>/model.safetensors        (a trained model with its decoder fine-tuned)
+ *   transfer     → <run>/model.safetensors        (a trained paired model with its denoiser fine-tuned)
  *   refine       → <run>/model.safetensors        (that model with its content refiner)
  * Checkpoints carry their config (model or feature network), the training config, and the
  * precision the steps ran in with the processor they ran on.
@@ -26,8 +28,9 @@ import { pairedTask } from './paired.js';
 import { decoderTask } from './decoder.js';
 import { instrumentProbe } from './instrument-probe.js';
 import { refineTask } from './refine.js';
+import { transferTask } from './transfer.js';
 
-export const PHASE_OUTPUT: Record<Phase, string> = { features: 'features.safetensors', autoencoder: 'autoencoder.safetensors', diffusion: 'model.safetensors', paired: 'model.safetensors', decoder: 'model.safetensors', refine: 'model.safetensors' };
+export const PHASE_OUTPUT: Record<Phase, string> = { features: 'features.safetensors', autoencoder: 'autoencoder.safetensors', diffusion: 'model.safetensors', paired: 'model.safetensors', decoder: 'model.safetensors', transfer: 'model.safetensors', refine: 'model.safetensors' };
 
 export const TRAINING_KEY = 'mst.training-config';
 export const PRECISION_KEY = 'mst.training-precision';
@@ -123,14 +126,15 @@ async function runWith(config: TrainConfig, data: TrainingData, hooks: TrainingH
     return { ...result, output };
   }
 
-  if (config.phase === 'decoder') {
-    if (!existsSync(config.denoiserFrom)) throw new Error(`${config.denoiserFrom} does not exist: the decoder phase fine-tunes the decoder of a trained model (--denoiserFrom=runs/paired/model.safetensors)`);
+  if (config.phase === 'decoder' || config.phase === 'transfer') {
+    const part = config.phase === 'decoder' ? 'decoder of a trained model' : 'denoiser of a trained paired model';
+    if (!existsSync(config.denoiserFrom)) throw new Error(`${config.denoiserFrom} does not exist: the ${config.phase} phase fine-tunes the ${part} (--denoiserFrom=runs/paired/model.safetensors)`);
     const source = loadLatentDiffusion(config.denoiserFrom);
-    const model = new LatentDiffusion(source.config); // the source's config whatever --model says: only its decoder changes
+    const model = new LatentDiffusion(source.config); // the source's config whatever --model says: only some of its parts change
     model.loadStateDict(source.stateDict()); // in float32, whatever precision the source was stored in
     source.dispose();
     model.to(config.device);
-    const result = await train(decoderTask(model, config), config, data, hooks);
+    const result = await train(config.phase === 'decoder' ? decoderTask(model, config) : transferTask(model, config), config, data, hooks);
     result.ema?.swap();
     saveCheckpoint(output, model, model.config, metadata(result));
     result.ema?.swap();

@@ -19,6 +19,7 @@ import { modelConfig } from '../model/config.js';
 import { VGGishFeatureNet, featureLoss, freeze } from '../model/vggish.js';
 import { diffusionTask } from './diffusion.js';
 import { refineTask } from './refine.js';
+import { transferTask } from './transfer.js';
 import type { InstrumentCritic } from './critic.js';
 import { featureNetConfig } from './features.js';
 import { PHASE_DEFAULTS, type TrainConfig } from './config.js';
@@ -181,6 +182,17 @@ test('the paired phase trains the denoiser and style encoder on pairs, around th
   assertOnlyDecoderLearned(tuned, denoiserFrom, "the source's");
   tuned.dispose();
   await assert.rejects(runPhase({ ...PHASE_DEFAULTS.decoder, data, run: join(root, 'decoder-bad'), denoiserFrom: join(root, 'nope.safetensors') }), /nope\.safetensors does not exist: the decoder phase fine-tunes the decoder of a trained model/);
+  // the transfer phase: the denoiser and style encoder learn on the decoded transfers; the autoencoder stays the source's
+  const transferRun = await runPhase({ ...PHASE_DEFAULTS.transfer, data, run: join(root, 'transfer'), denoiserFrom, steps: 2, batchSize: 2, warmupSteps: 1, validateEvery: 2, validationBatches: 1 });
+  assert.ok(transferRun.validation!.unrefinedMse! > 0 && transferRun.validation!.flux! > 0, JSON.stringify(transferRun.validation));
+  const sharpened = loadLatentDiffusion(transferRun.output);
+  assert.equal(sharpened.config.name, 'paired', "the source's config");
+  const before = loadLatentDiffusion(denoiserFrom);
+  const learned = (prefix: string) => tidy(() => [...before.stateDict()].filter(([name]) => name.startsWith(prefix)).some(([name, t]) => sharpened.stateDict().get(name)!.sub(t).abs().amax().item() > 0));
+  assert.deepEqual(['encoder.', 'decoder.', 'style_encoder.', 'unet.'].map(learned), [false, false, true, true], 'only the style encoder and the denoiser learned');
+  before.dispose();
+  sharpened.dispose();
+  await assert.rejects(runPhase({ ...PHASE_DEFAULTS.transfer, data, run: join(root, 'transfer-bad'), denoiserFrom: seedFile }), /the seed model is not content-conditioned; the transfer phase trains a paired model/);
   // the instrument term: a probe fitted on the style encoder's features at the start, kept in the run folder, read again on resuming
   const probeRun = join(root, 'refined-instrument');
   await runPhase({ ...refineSettings, run: probeRun, steps: 2, validateEvery: 2, checkpointEvery: 1, instrumentWeight: 0.05 });
@@ -198,6 +210,36 @@ test('the paired phase trains the denoiser and style encoder on pairs, around th
   await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), model: 'refined-styled', refinerFrom: join(refineRun, 'model.safetensors') }), /a refined-styled-long model, whose refiner .* is not the refined-styled model's .*; give a model of config refined-styled$/);
   await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), denoiserFrom: seedFile }), /seed-model\.safetensors: a seed model, whose denoiser is not the refined-styled-long model's; give a model trained by mst train paired/);
   await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), model: 'paired' }), /the paired model has no refiner; the refine phase trains a model with one, --model=refined, refined-spectral, refined-one-step, refined-styled, refined-styled-long, refined-styled-wide, refined-styled-spectral, refined-styled-two-step, refined-fully-styled$/);
+});
+
+test("the transfer phase's loss is the error of the model's own transfer, sampled with autograd: MSE plus fluxWeight × the frame-to-frame change's, plus diffusionWeight × the paired objective", () => {
+  tidy(() => {
+    const model = new LatentDiffusion(modelConfig('paired'));
+    model.eval(); // as transfer runs it: the style encoder's BatchNorm on its running statistics
+    const tile = () => rand([2, 1, 128, 128]).mul(2).sub(1);
+    const batch = { content: tile(), style: tile(), target: tile(), contentInstrument: ['piano', 'piano'], targetInstrument: ['violin', 'violin'], pitchRanges: [], source: [], styleSource: [] };
+    const settings = { ...PHASE_DEFAULTS.transfer, bf16: false, diffusionWeight: 0 };
+    manualSeed(3);
+    const decoded = noGrad(() => model.transfer(batch.content, batch.style, { ...model.config.sampling, refine: false }));
+    const change = (x: typeof decoded) => x.slice(3, 1, 128).sub(x.slice(3, 0, 127));
+    const mse = F.mseLoss(decoded, batch.target).item();
+    const flux = F.mseLoss(change(decoded), change(batch.target)).item();
+    manualSeed(3);
+    const plain = transferTask(model, settings).loss(batch);
+    assert.deepEqual(Object.keys(plain.parts), ['mse', 'flux']);
+    assertAllClose([plain.parts.mse!.item(), plain.parts.flux!.item()], [mse, flux], { rtol: 1e-4 });
+    assertAllClose([plain.loss.item()], [mse + 16 * flux], { rtol: 1e-4 });
+    plain.loss.backward();
+    assert.ok(model.unet.parameters().every((p) => p.grad !== null), 'the loss reaches every weight of the denoiser through the sampler');
+    assert.ok(model.styleEncoder.parameters().some((p) => p.grad !== null && p.grad.abs().sum().item() > 0), 'and the style encoder');
+    assert.ok([...model.encoder.parameters(), ...model.decoder.parameters()].every((p) => p.grad === null), 'never the frozen autoencoder');
+    manualSeed(3);
+    const withDiffusion = transferTask(model, { ...settings, diffusionWeight: 0.5 }).loss(batch);
+    assert.deepEqual(Object.keys(withDiffusion.parts), ['mse', 'flux', 'diffusion']);
+    assertAllClose([withDiffusion.loss.item()], [mse + 16 * flux + 0.5 * withDiffusion.parts.diffusion!.item()], { rtol: 1e-4 });
+    model.dispose();
+  });
+  assert.throws(() => resolveTrainConfig('transfer', undefined, ['--denoiserFrom=']), /train: the transfer phase needs denoiserFrom/);
 });
 
 test("the refine phase's loss is MSE plus fluxWeight × the MSE of the frame-to-frame change plus timbreWeight × the style encoder's relative error", () => {
