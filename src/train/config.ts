@@ -152,6 +152,12 @@ export interface TrainConfig {
    * latents. The decoder's weights then change, so the refined model is a model of its own.
    */
   refineDecoder: boolean;
+  /**
+   * The transfer phase judges the refined transfer, through the model's refiner (frozen), where
+   * it judges the decoded one by default: the denoiser then learns to give that refiner what it
+   * corrects into the target.
+   */
+  throughRefiner: boolean;
   /** The paired phase: the share of items whose style is dropped, so the model also learns without one (classifier-free guidance). */
   styleDropout: number;
   /**
@@ -197,6 +203,7 @@ const COMMON: Omit<TrainConfig, 'phase' | 'steps' | 'learningRate'> = {
   denoiserFrom: 'runs/paired/model.safetensors',
   refinerFrom: '',
   refineDecoder: false,
+  throughRefiner: false,
   styleDropout: 0.15,
   otherRenders: [],
   otherRenderShare: 0.5,

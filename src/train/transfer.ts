@@ -4,7 +4,8 @@
  * (the model's default sampling: DDIM from noise, guidance from the content), with autograd
  * through the sampler, decoded by the frozen decoder, and compared with the true target:
  *   L = E ‖D(ẑ) − x‖² + λ_flux E ‖ΔD(ẑ) − Δx‖² + λ_diff L_paired,
- * ẑ the sampled latent, x the target tile, Δ the change from frame to frame (λ_flux =
+ * ẑ the sampled latent (with throughRefiner, D(ẑ) is refined by the model's frozen refiner, as a
+ * user's transfer is), x the target tile, Δ the change from frame to frame (λ_flux =
  * fluxWeight), L_paired the paired phase's own objective at random steps (λ_diff =
  * diffusionWeight), which keeps the denoiser a denoiser at the steps the default sampler skips.
  *
@@ -12,12 +13,12 @@
  * one step from noise and a listener hears the decoded tile. Decoded alone, that one-step latent
  * is far plainer than a target's own (models/default's card: What the autoencoder allows), so
  * this phase asks the denoiser for latents that decode to the target, attacks included.
- * The refiner (if the model has one) is frozen and not used; train one on the result with
- * `mst train refine --denoiserFrom=<this run's model>`.
+ * The refiner (if the model has one) is frozen, and read only with throughRefiner; else train
+ * one on the result with `mst train refine --denoiserFrom=<this run's model>`.
  */
 import { F, manualSeed, noGrad, type Tensor } from '../engine/index.js';
 import type { PairBatch } from '../data/loader.js';
-import { freeze, type LatentDiffusion } from '../model/index.js';
+import { freeze, pooledStyle, type LatentDiffusion } from '../model/index.js';
 import { SAMPLING_DEFAULTS } from '../model/sampling.js';
 import type { TrainConfig } from './config.js';
 import type { TrainingTask } from './loop.js';
@@ -28,15 +29,17 @@ import { transferSamples } from './diffusion.js';
 export function transferTask(model: LatentDiffusion, config: TrainConfig): TrainingTask {
   const unet = pairedUnetOf(model, 'transfer');
   for (const part of [model.encoder, model.decoder, ...(model.refiner ? [model.refiner] : [])]) freeze(part);
+  if (config.throughRefiner && !model.refiner) throw new RangeError(`train: the ${model.config.name} model has no refiner for throughRefiner; give --denoiserFrom a refined model (e.g. models/default/model.safetensors), or leave throughRefiner false`);
+  const refiner = config.throughRefiner ? model.refiner : null;
   const { sampling } = model.config;
   const settings = { ...sampling, guidance: sampling.guidance ?? SAMPLING_DEFAULTS.guidance, guidanceFrom: sampling.guidanceFrom ?? SAMPLING_DEFAULTS.guidanceFrom };
-  /** The batch's decoded transfers [B, 1, M, T], sampled with autograd where it records, and their error to the targets. */
-  const terms = (batch: PairBatch): { mse: Tensor; flux: Tensor } => {
+  /** The batch's transfers [B, 1, M, T], decoded (or refined), sampled with autograd where it records, with the targets. */
+  const transfers = (batch: PairBatch): { output: Tensor; target: Tensor } => {
     const content = batch.content.to(config.device);
-    const target = batch.target.to(config.device);
-    const latent = model.samplePairedLatent(content, model.styleEncoder.forward(batch.style.to(config.device)), settings);
-    const decoded = model.decodeLatent(latent).float();
-    return { mse: F.mseLoss(decoded, target), flux: F.mseLoss(frameToFrame(decoded), frameToFrame(target)) };
+    const styleMaps = model.styleEncoder.forward(batch.style.to(config.device));
+    const decoded = model.decodeLatent(model.samplePairedLatent(content, styleMaps, settings));
+    const output = refiner ? refiner.forward(decoded, content, refiner.style ? pooledStyle(styleMaps) : undefined) : decoded;
+    return { output: output.float(), target: batch.target.to(config.device) };
   };
   return {
     module: model,
@@ -44,19 +47,20 @@ export function transferTask(model: LatentDiffusion, config: TrainConfig): Train
     emaModule: model,
     trainModules: [model.styleEncoder, unet], // the decoder decodes in eval mode, on its BatchNorm statistics
     loss(batch) {
-      const { mse, flux } = terms(batch);
-      const parts: Record<string, Tensor> = { mse, flux };
-      let loss = mse.add(flux.mul(config.fluxWeight));
+      const { output, target } = transfers(batch);
+      const parts: Record<string, Tensor> = { mse: F.mseLoss(output, target), flux: F.mseLoss(frameToFrame(output), frameToFrame(target)) };
+      let loss = parts.mse!.add(parts.flux!.mul(config.fluxWeight));
       if (config.diffusionWeight > 0) {
         parts.diffusion = pairedDiffusionLoss(model, unet, batch, config.device, config.styleDropout);
         loss = loss.add(parts.diffusion.mul(config.diffusionWeight));
       }
       return { loss, parts };
     },
-    validate(batch) {
+    validate(batch): Record<string, number> {
       manualSeed(config.seed); // the same sampling noise at every validation, as the refine phase's
-      const { mse, flux } = noGrad(() => terms(batch));
-      return { unrefinedMse: mse.item(), flux: flux.item() };
+      const { output, target } = noGrad(() => transfers(batch));
+      // named and clamped as the refine phase's validation figures are: a refined transfer is clamped as transfer returns it
+      return refiner ? { transferMse: F.mseLoss(output.clamp(-1, 1), target).item() } : { unrefinedMse: F.mseLoss(output, target).item() };
     },
     drawSamples: (batch) => transferSamples(model, batch, config),
   };
