@@ -212,7 +212,7 @@ test('the paired phase trains the denoiser and style encoder on pairs, around th
   await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), model: 'paired' }), /the paired model has no refiner; the refine phase trains a model with one, --model=refined, refined-spectral, refined-one-step, refined-styled, refined-styled-long, refined-styled-wide, refined-styled-spectral, refined-styled-two-step, refined-fully-styled$/);
 });
 
-test("the transfer phase's loss is the error of the model's own transfer, sampled with autograd: MSE plus fluxWeight × the frame-to-frame change's, plus diffusionWeight × the paired objective", () => {
+test("the transfer phase's loss is the error of the model's own transfer, sampled with autograd: MSE plus fluxWeight × the frame-to-frame change's, plus diffusionWeight × the paired objective; with throughRefiner, the refined transfer's", () => {
   tidy(() => {
     const model = new LatentDiffusion(modelConfig('paired'));
     model.eval(); // as transfer runs it: the style encoder's BatchNorm on its running statistics

@@ -14,7 +14,10 @@
  * is far plainer than a target's own (models/default's card: What the autoencoder allows), so
  * this phase asks the denoiser for latents that decode to the target, attacks included.
  * The refiner (if the model has one) is frozen, and read only with throughRefiner; else train
- * one on the result with `mst train refine --denoiserFrom=<this run's model>`.
+ * one on the result with `mst train refine --denoiserFrom=<this run's model>`. On the decoded
+ * transfer the phase bought distance to the truth and little style, and a new refiner on it
+ * lost style; through the shipped refiner it bought both, and made the default of 2026-12-03
+ * (models/default's card: The denoiser fine-tuned on its own transfers).
  */
 import { F, manualSeed, noGrad, type Tensor } from '../engine/index.js';
 import type { PairBatch } from '../data/loader.js';
