@@ -170,7 +170,7 @@ test('mst transfer refuses what it cannot do, naming the way out', () => {
   assert.deepEqual(readdirSync(dir).filter((f) => /^[a-e](\.wav)?$|\.tmp$/.test(f)), []);
 });
 
-test('mst eval scores a trained model at its own strength, or once per --strength value', () => {
+test('mst eval scores a trained model at its own strength, or once per --strength (or --refiner-guidance) value', () => {
   const own = evaluationSystems(`${model},identity`);
   assert.deepEqual(own.systems.map((s) => s.name), ['model', 'identity']);
   assert.equal(own.models.get('model')!.sampling.strength, 0.7, "the seed config's default");
@@ -181,6 +181,10 @@ test('mst eval scores a trained model at its own strength, or once per --strengt
   assert.deepEqual(unrefined.systems.map((s) => s.name), ['model', 'default@unrefined'], 'only a model with a refiner is scored without it');
   assert.deepEqual([...unrefined.models.values()].map((m) => m.sampling.refine), [undefined, false]);
   for (const m of unrefined.models.values()) m.model.dispose();
+  const refinerGuided = evaluationSystems(join(repoRoot, 'models', 'default'), { refinerGuidance: [1, 2] });
+  assert.deepEqual(refinerGuided.systems.map((s) => s.name), ['default@rg1', 'default@rg2']);
+  assert.deepEqual([...refinerGuided.models.values()].map((m) => m.sampling.refinerGuidance), [1, 2]);
+  for (const m of refinerGuided.models.values()) m.model.dispose();
   const ceiling = evaluationSystems(model, { autoencoded: true });
   assert.deepEqual(ceiling.systems.map((s) => s.name), ['model@autoencoded', 'model']);
   const trained = ceiling.models.get('model')!.model;

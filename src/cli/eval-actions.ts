@@ -52,6 +52,8 @@ export interface RunOptions {
   refine?: boolean;
   /** Each trained model's autoencoder on the true targets beside it (--autoencoded). */
   autoencoded?: boolean;
+  /** Style guidance of the trained models' refiners that read the reference (--refiner-guidance). */
+  refinerGuidance?: number[];
 }
 
 /** Prints a judge's scores per font: accuracy and confusion matrix. */
@@ -245,7 +247,7 @@ export interface TrainedSystem {
  */
 export function evaluationSystems(
   names: string,
-  { strength, guidance, guidanceFrom, steps, refine = true, autoencoded = false }: { strength?: number[]; guidance?: number[]; guidanceFrom?: GuidanceFrom[]; steps?: number; refine?: boolean; autoencoded?: boolean } = {},
+  { strength, guidance, guidanceFrom, steps, refine = true, autoencoded = false, refinerGuidance }: { strength?: number[]; guidance?: number[]; guidanceFrom?: GuidanceFrom[]; steps?: number; refine?: boolean; autoencoded?: boolean; refinerGuidance?: number[] } = {},
 ): { systems: TransferSystem[]; models: Map<string, TrainedSystem> } {
   const models = new Map<string, TrainedSystem>();
   const systems = names.split(',').flatMap((given): TransferSystem[] => {
@@ -260,14 +262,14 @@ export function evaluationSystems(
       const ceiling = autoencoded ? [autoencodedSystem(`${systemName}@autoencoded`, model)] : [];
       return [...ceiling, ...(strength ?? [own.strength]).flatMap((s) =>
         (guidance ?? [own.guidance ?? SAMPLING_DEFAULTS.guidance]).flatMap((g) =>
-          (guidanceFrom ?? [own.guidanceFrom ?? SAMPLING_DEFAULTS.guidanceFrom]).map((from) => {
-            const sampling = { ...own, strength: s, guidance: g, guidanceFrom: from, ...(steps ? { steps } : {}), ...(unrefined ? { refine: false } : {}) };
+          (guidanceFrom ?? [own.guidanceFrom ?? SAMPLING_DEFAULTS.guidanceFrom]).flatMap((from) => (refinerGuidance ?? [1]).map((r) => {
+            const sampling = { ...own, strength: s, guidance: g, guidanceFrom: from, refinerGuidance: r, ...(steps ? { steps } : {}), ...(unrefined ? { refine: false } : {}) };
             const several = (list?: unknown[]) => list !== undefined && list.length > 1;
-            const suffix = `${several(strength) ? `@${s}` : ''}${several(guidance) ? `@g${g}` : ''}${several(guidanceFrom) ? `@from-${from}` : ''}`;
+            const suffix = `${several(strength) ? `@${s}` : ''}${several(guidance) ? `@g${g}` : ''}${several(guidanceFrom) ? `@from-${from}` : ''}${several(refinerGuidance) ? `@rg${r}` : ''}`;
             const system = modelSystem(`${systemName}${suffix}${unrefined ? '@unrefined' : ''}`, model, bytes, sampling);
             models.set(system.name, { model, path: file, sampling });
             return system;
-          }),
+          })),
         ),
       )];
     }

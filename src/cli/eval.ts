@@ -104,6 +104,7 @@ function withRunOptions(command: Command): Command {
     .option('--guidance <values>', "the trained models' style guidance, comma-separated for one system per value (name@g<value>); default: each model's own", numberListIn(0, 100))
     .option('--guidance-from <values>', GUIDANCE_FROM_HELP, choiceListOf(GUIDANCE_FROM))
     .option('--steps <n>', "the trained models' DDIM steps; default: each model's own", positiveInteger)
+    .option('--refiner-guidance <values>', "style guidance of the trained models' refiners that read the reference, from the content's own style, comma-separated for one system per value (name@rg<value>); default 1 (none)", numberListIn(0, 100))
     .option('--no-refine', "score the trained models' decoded transfers without their content refiner, where they have one (name@unrefined): what the refiner adds")
     .option('--autoencoded', "score each trained model's autoencoder on the true targets too (name@autoencoded): the best its latents can give before a refiner");
 }

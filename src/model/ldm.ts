@@ -30,6 +30,12 @@ export interface TileSamplingOptions extends DdimOptions, Partial<Pick<SamplingS
   referenceTiles?: number;
   /** Decode the sampled latent (default true); false returns the latent [B, C, 16, 16] itself, undecoded and unrefined (a refine phase that trains the decoder decodes it). */
   decode?: boolean;
+  /**
+   * Style guidance of a refiner that reads the reference, r ≥ 0 (default 1: none):
+   * y = R(x, c, s) + (r − 1)·(R(x, c, s) − R(x, c, s_c)), s the reference's pooled style and s_c
+   * the content tile's own, both in one refiner pass of twice the batch.
+   */
+  refinerGuidance?: number;
 }
 
 /** The style encoder's maps of a reference → its pooled style features [B, 8s]: the last map's mean over bands and frames (what a styled refiner reads). */
@@ -124,7 +130,14 @@ export class LatentDiffusion extends nn.Module {
           if (options.decode === false) return latent;
           const decoded = tidy(() => this.decodeLatent(latent)); // the decoder's maps freed before the refiner's
           const refiner = options.refine === false ? null : this.refiner;
-          return refiner ? tidy(() => refiner.forward(decoded, content, refiner.style ? pooledStyle(target) : undefined).clamp(-1, 1)) : decoded;
+          if (!refiner) return decoded;
+          const r = options.refinerGuidance ?? 1;
+          if (r === 1 || !refiner.style) return tidy(() => refiner.forward(decoded, content, refiner.style ? pooledStyle(target) : undefined).clamp(-1, 1));
+          return tidy(() => {
+            const styles = cat([pooledStyle(target), pooledStyle(this.styleEncoder.forward(content))], 0);
+            const [styled, own] = refiner.forward(cat([decoded, decoded], 0), cat([content, content], 0), styles).chunk(2, 0) as [Tensor, Tensor];
+            return own.add(styled.sub(own).mul(r)).clamp(-1, 1);
+          });
         }
         const unet = this.unet;
         const contentLatent = this.encodeLatent(content);

@@ -336,6 +336,21 @@ test('refined-styled: the refiner reads the reference, starts as the unstyled on
     };
     const pooled = pooledStyle(model.styleEncoder.forward(reference)).expand([2, 8 * model.config.styleFilters]);
     assertAllClose(run(true).toFloat32Array(), refiner.forward(run(false), content, pooled).clamp(-1, 1).toFloat32Array(), { atol: 1e-5, what: 'transfer = refiner(decoded transfer, content, reference)' });
+
+    // the refiner's guidance extrapolates from the content's own pooled style to the reference's (a quiet tile: an untrained encoder pools any two noise tiles alike)
+    const quiet = reference.mul(0.1).sub(0.8);
+    const transferOf = (options: { refine?: boolean; refinerGuidance?: number }) => {
+      manualSeed(7);
+      return model.transfer(content, quiet, { ...model.config.sampling, ...options });
+    };
+    const unguided = transferOf({});
+    assertAllClose(transferOf({ refinerGuidance: 1 }).toFloat32Array(), unguided.toFloat32Array(), { atol: 0, rtol: 0, what: 'refiner guidance 1: none' });
+    const decodedTransfer = transferOf({ refine: false });
+    const styled = refiner.forward(decodedTransfer, content, pooledStyle(model.styleEncoder.forward(quiet)).expand([2, 8 * model.config.styleFilters]));
+    const fromOwn = refiner.forward(decodedTransfer, content, pooledStyle(model.styleEncoder.forward(content)));
+    const guided = transferOf({ refinerGuidance: 3 });
+    assertAllClose(guided.toFloat32Array(), fromOwn.add(styled.sub(fromOwn).mul(3)).clamp(-1, 1).toFloat32Array(), { atol: 1e-5, what: 'refiner guidance 3: own + 3·(styled − own)' });
+    assert.ok(guided.sub(unguided).abs().amax().item() > 1e-4, 'refiner guidance changes the output'); // ten times the tolerance above
   });
   model.dispose();
 });
