@@ -181,9 +181,9 @@ test('mst eval scores a trained model at its own strength, or once per --strengt
   assert.deepEqual(unrefined.systems.map((s) => s.name), ['model', 'default@unrefined'], 'only a model with a refiner is scored without it');
   assert.deepEqual([...unrefined.models.values()].map((m) => m.sampling.refine), [undefined, false]);
   for (const m of unrefined.models.values()) m.model.dispose();
-  const refinerGuided = evaluationSystems(join(repoRoot, 'models', 'default'), { refinerGuidance: [1, 2] });
-  assert.deepEqual(refinerGuided.systems.map((s) => s.name), ['default@rg1', 'default@rg2']);
-  assert.deepEqual([...refinerGuided.models.values()].map((m) => m.sampling.refinerGuidance), [1, 2]);
+  const refinerGuided = evaluationSystems(`${model},${join(repoRoot, 'models', 'default')}`, { refinerGuidance: [1, 2] });
+  assert.deepEqual(refinerGuided.systems.map((s) => s.name), ['model', 'default@rg1', 'default@rg2'], 'only a refiner that reads the reference is guided');
+  assert.deepEqual([...refinerGuided.models.values()].map((m) => m.sampling.refinerGuidance), [1, 1, 2]);
   for (const m of refinerGuided.models.values()) m.model.dispose();
   const ceiling = evaluationSystems(model, { autoencoded: true });
   assert.deepEqual(ceiling.systems.map((s) => s.name), ['model@autoencoded', 'model']);

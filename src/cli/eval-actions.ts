@@ -260,12 +260,13 @@ export function evaluationSystems(
       const own = model.config.sampling;
       const unrefined = !refine && model.refiner !== null;
       const ceiling = autoencoded ? [autoencodedSystem(`${systemName}@autoencoded`, model)] : [];
+      const refinerGuidances = model.refiner?.style ? refinerGuidance : undefined; // only a refiner that reads the reference is guided
       return [...ceiling, ...(strength ?? [own.strength]).flatMap((s) =>
         (guidance ?? [own.guidance ?? SAMPLING_DEFAULTS.guidance]).flatMap((g) =>
-          (guidanceFrom ?? [own.guidanceFrom ?? SAMPLING_DEFAULTS.guidanceFrom]).flatMap((from) => (refinerGuidance ?? [1]).map((r) => {
+          (guidanceFrom ?? [own.guidanceFrom ?? SAMPLING_DEFAULTS.guidanceFrom]).flatMap((from) => (refinerGuidances ?? [1]).map((r) => {
             const sampling = { ...own, strength: s, guidance: g, guidanceFrom: from, refinerGuidance: r, ...(steps ? { steps } : {}), ...(unrefined ? { refine: false } : {}) };
             const several = (list?: unknown[]) => list !== undefined && list.length > 1;
-            const suffix = `${several(strength) ? `@${s}` : ''}${several(guidance) ? `@g${g}` : ''}${several(guidanceFrom) ? `@from-${from}` : ''}${several(refinerGuidance) ? `@rg${r}` : ''}`;
+            const suffix = `${several(strength) ? `@${s}` : ''}${several(guidance) ? `@g${g}` : ''}${several(guidanceFrom) ? `@from-${from}` : ''}${several(refinerGuidances) ? `@rg${r}` : ''}`;
             const system = modelSystem(`${systemName}${suffix}${unrefined ? '@unrefined' : ''}`, model, bytes, sampling);
             models.set(system.name, { model, path: file, sampling });
             return system;

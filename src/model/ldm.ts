@@ -121,6 +121,9 @@ export class LatentDiffusion extends nn.Module {
     const guidance = options.guidance ?? this.config.sampling.guidance ?? SAMPLING_DEFAULTS.guidance;
     const guidanceFrom = options.guidanceFrom ?? this.config.sampling.guidanceFrom ?? SAMPLING_DEFAULTS.guidanceFrom;
     checkSampling(options, this.schedule.steps);
+    const refinerGuidance = options.refinerGuidance ?? 1;
+    if (!(Number.isFinite(refinerGuidance) && refinerGuidance >= 0)) throw new RangeError(`LatentDiffusion: Expected refinerGuidance ≥ 0 but received ${refinerGuidance}`);
+    if (refinerGuidance !== 1 && !this.refiner?.style) throw new RangeError(`LatentDiffusion: refinerGuidance needs a refiner that reads the reference, and the ${this.config.name} model has none; leave it at 1, or use a model whose refiner does (models/default)`);
     return this.#inference(() =>
       tidy(() => {
         const widen = (m: Tensor) => (m.shape[0] === batch ? m : m.expand([batch, ...m.shape.slice(1)]));
@@ -131,12 +134,11 @@ export class LatentDiffusion extends nn.Module {
           const decoded = tidy(() => this.decodeLatent(latent)); // the decoder's maps freed before the refiner's
           const refiner = options.refine === false ? null : this.refiner;
           if (!refiner) return decoded;
-          const r = options.refinerGuidance ?? 1;
-          if (r === 1 || !refiner.style) return tidy(() => refiner.forward(decoded, content, refiner.style ? pooledStyle(target) : undefined).clamp(-1, 1));
+          if (refinerGuidance === 1) return tidy(() => refiner.forward(decoded, content, refiner.style ? pooledStyle(target) : undefined).clamp(-1, 1));
           return tidy(() => {
             const styles = cat([pooledStyle(target), pooledStyle(this.styleEncoder.forward(content))], 0);
             const [styled, own] = refiner.forward(cat([decoded, decoded], 0), cat([content, content], 0), styles).chunk(2, 0) as [Tensor, Tensor];
-            return own.add(styled.sub(own).mul(r)).clamp(-1, 1);
+            return own.add(styled.sub(own).mul(refinerGuidance)).clamp(-1, 1);
           });
         }
         const unet = this.unet;

@@ -130,7 +130,7 @@ test('DDIM with a perfect noise predictor returns the clean latent, deterministi
   });
 });
 
-test('transfer runs end to end: same seed, same output; a style for all or one per tile', () => {
+test('transfer runs end to end: same seed, same output; a style for all or one per tile; no refiner to guide', () => {
   const model = new LatentDiffusion(modelConfig('seed'));
   tidy(() => {
     const content = rand([2, 1, 128, 128]).mul(2).sub(1);
@@ -144,6 +144,7 @@ test('transfer runs end to end: same seed, same output; a style for all or one p
     assertAllClose(run(style).toFloat32Array(), a.toFloat32Array(), { atol: 0, rtol: 0, what: 'same seed' });
     assertAllClose(run(style.expand([2, 1, 128, 128])).toFloat32Array(), a.toFloat32Array(), { atol: 1e-6, what: 'one style for all = the same style per tile' });
     assert.throws(() => model.transfer(content, rand([3, 1, 128, 128]), { steps: 3, eta: 0, strength: 0.6 }), /Expected 1 or 2 style tiles \(1 per reference\) but received 3/);
+    assert.throws(() => model.transfer(content, style, { steps: 3, eta: 0, strength: 0.6, refinerGuidance: 2 }), (e: Error) => e instanceof RangeError && /refinerGuidance needs a refiner that reads the reference, and the seed model has none/.test(e.message));
   });
   model.dispose();
 });
@@ -351,6 +352,7 @@ test('refined-styled: the refiner reads the reference, starts as the unstyled on
     const guided = transferOf({ refinerGuidance: 3 });
     assertAllClose(guided.toFloat32Array(), fromOwn.add(styled.sub(fromOwn).mul(3)).clamp(-1, 1).toFloat32Array(), { atol: 1e-5, what: 'refiner guidance 3: own + 3·(styled − own)' });
     assert.ok(guided.sub(unguided).abs().amax().item() > 1e-4, 'refiner guidance changes the output'); // ten times the tolerance above
+    assert.throws(() => transferOf({ refinerGuidance: -1 }), (e: Error) => e instanceof RangeError && /Expected refinerGuidance ≥ 0 but received -1/.test(e.message));
   });
   model.dispose();
 });
