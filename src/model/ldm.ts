@@ -32,7 +32,7 @@ export interface TileSamplingOptions extends DdimOptions, Partial<Pick<SamplingS
   decode?: boolean;
   /**
    * Style guidance of a refiner that reads the reference, r ≥ 0 (default 1: none):
-   * y = R(x, c, s) + (r − 1)·(R(x, c, s) − R(x, c, s_c)), s the reference's pooled style and s_c
+   * y = R(x, c, s_c) + r·(R(x, c, s) − R(x, c, s_c)), s the reference's pooled style and s_c
    * the content tile's own, both in one refiner pass of twice the batch.
    */
   refinerGuidance?: number;
@@ -122,7 +122,6 @@ export class LatentDiffusion extends nn.Module {
     const guidanceFrom = options.guidanceFrom ?? this.config.sampling.guidanceFrom ?? SAMPLING_DEFAULTS.guidanceFrom;
     checkSampling(options, this.schedule.steps);
     const refinerGuidance = options.refinerGuidance ?? 1;
-    if (!(Number.isFinite(refinerGuidance) && refinerGuidance >= 0)) throw new RangeError(`LatentDiffusion: Expected refinerGuidance ≥ 0 but received ${refinerGuidance}`);
     if (refinerGuidance !== 1 && !this.refiner?.style) throw new RangeError(`LatentDiffusion: refinerGuidance needs a refiner that reads the reference, and the ${this.config.name} model has none; leave it at 1, or use a model whose refiner does (models/default)`);
     return this.#inference(() =>
       tidy(() => {

@@ -29,12 +29,13 @@ export const SAMPLING_DEFAULTS = { guidance: 1, guidanceFrom: 'nothing', seed: 0
 
 /**
  * Throws RangeError naming the first setting out of range: DDIM's (checkDdim: steps, strength,
- * eta, for a schedule of `trainSteps`), guidance ≥ 0, guidanceFrom one of GUIDANCE_FROM, seed an integer ≥ 0.
+ * eta, for a schedule of `trainSteps`), guidance ≥ 0 (a refiner's too), guidanceFrom one of GUIDANCE_FROM, seed an integer ≥ 0.
  */
-export function checkSampling(settings: DdimOptions & Partial<SamplingSettings>, trainSteps: number): void {
+export function checkSampling(settings: DdimOptions & Partial<SamplingSettings> & { refinerGuidance?: number }, trainSteps: number): void {
   checkDdim(settings, trainSteps);
-  const { guidance, guidanceFrom, seed } = settings;
+  const { guidance, guidanceFrom, seed, refinerGuidance } = settings;
   if (guidance !== undefined && !(Number.isFinite(guidance) && guidance >= 0)) throw new RangeError(`sampling: Expected guidance ≥ 0 but received ${guidance}`);
+  if (refinerGuidance !== undefined && !(Number.isFinite(refinerGuidance) && refinerGuidance >= 0)) throw new RangeError(`sampling: Expected refinerGuidance ≥ 0 but received ${refinerGuidance}`);
   if (guidanceFrom !== undefined && !GUIDANCE_FROM.includes(guidanceFrom)) throw new RangeError(`sampling: Expected guidanceFrom ${GUIDANCE_FROM.join(' or ')} but received ${String(guidanceFrom)}`);
   if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) throw new RangeError(`sampling: Expected a non-negative integer seed but received ${seed}`);
 }
