@@ -128,14 +128,17 @@ export class LatentDiffusion extends nn.Module {
         const widen = (m: Tensor) => (m.shape[0] === batch ? m : m.expand([batch, ...m.shape.slice(1)]));
         const target = joinReferenceTiles(this.styleEncoder.forward(style), k).map(widen);
         if (this.unet instanceof PairedUNet) {
-          const latent = this.samplePairedLatent(content, target, { ...options, guidance, guidanceFrom, referenceTiles: k });
+          // the content's own style maps, read once where the denoiser's guidance or the refiner's steers from them
+          const ownNeeded = (guidance !== 1 && guidanceFrom === 'content') || (refinerGuidance !== 1 && options.refine !== false && options.decode !== false);
+          const ownMaps = ownNeeded ? this.styleEncoder.forward(content) : null;
+          const latent = this.samplePairedLatent(content, target, { ...options, guidance, guidanceFrom, referenceTiles: k }, ownMaps);
           if (options.decode === false) return latent;
           const decoded = tidy(() => this.decodeLatent(latent)); // the decoder's maps freed before the refiner's
           const refiner = options.refine === false ? null : this.refiner;
           if (!refiner) return decoded;
           if (refinerGuidance === 1) return tidy(() => refiner.forward(decoded, content, refiner.style ? pooledStyle(target) : undefined).clamp(-1, 1));
           return tidy(() => {
-            const styles = cat([pooledStyle(target), pooledStyle(this.styleEncoder.forward(content))], 0);
+            const styles = cat([pooledStyle(target), pooledStyle(ownMaps!)], 0);
             const [styled, own] = refiner.forward(cat([decoded, decoded], 0), cat([content, content], 0), styles).chunk(2, 0) as [Tensor, Tensor];
             return own.add(styled.sub(own).mul(refinerGuidance)).clamp(-1, 1);
           });
@@ -157,13 +160,15 @@ export class LatentDiffusion extends nn.Module {
    * style encoder's maps of their references (joined to k = referenceTiles tiles each, one per
    * item), at resolved guidance settings. Outside inference mode: autograd records it where the
    * caller does (the transfer phase trains the denoiser through it); transfer wraps it.
+   * `contentMaps`: the style encoder's maps of the content tiles where the caller has them
+   * already (one tile each); read here when guidance from the content needs them and none are given.
    */
-  samplePairedLatent(content: Tensor, styleMaps: Tensor[], options: TileSamplingOptions & Pick<SamplingSettings, 'guidance' | 'guidanceFrom'>): Tensor {
+  samplePairedLatent(content: Tensor, styleMaps: Tensor[], options: TileSamplingOptions & Pick<SamplingSettings, 'guidance' | 'guidanceFrom'>, contentMaps: Tensor[] | null = null): Tensor {
     const unet = this.unet;
     if (!(unet instanceof PairedUNet)) throw new RangeError(`LatentDiffusion: the ${this.config.name} model's denoiser does not read the content; samplePairedLatent needs a paired model`);
     const k = options.referenceTiles ?? 1;
     const { guidance, guidanceFrom } = options;
-    const ownMaps = guidance !== 1 && guidanceFrom === 'content' ? this.#ownMaps(content, k) : null;
+    const ownMaps = guidance !== 1 && guidanceFrom === 'content' ? this.#ownMaps(content, k, contentMaps) : null;
     // the content enters through the denoiser at every step; sampling starts from its latent noised to
     // `strength` too, which at the default 1 is noise (√ᾱ ≈ 0.006) and below 1 keeps more of the input
     const contentLatent = this.encodeLatent(content);
@@ -176,8 +181,8 @@ export class LatentDiffusion extends nn.Module {
   }
 
   /** The style encoder's maps of the content tiles as their own reference (guidance from the content), each tile repeated to a reference's k tiles: the same tokens k times over attend as once. */
-  #ownMaps(content: Tensor, k: number): Tensor[] {
-    return this.styleEncoder.forward(content).map((m) => (k === 1 ? m : m.repeat(1, 1, 1, k)));
+  #ownMaps(content: Tensor, k: number, maps: Tensor[] | null = null): Tensor[] {
+    return (maps ?? this.styleEncoder.forward(content)).map((m) => (k === 1 ? m : m.repeat(1, 1, 1, k)));
   }
 
   /** `compute` in inference mode with the modules in eval mode, its result handed back as a plain tensor: an inference-mode one cannot meet autograd later (a judge, a loss). */
