@@ -22,6 +22,10 @@ export type Phase = (typeof PHASES)[number];
 /** The seed's phases, in order (`mst train all`); 'paired' and then 'refine' train the content-conditioned model. */
 export const SEED_PHASES = ['features', 'autoencoder', 'diffusion'] as const satisfies readonly Phase[];
 
+/** The errors the regression terms can take (TrainConfig.regressionLoss). */
+export const REGRESSION_LOSSES = ['mse', 'l1'] as const;
+export type RegressionLoss = (typeof REGRESSION_LOSSES)[number];
+
 export interface TrainConfig {
   phase: Phase;
   /** Model config by name (src/model/config.ts). */
@@ -98,6 +102,14 @@ export interface TrainConfig {
    * 54.7, 31.7 and 27.6 (models/default's card).
    */
   fluxWeight: number;
+  /**
+   * The refine and transfer phases: the error of their regression terms (the tile's and
+   * the flux's), 'mse' (squared: their minimiser is each pixel's mean over what the model cannot
+   * tell apart, a haze where a piano's possible attacks and decays average out) or 'l1'
+   * (absolute: each pixel's median, which keeps the likelier of a bright or a dark value rather
+   * than the grey between them). 'mse' by default.
+   */
+  regressionLoss: RegressionLoss;
   /**
    * The refine phase: weight of a timbre term beside its MSE, the frozen style encoder's six maps
    * of the refined tile against the target's, each map's error relative to the target's energy
@@ -193,6 +205,7 @@ const COMMON: Omit<TrainConfig, 'phase' | 'steps' | 'learningRate'> = {
   styleWeight: 1,
   diffusionWeight: 1,
   fluxWeight: 0,
+  regressionLoss: 'mse',
   timbreWeight: 0,
   instrumentWeight: 0,
   adversarialWeight: 0,
@@ -256,6 +269,7 @@ export function checkTrainConfig(c: TrainConfig): TrainConfig {
   if (c.phase === 'decoder' && !(c.denoiserFrom.length > 0)) throw new RangeError('train: the decoder phase needs denoiserFrom, the trained model whose decoder it fine-tunes (e.g. runs/paired/model.safetensors)');
   if (c.phase === 'transfer' && !(c.denoiserFrom.length > 0)) throw new RangeError('train: the transfer phase needs denoiserFrom, the trained paired model whose denoiser it fine-tunes (e.g. runs/paired/model.safetensors)');
   if (c.reconstructionFrom !== 'encoding' && c.reconstructionFrom !== 'prediction') throw new RangeError(`train: Expected reconstructionFrom encoding or prediction but received ${c.reconstructionFrom}`);
+  if (!REGRESSION_LOSSES.includes(c.regressionLoss)) throw new RangeError(`train: Expected regressionLoss ${REGRESSION_LOSSES.join(' or ')} but received ${JSON.stringify(c.regressionLoss)}`);
   if (c.bf16 !== true && c.bf16 !== false && c.bf16 !== 'auto') throw new RangeError(`train: Expected bf16 true, false or auto but received ${JSON.stringify(c.bf16)}`);
   if (c.device !== 'cpu' && c.device !== 'cuda') throw new RangeError(`train: Expected device cpu or cuda but received ${c.device}`);
   return c;

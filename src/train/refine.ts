@@ -6,7 +6,7 @@
  *   L = E ‖ r(x̂, content) − target ‖² + λ_flux E ‖ Δr − Δtarget ‖² + λ_timbre (1/6) Σ_l e(φ_l(r), φ_l(target))
  *       + λ_inst CE(p(r), i) − λ_adv E D(r, i) + λ_fm (1/5) Σ_l E |D_l(r, i) − D_l(target, i)|,
  * x̂ the decoded transfer, Δ the change from frame to frame (λ_flux = fluxWeight: 16 by default,
- * 0 for the MSE alone), φ_l the frozen style encoder's six maps and e their error relative to
+ * 0 for the MSE alone; with regressionLoss 'l1' both terms take the absolute error, |·|, for ‖·‖²), φ_l the frozen style encoder's six maps and e their error relative to
  * the target's energy (relativeError; λ_timbre = timbreWeight), p the instrument probe on the
  * style encoder's pooled features (instrument-probe.ts; λ_inst = instrumentWeight), D the critic's patch scores and
  * D_l its maps for the target instrument i (critic.ts; λ_adv = adversarialWeight, λ_fm =
@@ -23,7 +23,7 @@
 import { F, manualSeed, noGrad, tensor, type Tensor } from '../engine/index.js';
 import type { PairBatch } from '../data/loader.js';
 import { MODEL_CONFIGS, freeze, pooledStyle, relativeError, type LatentDiffusion } from '../model/index.js';
-import type { TrainConfig } from './config.js';
+import type { RegressionLoss, TrainConfig } from './config.js';
 import type { TrainingTask } from './loop.js';
 import { transferSamples } from './diffusion.js';
 import type { InstrumentProbe } from './instrument-probe.js';
@@ -45,6 +45,11 @@ function refinedConfigs(): string[] {
 export function frameToFrame(tiles: Tensor): Tensor {
   const frames = tiles.shape[3]!;
   return tiles.slice(3, 1, frames).sub(tiles.slice(3, 0, frames - 1));
+}
+
+/** The regression error `kind` names (TrainConfig.regressionLoss) of output tiles against the targets, a scalar: their mean squared or mean absolute difference. */
+export function regressionError(kind: RegressionLoss, output: Tensor, target: Tensor): Tensor {
+  return kind === 'l1' ? F.l1Loss(output, target) : F.mseLoss(output, target);
 }
 
 /**
@@ -79,11 +84,11 @@ export function refineTask(model: LatentDiffusion, config: TrainConfig, instrume
       const { decoded, content, style, target } = transfers(batch);
       refiner.train(); // transfer leaves the whole model in eval mode (the refiner has no layer that minds, but a step is a step)
       const refined = refiner.forward(decoded, content, style).float();
-      const refine = F.mseLoss(refined, target);
+      const refine = regressionError(config.regressionLoss, refined, target);
       const parts: Record<string, Tensor> = { refine };
       let loss = refine;
       if (config.fluxWeight > 0) {
-        parts.flux = F.mseLoss(frameToFrame(refined), frameToFrame(target));
+        parts.flux = regressionError(config.regressionLoss, frameToFrame(refined), frameToFrame(target));
         loss = loss.add(parts.flux.mul(config.fluxWeight));
       }
       if (config.timbreWeight > 0) {

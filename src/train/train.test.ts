@@ -212,7 +212,7 @@ test('the paired phase trains the denoiser and style encoder on pairs, around th
   await assert.rejects(runPhase({ ...refineSettings, run: join(root, 'refined-bad'), model: 'paired' }), /the paired model has no refiner; the refine phase trains a model with one, --model=refined, refined-spectral, refined-one-step, refined-styled, refined-styled-long, refined-styled-wide, refined-styled-spectral, refined-styled-two-step, refined-fully-styled$/);
 });
 
-test("the transfer phase's loss is the error of the model's own transfer, sampled with autograd: MSE plus fluxWeight × the frame-to-frame change's, plus diffusionWeight × the paired objective; with throughRefiner, the refined transfer's", () => {
+test("the transfer phase's loss is the error of the model's own transfer, sampled with autograd: MSE (or the absolute error) plus fluxWeight × the frame-to-frame change's, plus diffusionWeight × the paired objective; with throughRefiner, the refined transfer's", () => {
   tidy(() => {
     const model = new LatentDiffusion(modelConfig('paired'));
     model.eval(); // as transfer runs it: the style encoder's BatchNorm on its running statistics
@@ -237,6 +237,11 @@ test("the transfer phase's loss is the error of the model's own transfer, sample
     const withDiffusion = transferTask(model, { ...settings, diffusionWeight: 0.5 }).loss(batch);
     assert.deepEqual(Object.keys(withDiffusion.parts), ['mse', 'flux', 'diffusion']);
     assertAllClose([withDiffusion.loss.item()], [mse + 16 * flux + 0.5 * withDiffusion.parts.diffusion!.item()], { rtol: 1e-4 });
+    manualSeed(3);
+    const absolute = transferTask(model, { ...settings, regressionLoss: 'l1' }).loss(batch);
+    assert.deepEqual(Object.keys(absolute.parts), ['l1', 'flux']);
+    const [l1, fluxL1] = [F.l1Loss(decoded, batch.target).item(), F.l1Loss(change(decoded), change(batch.target)).item()];
+    assertAllClose([absolute.parts.l1!.item(), absolute.parts.flux!.item(), absolute.loss.item()], [l1, fluxL1, l1 + 16 * fluxL1], { rtol: 1e-4 });
     model.dispose();
   });
   tidy(() => {
@@ -263,14 +268,14 @@ test("the transfer phase's loss is the error of the model's own transfer, sample
   assert.throws(() => resolveTrainConfig('transfer', undefined, ['--denoiserFrom=']), /train: the transfer phase needs denoiserFrom/);
 });
 
-test("the refine phase's loss is MSE plus fluxWeight × the MSE of the frame-to-frame change plus timbreWeight × the style encoder's relative error", () => {
+test("the refine phase's loss is MSE (or, with regressionLoss l1, the mean absolute error) plus fluxWeight × the same error of the frame-to-frame change plus timbreWeight × the style encoder's relative error", () => {
   tidy(() => {
     const model = new LatentDiffusion(modelConfig('refined')); // untrained: its refiner returns the decoded transfer
     const tile = () => rand([2, 1, 128, 128]).mul(2).sub(1);
     const batch = { content: tile(), style: tile(), target: tile(), contentInstrument: ['piano', 'piano'], targetInstrument: ['violin', 'violin'], pitchRanges: [], source: [], styleSource: [] };
-    const lossWith = (fluxWeight: number, timbreWeight = 0) => {
+    const lossWith = (fluxWeight: number, timbreWeight = 0, regressionLoss: 'mse' | 'l1' = 'mse') => {
       manualSeed(3); // the same transfers each time
-      return refineTask(model, { ...PHASE_DEFAULTS.refine, bf16: false, fluxWeight, timbreWeight }, ['piano', 'violin']).loss(batch);
+      return refineTask(model, { ...PHASE_DEFAULTS.refine, bf16: false, fluxWeight, timbreWeight, regressionLoss }, ['piano', 'violin']).loss(batch);
     };
     manualSeed(3);
     const decoded = noGrad(() => model.transfer(batch.content, batch.style, { ...model.config.sampling, refine: false }));
@@ -283,6 +288,14 @@ test("the refine phase's loss is MSE plus fluxWeight × the MSE of the frame-to-
     const weighted = lossWith(2);
     assertAllClose([weighted.parts.flux!.item()], [flux]);
     assertAllClose([weighted.loss.item()], [mse + 2 * flux]);
+    // the absolute error, by hand from the values
+    const meanAbsolute = (a: typeof decoded, b: typeof decoded) => {
+      const [x, y] = [a.toFloat32Array(), b.toFloat32Array()];
+      return x.reduce((sum, v, i) => sum + Math.abs(v - y[i]!), 0) / x.length;
+    };
+    const absolute = lossWith(2, 0, 'l1');
+    assertAllClose([absolute.parts.refine!.item(), absolute.parts.flux!.item()], [meanAbsolute(decoded, batch.target), meanAbsolute(change(decoded), change(batch.target))], { rtol: 1e-4 });
+    assertAllClose([absolute.loss.item()], [meanAbsolute(decoded, batch.target) + 2 * meanAbsolute(change(decoded), change(batch.target))], { rtol: 1e-4 });
 
     const decodedMaps = model.styleEncoder.forward(decoded);
     const targetMaps = model.styleEncoder.forward(batch.target);
@@ -298,6 +311,8 @@ test("the refine phase's loss is MSE plus fluxWeight × the MSE of the frame-to-
   });
   assert.throws(() => resolveTrainConfig('refine', undefined, ['--fluxWeight=-1']), /train: Expected fluxWeight ≥ 0 but received -1/);
   assert.throws(() => resolveTrainConfig('refine', undefined, ['--timbreWeight=-0.5']), /train: Expected timbreWeight ≥ 0 but received -0.5/);
+  assert.throws(() => resolveTrainConfig('refine', undefined, ['--regressionLoss=l3']), /train: Expected regressionLoss mse or l1 but received "l3"/);
+  assert.equal(resolveTrainConfig('transfer', undefined, ['--regressionLoss=l1']).regressionLoss, 'l1');
 });
 
 test("with a critic, the refine phase's loss adds −adversarialWeight × its mean score and featureMatchingWeight × the distance of its maps, and the critic's own loss trains only the critic", () => {
