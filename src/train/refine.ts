@@ -6,8 +6,8 @@
  *   L = E ‖ r(x̂, content) − target ‖² + λ_flux E ‖ Δr − Δtarget ‖² + λ_timbre (1/6) Σ_l e(φ_l(r), φ_l(target))
  *       + λ_inst CE(p(r), i) − λ_adv E D(r, i) + λ_fm (1/5) Σ_l E |D_l(r, i) − D_l(target, i)|,
  * x̂ the decoded transfer, Δ the change from frame to frame (λ_flux = fluxWeight: 16 by default,
- * 0 for the MSE alone; with regressionLoss 'l1' both terms take the absolute error, |·|, for ‖·‖²), φ_l the frozen style encoder's six maps and e their error relative to
- * the target's energy (relativeError; λ_timbre = timbreWeight), p the instrument probe on the
+ * 0 for the MSE alone; with regressionLoss 'l1' both terms take the absolute error, |·|, for
+ * ‖·‖²), φ_l the frozen style encoder's six maps and e their error relative to the target's energy (relativeError; λ_timbre = timbreWeight), p the instrument probe on the
  * style encoder's pooled features (instrument-probe.ts; λ_inst = instrumentWeight), D the critic's patch scores and
  * D_l its maps for the target instrument i (critic.ts; λ_adv = adversarialWeight, λ_fm =
  * featureMatchingWeight; the critic learns beside the refiner, one step after each of its

@@ -6,8 +6,8 @@
  *   L = E ‖D(ẑ) − x‖² + λ_flux E ‖ΔD(ẑ) − Δx‖² + λ_diff L_paired,
  * ẑ the sampled latent (with throughRefiner, D(ẑ) is refined by the model's frozen refiner, as a
  * user's transfer is), x the target tile, Δ the change from frame to frame (λ_flux =
- * fluxWeight; with regressionLoss 'l1', |·| for both ‖·‖²), L_paired the paired phase's own objective at random steps (λ_diff =
- * diffusionWeight), which keeps the denoiser a denoiser at the steps the default sampler skips.
+ * fluxWeight; with regressionLoss 'l1', |·| for both ‖·‖²), L_paired the paired phase's own
+ * objective at random steps (λ_diff = diffusionWeight), which keeps the denoiser a denoiser at the steps the default sampler skips.
  *
  * Why: the paired phase teaches the latent's MSE at every step, while the shipped sampler takes
  * one step from noise and a listener hears the decoded tile. Decoded alone, that one-step latent
@@ -51,8 +51,10 @@ export function transferTask(model: LatentDiffusion, config: TrainConfig): Train
     trainModules: [model.styleEncoder, unet], // the decoder decodes in eval mode, on its BatchNorm statistics
     loss(batch) {
       const { output, target } = transfers(batch);
-      const parts: Record<string, Tensor> = { [config.regressionLoss]: regressionError(config.regressionLoss, output, target), flux: regressionError(config.regressionLoss, frameToFrame(output), frameToFrame(target)) };
-      let loss = parts[config.regressionLoss]!.add(parts.flux!.mul(config.fluxWeight));
+      const tile = regressionError(config.regressionLoss, output, target);
+      const flux = regressionError(config.regressionLoss, frameToFrame(output), frameToFrame(target));
+      const parts: Record<string, Tensor> = { [config.regressionLoss]: tile, flux };
+      let loss = tile.add(flux.mul(config.fluxWeight));
       if (config.diffusionWeight > 0) {
         parts.diffusion = pairedDiffusionLoss(model, unet, batch, config.device, config.styleDropout);
         loss = loss.add(parts.diffusion.mul(config.diffusionWeight));
