@@ -17,13 +17,15 @@ cd "$(dirname "$0")/.."
 # (csound's GM bank, FreePats, an OPL3 FM bank: src/data/fonts.ts, with their licences) and the
 # Synthesis ToolKit's physical models (stk), Sonivox's EAS wavetable (libsonivox-dev: node-gyp builds
 # eas-render with it, native/eas-render.c), and the three instruments of MuseScore's General font whose
-# recordings are not FluidR3's (musescore-general-soundfont-lossless), give the instrument judge other families to learn from; the dataset's real music comes from Debian's MIDI
+# recordings are not FluidR3's (musescore-general-soundfont-lossless), and LMMS's one-note recordings of solo
+# instruments (lmms-common, GPL-2.0-or-later; made into a SoundFont by src/data/lmms.ts) give the instrument judge
+# other families to learn from; the dataset's real music comes from Debian's MIDI
 # packages (OpenTTD's OpenMSX, GPL-2.0; Planet Blupi's music, GPL-3.0-or-later; MMA's examples and
 # groove library, GPL-2.0-or-later; the ABC examples of abcmidi and abcm2ps; MuseScore's demos),
 # read by their own programs (mma, abc2midi, mscore3: see src/data/notation.ts). Chromium runs the
 # studio's page in its browser test (src/studio/, driven headless by playwright-core).
 packages=(build-essential python3 libopenblas0-openmp python3-torch fonts-dejavu-core fluidsynth fluid-soundfont-gm timgm6mb-soundfont
-  csound-soundfont freepats opl3-soundfont timidity stk openttd-openmsx planetblupi-music-midi mma abcmidi abcm2ps musescore3 musescore-general-soundfont-lossless libsonivox-dev chromium)
+  csound-soundfont freepats opl3-soundfont timidity stk openttd-openmsx planetblupi-music-midi mma abcmidi abcm2ps musescore3 musescore-general-soundfont-lossless lmms-common libsonivox-dev chromium)
 [ -z "${MST_LIBTORCH:-}" ] && packages+=(libtorch-dev)
 
 say() { printf 'setup: %s\n' "$*" >&2; }

@@ -28,6 +28,7 @@ import { transpose, notesOf, type Score } from './midi.js';
 import { renderPrograms, normaliseLoudness } from './render.js';
 import { instrument } from './instruments.js';
 import { programsOf } from './fonts.js';
+import { ensureLmmsFont, LMMS_FONT } from './lmms.js';
 import { discoverPieces, generatedPieces, MIDI_SOURCES, type Piece, type Texture } from './sources.js';
 import { checkDatasetConfig, type DatasetConfig } from './config.js';
 
@@ -165,6 +166,7 @@ export async function buildDataset(
 ): Promise<Manifest> {
   checkDatasetConfig(config);
   const log = hooks.log ?? (() => {});
+  if (config.trainFont.path === LMMS_FONT || config.heldOutFont.path === LMMS_FONT) await ensureLmmsFont(); // built on this machine, once
   mkdirSync(join(outDir, 'shards'), { recursive: true });
   writeFileAtomic(join(outDir, 'config.json'), [Buffer.from(JSON.stringify(config, null, 2) + '\n')]);
   const pieces = piecesOf(config, log);

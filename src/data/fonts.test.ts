@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SOUND_SETS, JUDGE_SETS, MUSESCORE_OWN, programsOf, instrumentsFor, soundSet } from './fonts.js';
 import { readSoundFontSamples, sharedSampleShare, SoundFontError } from './soundfont.js';
+import { ensureLmmsFont } from './lmms.js';
 import { INSTRUMENTS, instrument } from './instruments.js';
 import { renderPrograms, activeLevelDb } from './render.js';
 import { generatedPieces } from './sources.js';
@@ -28,7 +29,8 @@ test("csound's bank plays TimGM6mb's samples for exactly the instruments it is l
   assert.deepEqual(instrumentsFor(SOUND_SETS.csound, names).usable, ['piano', 'flute', 'trumpet', 'strings']);
 });
 
-test('no instrument the judge learns shares a sample with FluidR3, the model\'s set', () => {
+test('no instrument the judge learns shares a sample with FluidR3, the model\'s set', async () => {
+  await ensureLmmsFont(); // the lmms set's font is built on first use
   const fluidr3 = sf2('fluidr3');
   for (const name of JUDGE_SETS.filter((n) => SOUND_SETS[n].synth === 'fluidsynth')) {
     const set = readSoundFontSamples(SOUND_SETS[name].path);

@@ -16,6 +16,7 @@ import { instrument, INSTRUMENTS } from './instruments.js';
 import { readSoundFontSamples } from './soundfont.js';
 import { STK_RAWWAVES, STK_MODELS } from './stk-models.js';
 import { EAS_RENDERER } from './eas-renderer.js';
+import { LMMS_FONT, LMMS_INSTRUMENTS, LMMS_SAMPLES } from './lmms-recordings.js';
 
 export interface SoundSet extends SoundFontSpec {
   /**
@@ -79,6 +80,10 @@ export const SOUND_SETS = {
     name: 'sonivox', path: EAS_RENDERER, synth: 'eas', package: 'libsonivox3 (played by mst\'s eas-render; built with libsonivox-dev)', licence: 'Apache-2.0',
     origin: "Sonic Network's General MIDI wavetable for Sonivox EAS (2004–2006), built into the library; Android's MIDI synthesizer", leftOut: {},
   },
+  lmms: {
+    name: 'lmms', path: LMMS_FONT, synth: 'fluidsynth', package: 'lmms-common (its recordings, made into a SoundFont by mst: lmms.ts)', licence: 'GPL-2.0-or-later (the package\'s copyright file, Files: *)',
+    origin: "LMMS's bundled recordings of single notes (one to four per instrument, transposed across the keyboard): a solo violin and cello no other set holds; no clarinet, saxophone or lead", leftOut: {},
+  },
   musescore: {
     name: 'musescore', path: '/usr/share/sounds/sf2/MuseScore_General_Full.sf2', synth: 'fluidsynth', package: 'musescore-general-soundfont-lossless', licence: 'MIT (parts public domain or CC0)',
     origin: "S. Christian Collins' MuseScore_General (2021), a fork of FluidR3Mono: used only for the three instruments whose recordings are not FluidR3's (AKAI's Splendid Grand piano, VSCO 2's strings, Collins' own synth lead)",
@@ -104,6 +109,11 @@ export function soundSet(name: string): SoundSet {
  * also reads the system's default config (on Debian, FluidR3), so such programs must not be rendered.
  */
 export function programsOf(set: SoundFontSpec): Set<number> {
+  if (set.path === LMMS_FONT) {
+    // built from this list when first rendered (lmms.ts), so perhaps not yet there
+    if (!existsSync(LMMS_SAMPLES)) throw new Error(`${LMMS_SAMPLES} not found; install lmms-common, whose recordings the lmms set plays (scripts/setup.sh installs every set in src/data/fonts.ts)`);
+    return new Set(LMMS_INSTRUMENTS.map((spec) => instrument(spec.name).program));
+  }
   if (!existsSync(set.path)) throw new Error(`${set.path} not found; install its package (scripts/setup.sh installs every set in src/data/fonts.ts)`);
   if (set.path === STK_RAWWAVES) return new Set(Object.keys(STK_MODELS).map(Number));
   if (set.path === EAS_RENDERER) return new Set(Array.from({ length: 128 }, (_, program) => program)); // a full General MIDI set
