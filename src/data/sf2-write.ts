@@ -72,6 +72,45 @@ function text(value: string): Buffer {
   return bytes.length & 1 ? Buffer.concat([bytes, Buffer.alloc(1)]) : bytes;
 }
 
+/** A generator record: its number and a signed amount. */
+function gen(oper: number, amount: number): Buffer {
+  const record = Buffer.alloc(4);
+  record.writeUInt16LE(oper, 0);
+  record.writeInt16LE(amount, 2);
+  return record;
+}
+
+/** The keyRange generator: the lowest and highest key, one byte each. */
+function keyRange(low: number, high: number): Buffer {
+  const record = Buffer.alloc(4);
+  record.writeUInt16LE(GEN.keyRange, 0);
+  record.writeUInt8(low, 2);
+  record.writeUInt8(high, 3);
+  return record;
+}
+
+/** A bag record: where its zone's generators start (no zone here has modulators: index 0). */
+function bag(genIndex: number): Buffer {
+  const record = Buffer.alloc(4);
+  record.writeUInt16LE(genIndex, 0);
+  return record;
+}
+
+/** A header record (inst: 22 bytes, phdr: 38) named `name`, pointing at its first bag. */
+function headerRecord(size: number, name: string, bagIndexAt: number, bagIndex: number): Buffer {
+  const header = Buffer.alloc(size);
+  nameField(name).copy(header, 0);
+  header.writeUInt16LE(bagIndex, bagIndexAt);
+  return header;
+}
+
+/** Ends a header table and its bag and generator tables with their terminal records. */
+function closeTables(headers: Buffer[], size: number, name: string, bagIndexAt: number, bags: Buffer[], gens: Buffer[]): void {
+  headers.push(headerRecord(size, name, bagIndexAt, bags.length));
+  bags.push(bag(gens.length));
+  gens.push(Buffer.alloc(4));
+}
+
 /** The bytes of a SoundFont 2.01 file holding `instruments`. */
 export function soundFontBytes(fontName: string, instruments: readonly RecordedInstrument[]): Buffer {
   const programs = new Set<number>();
@@ -112,70 +151,35 @@ export function soundFontBytes(fontName: string, instruments: readonly RecordedI
   nameField('EOS').copy(eos, 0);
   shdr.push(eos);
 
-  const gen = (oper: number, amount: number) => {
-    const record = Buffer.alloc(4);
-    record.writeUInt16LE(oper, 0);
-    record.writeInt16LE(amount, 2);
-    return record;
-  };
-  const range = (low: number, high: number) => {
-    const record = Buffer.alloc(4);
-    record.writeUInt16LE(GEN.keyRange, 0);
-    record.writeUInt8(low, 2);
-    record.writeUInt8(high, 3);
-    return record;
-  };
-  const bag = (genIndex: number) => {
-    const record = Buffer.alloc(4);
-    record.writeUInt16LE(genIndex, 0); // the modulator index stays 0: no zone has modulators
-    return record;
-  };
-
   // instruments: one zone per recording (keyRange first, sampleID last, as the specification orders)
   const inst: Buffer[] = [];
   const ibag: Buffer[] = [];
   const igen: Buffer[] = [];
   instruments.forEach((instrument, i) => {
-    const header = Buffer.alloc(22);
-    nameField(instrument.name).copy(header, 0);
-    header.writeUInt16LE(ibag.length, 20);
-    inst.push(header);
+    inst.push(headerRecord(22, instrument.name, 20, ibag.length));
     const release = Math.round(1200 * Math.log2(Math.max(0.001, instrument.releaseSeconds)));
     for (const { index, zone } of zonesOf[i]!) {
       ibag.push(bag(igen.length));
-      if (zone.keyRange) igen.push(range(zone.keyRange[0], zone.keyRange[1]));
+      if (zone.keyRange) igen.push(keyRange(zone.keyRange[0], zone.keyRange[1]));
       igen.push(gen(GEN.releaseVolEnv, release));
       if (zone.loop) igen.push(gen(GEN.sampleModes, 1));
       igen.push(gen(GEN.sampleID, index));
     }
   });
-  const eoi = Buffer.alloc(22);
-  nameField('EOI').copy(eoi, 0);
-  eoi.writeUInt16LE(ibag.length, 20);
-  inst.push(eoi);
-  ibag.push(bag(igen.length));
-  igen.push(Buffer.alloc(4));
+  closeTables(inst, 22, 'EOI', 20, ibag, igen);
 
   // presets: one per program, one zone naming its instrument
   const phdr: Buffer[] = [];
   const pbag: Buffer[] = [];
   const pgen: Buffer[] = [];
   instruments.forEach((instrument, i) => {
-    const header = Buffer.alloc(38);
-    nameField(instrument.name).copy(header, 0);
-    header.writeUInt16LE(instrument.program, 20);
-    header.writeUInt16LE(0, 22);
-    header.writeUInt16LE(pbag.length, 24);
+    const header = headerRecord(38, instrument.name, 24, pbag.length);
+    header.writeUInt16LE(instrument.program, 20); // bank 0
     phdr.push(header);
     pbag.push(bag(pgen.length));
     pgen.push(gen(GEN.instrument, i));
   });
-  const eop = Buffer.alloc(38);
-  nameField('EOP').copy(eop, 0);
-  eop.writeUInt16LE(pbag.length, 24);
-  phdr.push(eop);
-  pbag.push(bag(pgen.length));
-  pgen.push(Buffer.alloc(4));
+  closeTables(phdr, 38, 'EOP', 24, pbag, pgen);
 
   const version = Buffer.alloc(4);
   version.writeUInt16LE(2, 0);
