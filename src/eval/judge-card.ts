@@ -137,13 +137,15 @@ export function judgeCard(judgePath: string, report: JudgeReport, withoutOne: Ma
     );
   }
   const kin = trainedOn.kin ?? [];
+  const scoredOnly = unheard.filter((f) => f !== MODEL_FONT); // corpora built after it was trained (score-judge)
   const centred = networks.find((n) => (n.trainedOn.view ?? 'centred') === 'centred')?.trainedOn ?? trainedOn; // the leave-one-out judges' recipe
   const trainCommand = (on: JudgeReport['trainedOn'], more: string) => `./bin/mst.js eval train-judge --data ${dataOf(on)}${on.view && on.view !== 'centred' ? ` --view ${on.view}` : ''} --steps ${on.steps} --batch ${on.batchTiles / 3}${more}`;
   lines.push(
     '## Reproduce',
     '',
     '```',
-    ...[...trainedOn.fonts, ...unheard.filter((f) => f !== MODEL_FONT)].map((f) => `./bin/mst.js dataset build --config judge-${f} --out data/judge/${f}`),
+    ...trainedOn.fonts.map((f) => `./bin/mst.js dataset build --config judge-${f} --out data/judge/${f}`),
+    ...scoredOnly.map((f) => `./bin/mst.js dataset build --config judge-${f} --out data/judge/${f} --splits validation   # scored only`),
     ...kin.map((f) => `./bin/mst.js dataset build --config judge-${f} --out data/judge/${f}-kin --programVariants=true`),
     './bin/mst.js dataset build   # data/full: the FluidR3 renders it is scored on',
     ...(networks.length
@@ -153,6 +155,7 @@ export function judgeCard(judgePath: string, report: JudgeReport, withoutOne: Ma
       ]
       : [trainCommand(trainedOn, '')]),
     ...[...withoutOne].map(([font, r]) => trainCommand({ ...centred, steps: r.trainedOn.steps, batchTiles: r.trainedOn.batchTiles }, ` --without ${font}`)),
+    ...(scoredOnly.length ? [`./bin/mst.js eval score-judge --judge ${judgePath} --data ${scoredOnly.map((f) => `data/judge/${f}`).join(',')}`] : []),
     '```',
     '',
   );

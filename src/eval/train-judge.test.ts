@@ -91,6 +91,12 @@ test('a judge trained without one font is still scored on it; a font no dataset 
   const later = await scoreOnMore(full.judge, onlyFreepats.report, [small]);
   assert.deepEqual(later.scores.map((s) => s.font), ['freepats', 'timgm6mb', 'fluidr3']);
   assert.deepEqual((await scoreOnMore(full.judge, later, [small, freepats])).scores, later.scores, 'nothing scored twice');
+  const laterDir = mkdtempSync(join(root, 'later-card-'));
+  writeFileSync(join(laterDir, 'judge.json'), JSON.stringify(later));
+  const laterCard = readFileSync(writeJudgeCard(join(laterDir, 'judge.safetensors')), 'utf8');
+  assert.match(laterCard, /Not heard in training \(scored only\): timgm6mb, fluidr3\./);
+  assert.match(laterCard, /dataset build --config judge-timgm6mb --out data\/judge\/timgm6mb --splits validation {3}# scored only/);
+  assert.match(laterCard, new RegExp(`eval score-judge --judge ${join(laterDir, 'judge.safetensors').replace(/[\\/.]/g, '\\$&')} --data data/judge/timgm6mb\n`));
   full.judge.dispose();
   await assert.rejects(trainJudge({ datasets: [small], without: 'opl3', steps: 1 }), /cannot leave out opl3: .* hold fluidr3, timgm6mb/);
   await assert.rejects(trainJudge({ datasets: [small], without: 'timgm6mb', steps: 1 }), /hold no training renders outside fluidr3 and timgm6mb/);
