@@ -74,13 +74,13 @@ function writeJudge(path: string, judge: Parameters<typeof saveJudge>[1], report
 }
 
 /** `mst eval train-judge`: trains (or resumes) the judge, saves it with its report and card, prints its scores. */
-export async function trainJudgeAction(options: { data: string; out: string; view: JudgeView; without?: string; steps: number; batch: number; seed: number; json?: boolean }, command: Command): Promise<void> {
+export async function trainJudgeAction(options: { data: string; out: string; view: JudgeView; mixStatistics: number; without?: string; steps: number; batch: number; seed: number; json?: boolean }, command: Command): Promise<void> {
   if (options.without && command.getOptionValueSource('out') === 'default') options.out = join(dirname(options.out), `without-${options.without}.safetensors`);
   const bar = progressTowards('judge', 'steps', options.steps);
   const { judge, report } = await trainJudge({
     datasets: options.data.split(','),
     ...(options.without ? { without: options.without } : {}),
-    architecture: JUDGE_VIEWS[options.view],
+    architecture: { ...JUDGE_VIEWS[options.view], ...(options.mixStatistics > 0 ? { mixStatistics: options.mixStatistics } : {}) },
     steps: options.steps,
     statePath: options.out.replace(/\.safetensors$/, '') + '.state.safetensors', // run the command again to resume
     log: (message) => console.error(message),

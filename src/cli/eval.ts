@@ -22,6 +22,7 @@ export function evalCommand(): Command {
     .option('--data <dirs>', "built datasets, comma-separated: the judge's corpora (mst dataset build --config judge-<set> --out data/judge/<set>; with --programVariants=true, a second corpus of the set where each instrument plays its kin programs) and the paired dataset, whose FluidR3 renders it is scored on but never trains on", [...JUDGE_SETS.map((set) => join('data', 'judge', set)), join('data', 'full')].join(','))
     .option('--out <file>', "where to write the judge (README.md beside it is the card of that folder's judge.safetensors)", DEFAULT_JUDGE_FILE)
     .addOption(new Option('--view <view>', 'how the network hears its tiles: centred (without their long-term spectrum) or raw; a panel of both (eval join-judges) hears best').choices(JUDGE_VIEW_NAMES).default('centred'))
+    .option('--mixStatistics <share>', "share of training batches whose tiles exchange part of their features' statistics over time (MixStyle: a tile keeps its notes and takes on another set's colour; it heard FluidR3 worse, judge.ts)", numberIn(0, 1), 0)
     .option('--without <set>', "leave this sound set out of training too, to measure how the judge hears a set it never heard (default --out: without-<set>.safetensors beside the judge, whose card gains the figure)")
     .option('--steps <n>', 'optimiser steps', positiveInteger, 3000)
     .option('--batch <n>', 'tile groups per step (3 tiles each)', positiveInteger, 32)

@@ -10,7 +10,7 @@
  * residual connections, pools the mean and standard deviation over time, and classifies.
  * It is trained by `mst eval train-judge` on the held-out SoundFont's renders only.
  */
-import { Tensor, nn, F, cat } from '../engine/index.js';
+import { Tensor, nn, F, cat, rand, randperm, tensor } from '../engine/index.js';
 import type { JUDGE_VIEW_NAMES } from './choices.js';
 
 export interface JudgeConfig {
@@ -37,6 +37,42 @@ export interface JudgeConfig {
    * and what remains is how the spectrum moves and its detail. Absent: false.
    */
   centre?: boolean;
+  /**
+   * While training, mix the per-channel statistics over time (mean and standard deviation) of
+   * each tile's features, after the input layer and after the first residual block, with those of
+   * another tile of the batch, for this share of the batches: a tile keeps its content and takes
+   * on part of another's colour (MixStyle, Zhou et al. 2021), so that no single set's colour marks
+   * an instrument. The weight of its own statistics is drawn from Beta(0.1, 0.1). Absent: 0.
+   * Off by default: trained 1500 steps on seven small corpora (2,130 groups a set), mixing half
+   * the batches heard FluidR3 worse, 0.456 → 0.391 of its validation tiles (TimGM6mb 0.601 → 0.458).
+   */
+  mixStatistics?: number;
+}
+
+/** Draws from Beta(a, a) by Jöhnk's method, from the engine's seeded generator. */
+function betaSymmetric(n: number, a: number): number[] {
+  const draws: number[] = [];
+  while (draws.length < n) {
+    const [u, v] = rand([2]).toArray();
+    const [x, y] = [u! ** (1 / a), v! ** (1 / a)];
+    if (x + y <= 1 && x + y > 0) draws.push(x / (x + y));
+  }
+  return draws;
+}
+
+/**
+ * Features [B, C, T] whose per-channel mean and standard deviation over time are mixed with
+ * those of the batch's tiles in a random order: λ·own + (1 − λ)·other, λ ~ Beta(0.1, 0.1) per
+ * tile. The statistics are treated as constants (no gradient through them).
+ */
+export function mixStatistics(x: Tensor): Tensor {
+  const b = x.shape[0]!;
+  const mean = x.mean([2], true).detach(); // [B, C, 1]
+  const std = x.var([2], { unbiased: false, keepdim: true }).add(1e-6).sqrt().detach();
+  const order = randperm(b);
+  const own = tensor(betaSymmetric(b, 0.1)).reshape([b, 1, 1]);
+  const mix = (stat: Tensor) => stat.mul(own).add(stat.indexSelect(0, order).mul(own.neg().add(1)));
+  return x.sub(mean).div(std).mul(mix(std)).add(mix(mean));
 }
 
 /** Bins at or below this normalised level are silence (−1 is the analysis's floor). */
@@ -141,7 +177,12 @@ export class InstrumentJudge extends nn.Module implements Judge {
     } else {
       x = this.input.forward(tiles.squeeze(1)); // [B, C, T]
     }
-    for (const block of this.blocks) x = block.forward(x);
+    const mixing = this.training && (this.config.mixStatistics ?? 0) > 0 && rand([1]).item() < this.config.mixStatistics!;
+    if (mixing) x = mixStatistics(x);
+    this.blocks.forEach((block, i) => {
+      x = block.forward(x);
+      if (mixing && i === 0) x = mixStatistics(x);
+    });
     const pooled = cat([x.mean([2]), x.std([2])], 1); // [B, 2C]
     const embedding = F.gelu(this.embed.forward(pooled));
     return { logits: this.classify.forward(embedding), embedding };
