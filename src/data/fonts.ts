@@ -81,7 +81,7 @@ export const SOUND_SETS = {
     origin: "Sonic Network's General MIDI wavetable for Sonivox EAS (2004–2006), built into the library; Android's MIDI synthesizer", leftOut: {},
   },
   lmms: {
-    name: 'lmms', path: LMMS_FONT, synth: 'fluidsynth', package: 'lmms-common (its recordings, made into a SoundFont by mst: lmms.ts)', licence: 'GPL-2.0-or-later (the package\'s copyright file, Files: *)',
+    name: 'lmms', path: LMMS_FONT, synth: 'fluidsynth', package: 'lmms-common (its recordings, made into a SoundFont by mst: lmms.ts)', licence: 'GPL-2.0-or-later (the package\'s copyright file, Files: *, which notes an open question, LMMS issue 2752, whether every file is GPL-2+)',
     origin: "LMMS's bundled recordings of single notes (one to four per instrument, transposed across the keyboard): a solo violin and cello no other set holds; no clarinet, saxophone or lead", leftOut: {},
   },
   musescore: {
