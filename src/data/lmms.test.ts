@@ -14,7 +14,7 @@ import { SOUND_SETS, programsOf, instrumentsFor } from './fonts.js';
 import { INSTRUMENTS, instrument } from './instruments.js';
 import { estimatePitch } from '../audio/pitch.js';
 import { temporaryDirectory } from '../testing/helpers.js';
-import type { Score } from './midi.js';
+import { forInstrument, type Score } from './midi.js';
 
 const RATE = 16000;
 type Event = Score['tracks'][number][number];
@@ -22,12 +22,11 @@ type Event = Score['tracks'][number][number];
 /** One note of `program` at `key`, held `beats` beats at 120 bpm after a beat of silence. */
 function oneNote(program: number, key: number, beats: number): Score {
   const events = [
-    { type: 'programChange', channel: 0, programNumber: program, deltaTime: 0, tick: 0 },
     { type: 'noteOn', channel: 0, noteNumber: key, velocity: 100, deltaTime: 0, tick: 480 },
     { type: 'noteOff', channel: 0, noteNumber: key, velocity: 0, deltaTime: 0, tick: 480 * (1 + beats) },
     { type: 'endOfTrack', deltaTime: 0, tick: 480 * (2 + beats) },
   ] as unknown as Event[];
-  return { format: 0, ticksPerBeat: 480, tracks: [events] };
+  return forInstrument({ format: 0, ticksPerBeat: 480, tracks: [events] }, program);
 }
 
 /** `seconds` of a harmonic tone at `hz`, sampled at `rate`, with a 10 ms attack. */

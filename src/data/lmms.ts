@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { readAudio } from '../audio/decode.js';
 import { estimatePitch } from '../audio/pitch.js';
 import { instrument } from './instruments.js';
+import { blockPowers } from './render.js';
 export { LMMS_FONT } from './lmms-recordings.js';
 import { LMMS_FONT, LMMS_INSTRUMENTS, LMMS_SAMPLES, type LmmsRecording } from './lmms-recordings.js';
 import { writeSoundFont, type RecordedInstrument, type RecordedZone } from './sf2-write.js';
@@ -22,24 +23,13 @@ import { writeSoundFont, type RecordedInstrument, type RecordedZone } from './sf
 /** The rate the recordings are read and stored at, Hz. */
 const FONT_RATE = 44100;
 
-/** Level of 10 ms frames, dB relative to full scale. */
-function frameLevels(samples: Float32Array, frame: number): number[] {
-  const levels: number[] = [];
-  for (let start = 0; start + frame <= samples.length; start += frame) {
-    let sum = 0;
-    for (let i = start; i < start + frame; i++) sum += samples[i]! * samples[i]!;
-    levels.push(10 * Math.log10(sum / frame + 1e-12));
-  }
-  return levels;
-}
-
 /**
  * The loop of a sustained recording: from a third of the way into its steady part (the frames
  * within 6 dB of its loudest) to just before that part ends, a whole number of periods long.
  */
 export function steadyLoop(samples: Float32Array, sampleRate: number, periodSamples: number): { start: number; end: number } {
   const frame = Math.round(0.01 * sampleRate);
-  const levels = frameLevels(samples, frame);
+  const levels = Array.from(blockPowers(samples, frame), (power) => 10 * Math.log10(power + 1e-12)); // dBFS of 10 ms frames
   const loudest = Math.max(...levels);
   const first = levels.findIndex((level) => level > loudest - 6);
   const last = levels.length - 1 - [...levels].reverse().findIndex((level) => level > loudest - 6);

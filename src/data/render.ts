@@ -60,16 +60,21 @@ export async function renderScore(score: Score, options: RenderOptions): Promise
   });
 }
 
-/** RMS level in dBFS over the louder half of 50 ms blocks (so rests do not count), or −∞ for silence. */
-export function activeLevelDb(samples: Float32Array, sampleRate: number): number {
-  const block = Math.max(1, Math.round(0.05 * sampleRate));
+/** Mean power (mean square) of each whole block of `block` samples; a short tail is left out. */
+export function blockPowers(samples: Float32Array, block: number): Float64Array {
   const powers = new Float64Array(Math.floor(samples.length / block));
-  if (powers.length === 0) return -Infinity;
   for (let b = 0; b < powers.length; b++) {
     let sum = 0;
     for (let i = b * block; i < (b + 1) * block; i++) sum += samples[i]! * samples[i]!;
     powers[b] = sum / block;
   }
+  return powers;
+}
+
+/** RMS level in dBFS over the louder half of 50 ms blocks (so rests do not count), or −∞ for silence. */
+export function activeLevelDb(samples: Float32Array, sampleRate: number): number {
+  const powers = blockPowers(samples, Math.max(1, Math.round(0.05 * sampleRate)));
+  if (powers.length === 0) return -Infinity;
   powers.sort((a, b) => b - a);
   const loud = powers.slice(0, Math.max(1, Math.ceil(powers.length / 2)));
   const mean = loud.reduce((a, b) => a + b, 0) / loud.length;
