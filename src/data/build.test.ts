@@ -14,7 +14,7 @@ import { buildDataset, splitOf, programOf, piecesOf, type Manifest } from './bui
 import { writeSubset } from './subset.js';
 import { writeJoin } from './join.js';
 import { DATASET_CONFIGS, checkDatasetConfig, judgeCorpusConfig, type DatasetConfig } from './config.js';
-import { PairLoader, disposeBatch, readManifest } from './loader.js';
+import { PairLoader, disposeBatch, readManifest, type PairLoaderOptions } from './loader.js';
 import { datasetStats } from './stats.js';
 import { discoverPieces } from './sources.js';
 import { temporaryDirectory } from '../testing/helpers.js';
@@ -280,6 +280,56 @@ test("other renders of the same pieces take the content and the reference where 
   assert.deepEqual(await order({ otherRenders: [join(root, 'other')], otherRenderShare: 0 }), await order({}), 'share 0 is the plain loader');
   assert.throws(() => new PairLoader(join(root, 'a'), { ...options, otherRenders: [join(root, 'nowhere')] }), /no built dataset at .*nowhere \(otherRenders\): build it with mst dataset build --config <its config> --out .*nowhere, or train without it/);
   assert.throws(() => new PairLoader(join(root, 'a'), { ...options, otherRenderShare: 2 }), /Expected otherRenderShare in \[0, 1\] but received 2/);
+});
+
+test('with otherTargetShare, the target and its reference are read from one other sound set where it holds them', async () => {
+  const other = readManifest(join(root, 'other')); // built by the test before this one
+  const otherInstruments = other.config.instruments;
+  const options: PairLoaderOptions = { split: 'train', batchSize: 4, seed: 3, keepLast: true, otherRenders: [join(root, 'other')], otherRenderShare: 0 };
+  const tileAt = (dir: string, file: string, font: string, group: number, instrument: number) => {
+    const { tensors } = loadSafetensors(join(dir, file));
+    const tile = keep(tensors.get(font)!.select(0, group).select(0, instrument).float());
+    for (const t of tensors.values()) t.dispose();
+    return tile;
+  };
+  let [elsewhere, couldHave] = [0, 0];
+  for await (const batch of new PairLoader(join(root, 'a'), { ...options, otherTargetShare: 1 }).epoch(0)) {
+    batch.source.forEach((src, i) => {
+      const shard = manifest.shards.find((s) => s.file === src.file)!;
+      const otherGroupOf = (file: string, group: number) => other.shards.find((s) => s.file === file)?.offsets.indexOf(manifest.shards.find((s) => s.file === file)!.offsets[group]!) ?? -1;
+      const instrument = otherInstruments.indexOf(batch.targetInstrument[i]!);
+      couldHave += instrument >= 0 && otherGroupOf(src.file, src.group) >= 0 ? 1 : 0;
+      assert.equal(batch.contentSet![i], 'fluidr3', 'otherRenderShare 0: the content stays');
+      if (batch.targetSet![i] === 'fluidr3') {
+        assert.equal(batch.styleSet![i], 'fluidr3', 'a target in the font keeps a reference in the font');
+        return;
+      }
+      elsewhere += 1;
+      assert.equal(batch.targetSet![i], 'timgm6mb');
+      assert.equal(batch.styleSet![i], 'timgm6mb', 'the reference in the same set as the target');
+      const reference = batch.styleSource[i]!;
+      assert.notEqual(manifest.shards.find((s) => s.file === reference.file)!.piece, shard.piece, 'the reference from another piece');
+      const target = tileAt(join(root, 'other'), src.file, 'timgm6mb', otherGroupOf(src.file, src.group), instrument);
+      const style = tileAt(join(root, 'other'), reference.file, 'timgm6mb', otherGroupOf(reference.file, reference.group), instrument);
+      assert.equal(batch.target.select(0, i).squeeze(0).sub(target).abs().amax().item(), 0, 'the target is the other render of its group');
+      assert.equal(batch.style.select(0, i).squeeze(0).sub(style).abs().amax().item(), 0, 'the reference is the other render of the group it names');
+      target.dispose();
+      style.dispose();
+    });
+    disposeBatch(batch);
+  }
+  assert.ok(elsewhere > 0 && elsewhere >= couldHave / 2, `${elsewhere} of ${couldHave} targets that the other set holds taken from it`);
+  const order = async (extra: object) => {
+    const out: string[] = [];
+    for await (const b of new PairLoader(join(root, 'a'), { ...options, ...extra }).epoch(0)) {
+      out.push(...b.source.map((s, i) => `${s.file}:${s.group}:${b.targetInstrument[i]}:${b.targetSet![i]}:${b.styleSource[i]!.file}:${b.styleSource[i]!.group}`));
+      disposeBatch(b);
+    }
+    return out;
+  };
+  assert.deepEqual(await order({ otherTargetShare: 0 }), await order({}), 'share 0 draws as before');
+  assert.throws(() => new PairLoader(join(root, 'a'), { ...options, otherTargetShare: 2 }), /Expected otherTargetShare in \[0, 1\] but received 2/);
+  assert.throws(() => new PairLoader(join(root, 'a'), { split: 'train', batchSize: 4, otherTargetShare: 0.5 }), /otherTargetShare needs otherRenders/);
 });
 
 test('a corrupt MIDI file is skipped with a message; a missing SoundFont stops the build', async () => {

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Tensor, tidy, keep, stack, loadSafetensorsAsync } from '../engine/index.js';
-import { shuffle } from '../random.js';
+import { shuffle, pick } from '../random.js';
 import { epochRandom, drawReference } from './draw.js';
 import { instrument } from './instruments.js';
 import type { Manifest, Split } from './build.js';
@@ -28,9 +28,10 @@ export interface PairBatch {
   /** Where each item came from: shard file and group index, for content/target and for style. */
   source: { file: string; group: number }[];
   styleSource: { file: string; group: number }[];
-  /** The sound set each content and reference tile was rendered with (differs from the font where PairLoaderOptions.otherRenders supplied it). */
+  /** The sound set each content, reference and target tile was rendered with (differs from the font where PairLoaderOptions.otherRenders supplied it). */
   contentSet?: string[];
   styleSet?: string[];
+  targetSet?: string[];
 }
 
 export interface PairLoaderOptions {
@@ -62,11 +63,19 @@ export interface PairLoaderOptions {
    * corpora under data/judge): where one holds an item's group (same shard name and offset) and
    * instrument, its render replaces the content tile, and the reference's, with probability
    * `otherRenderShare` — so a model learns to read the notes whatever plays them and to hear the
-   * instrument in any reference. Targets always stay in the target font. Default none.
+   * instrument in any reference. Targets stay in the target font unless `otherTargetShare` says
+   * otherwise. Default none.
    */
   otherRenders?: string[];
   /** Chance that an item's content (and, apart, its reference) comes from another render where one exists (default 0.5). */
   otherRenderShare?: number;
+  /**
+   * Chance that an item's target *and* its reference come from one of `otherRenders` (the same
+   * set for both), where that set holds the item's group in the target instrument and another
+   * piece in the window has a render in it (default 0: targets in the target font). A model then
+   * learns to play what the reference sounds like, not one font's instrument of that name.
+   */
+  otherTargetShare?: number;
   /**
    * Tiles of each style reference (default 1): the drawn tile and the groups after it in the same
    * piece (wrapping round), as a clip of several seconds, in the drawn tile's sound set where it
@@ -145,6 +154,9 @@ export class PairLoader {
     if (this.shards.length === 0) throw new RangeError(`PairLoader: the ${options.split} split of ${dir} is empty`);
     const share = options.otherRenderShare ?? 0.5;
     if (!(share >= 0 && share <= 1)) throw new RangeError(`PairLoader: Expected otherRenderShare in [0, 1] but received ${share}`);
+    const targetShare = options.otherTargetShare ?? 0;
+    if (!(targetShare >= 0 && targetShare <= 1)) throw new RangeError(`PairLoader: Expected otherTargetShare in [0, 1] but received ${targetShare}`);
+    if (targetShare > 0 && (options.otherRenders ?? []).length === 0) throw new RangeError('PairLoader: otherTargetShare needs otherRenders, the sound sets its targets come from');
     const k = options.referenceTiles ?? 1;
     if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`PairLoader: Expected referenceTiles, a whole number ≥ 1, but received ${k}`);
     this.#others = (options.otherRenders ?? []).map((other) => {
@@ -197,12 +209,31 @@ export class PairLoader {
     };
     pending = startLoad();
     const share = this.options.otherRenderShare ?? 0.5;
+    const targetShare = this.options.otherTargetShare ?? 0;
+    /** Where `other` holds `instrument` at the main shard's `group`. */
+    const tileIn = (other: OtherRender, group: number, instrument: number): TileAt => ({ set: other.set, tiles: other.tiles, group: other.groupOf.get(group)!, instrument: other.instrumentOf[instrument]! });
+    const holdingOf = (shard: LoadedShard, group: number, instrument: number) => shard.others.filter((o) => o.groupOf.has(group) && o.instrumentOf[instrument]! >= 0);
     /** The tile of `instrument` at `group` of `shard`: its own render, or another's with probability `share` where one holds it. */
     const renderOf = (shard: LoadedShard, own: Pick<TileAt, 'set' | 'tiles'>, group: number, instrument: number): TileAt => {
-      const holding = shard.others.filter((o) => o.groupOf.has(group) && o.instrumentOf[instrument]! >= 0);
+      const holding = holdingOf(shard, group, instrument);
       if (holding.length === 0 || share === 0 || random() >= share) return { ...own, group, instrument };
-      const other = holding[Math.floor(random() * holding.length)]!;
-      return { set: other.set, tiles: other.tiles, group: other.groupOf.get(group)!, instrument: other.instrumentOf[instrument]! };
+      return tileIn(pick(holding, random), group, instrument);
+    };
+    /**
+     * With probability `targetShare`, the item's target in another sound set that holds it, and a
+     * reference in that same set from another piece in the window (PairLoaderOptions.otherTargetShare);
+     * null where none can be drawn (the item then keeps the target font).
+     */
+    const otherTargetOf = (shard: LoadedShard, group: number, target: number): Pick<Item, 'style' | 'styleAt' | 'targetAt'> | null => {
+      if (targetShare === 0) return null;
+      const holding = holdingOf(shard, group, target);
+      if (holding.length === 0 || random() >= targetShare) return null;
+      const other = pick(holding, random);
+      const references = loaded.filter((s) => s.piece !== shard.piece).flatMap((s) => s.others.filter((o) => o.set === other.set && o.groupOf.size > 0).map((render) => ({ shard: s, render })));
+      if (references.length === 0) return null;
+      const reference = pick(references, random);
+      const referenceGroup = pick([...reference.render.groupOf.keys()], random);
+      return { style: { shard: reference.shard, group: referenceGroup }, styleAt: tileIn(reference.render, referenceGroup, target), targetAt: tileIn(other, group, target) };
     };
     let items: Item[] = [];
     try {
@@ -225,17 +256,23 @@ export class PairLoader {
         const content = withPartner[Math.floor(random() * withPartner.length)]!;
         const targets = targetCandidates.filter((t) => t !== content);
         const target = targets[Math.floor(random() * targets.length)]!;
-        // a tile of another piece in the window, or another tile of this one when it is alone
-        const style = drawReference(shard, group, loaded.filter((s) => s.piece !== shard.piece), (s) => s.tiles.shape[0]!, random);
-        items.push({
-          shard,
-          group,
-          content,
-          target,
-          style: { shard: style.source, group: style.index },
-          contentAt: renderOf(shard, { set: this.font, tiles: shard.tiles }, group, content),
-          styleAt: renderOf(style.source, { set: this.targetFont, tiles: style.source.targetTiles }, style.index, target),
-        });
+        const elsewhere = otherTargetOf(shard, group, target);
+        if (elsewhere) {
+          items.push({ shard, group, content, target, contentAt: renderOf(shard, { set: this.font, tiles: shard.tiles }, group, content), ...elsewhere });
+        } else {
+          // a tile of another piece in the window, or another tile of this one when it is alone
+          const style = drawReference(shard, group, loaded.filter((s) => s.piece !== shard.piece), (s) => s.tiles.shape[0]!, random);
+          items.push({
+            shard,
+            group,
+            content,
+            target,
+            style: { shard: style.source, group: style.index },
+            contentAt: renderOf(shard, { set: this.font, tiles: shard.tiles }, group, content),
+            styleAt: renderOf(style.source, { set: this.targetFont, tiles: style.source.targetTiles }, style.index, target),
+            targetAt: { set: this.targetFont, tiles: shard.targetTiles, group, instrument: target },
+          });
+        }
         if (items.length === this.options.batchSize) {
           if (served++ >= skip) yield this.#assemble(items);
           items = [];
@@ -280,12 +317,12 @@ export class PairLoader {
 
   #assemble(items: Item[]): PairBatch {
     return tidy(() => {
-      const pick = ({ tiles, group, instrument }: TileAt) => tiles.select(0, group).select(0, instrument).unsqueeze(0); // [1, nMels, tileFrames]
+      const tileOf = ({ tiles, group, instrument }: TileAt) => tiles.select(0, group).select(0, instrument).unsqueeze(0); // [1, nMels, tileFrames]
       const batch = (f: (it: Item) => Tensor) => stack(items.map(f), 0).to('float32'); // [B, 1, nMels, tileFrames]
       return {
-        content: batch((it) => pick(it.contentAt)),
-        target: batch((it) => pick({ set: this.targetFont, tiles: it.shard.targetTiles, group: it.group, instrument: it.target })),
-        style: stack(items.flatMap((it) => this.#referenceTiles(it).map(pick)), 0).to('float32'),
+        content: batch((it) => tileOf(it.contentAt)),
+        target: batch((it) => tileOf(it.targetAt)),
+        style: stack(items.flatMap((it) => this.#referenceTiles(it).map(tileOf)), 0).to('float32'),
         contentInstrument: items.map((it) => this.instruments[it.content]!),
         targetInstrument: items.map((it) => this.instruments[it.target]!),
         pitchRanges: items.map((it) => it.shard.pitchRanges[it.group] ?? [-1, -1]),
@@ -293,12 +330,13 @@ export class PairLoader {
         styleSource: items.map((it) => ({ file: it.style.shard.file, group: it.style.group })),
         contentSet: items.map((it) => it.contentAt.set),
         styleSet: items.map((it) => it.styleAt.set),
+        targetSet: items.map((it) => it.targetAt.set),
       };
     });
   }
 }
 
-/** One pair of a batch: the group and instruments drawn, the reference's shard and group, and where content and reference tiles are read. */
+/** One pair of a batch: the group and instruments drawn, the reference's shard and group, and where content, reference and target tiles are read. */
 interface Item {
   shard: LoadedShard;
   group: number;
@@ -307,6 +345,7 @@ interface Item {
   style: { shard: LoadedShard; group: number };
   contentAt: TileAt;
   styleAt: TileAt;
+  targetAt: TileAt;
 }
 
 function disposeShard(shard: LoadedShard): void {

@@ -177,10 +177,17 @@ export interface TrainConfig {
   /**
    * Datasets of the training pieces in other sound sets (e.g. data/judge/freepats): training
    * items take their content and reference from them with probability `otherRenderShare` where
-   * they hold the item (src/data/loader.ts); targets stay in the dataset's own font.
+   * they hold the item (src/data/loader.ts); targets stay in the dataset's own font unless
+   * `otherTargetShare` moves them.
    */
   otherRenders: string[];
   otherRenderShare: number;
+  /**
+   * The share of items whose target and reference are both read from one of `otherRenders` where
+   * it holds them (PairLoaderOptions.otherTargetShare): the model learns to play the reference's
+   * sound rather than only FluidR3's. 0 (the default): every target in the dataset's font.
+   */
+  otherTargetShare: number;
 }
 
 const COMMON: Omit<TrainConfig, 'phase' | 'steps' | 'learningRate'> = {
@@ -222,6 +229,7 @@ const COMMON: Omit<TrainConfig, 'phase' | 'steps' | 'learningRate'> = {
   styleDropout: 0.15,
   otherRenders: [],
   otherRenderShare: 0.5,
+  otherTargetShare: 0,
 };
 
 /**
@@ -265,6 +273,8 @@ export function checkTrainConfig(c: TrainConfig): TrainConfig {
   for (const [key, value] of Object.entries(weights)) if (!(value >= 0)) throw new RangeError(`train: Expected ${key} ≥ 0 but received ${value}`);
   if (!(c.styleDropout >= 0 && c.styleDropout < 1)) throw new RangeError(`train: Expected styleDropout in [0, 1) but received ${c.styleDropout}`);
   if (!(c.otherRenderShare >= 0 && c.otherRenderShare <= 1)) throw new RangeError(`train: Expected otherRenderShare in [0, 1] but received ${c.otherRenderShare}`);
+  if (!(c.otherTargetShare >= 0 && c.otherTargetShare <= 1)) throw new RangeError(`train: Expected otherTargetShare in [0, 1] but received ${c.otherTargetShare}`);
+  if (c.otherTargetShare > 0 && c.otherRenders.length === 0) throw new RangeError('train: otherTargetShare needs otherRenders, the datasets of other sound sets its targets come from (e.g. --otherRenders=["data/judge/csound"])');
   if (!(Array.isArray(c.otherRenders) && c.otherRenders.every((d) => typeof d === 'string'))) throw new RangeError(`train: Expected otherRenders to be a list of dataset folders but received ${JSON.stringify(c.otherRenders)}`);
   if (c.phase === 'paired' && !(c.autoencoderFrom.length > 0)) throw new RangeError('train: the paired phase needs autoencoderFrom, a model checkpoint whose autoencoder it takes (e.g. models/seed/model.safetensors)');
   if (c.phase === 'refine' && !(c.denoiserFrom.length > 0)) throw new RangeError('train: the refine phase needs denoiserFrom, the paired model it refines (e.g. runs/paired/model.safetensors)');

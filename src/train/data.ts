@@ -28,9 +28,9 @@ export interface TrainingData {
  */
 export async function openTrainingData(
   dir: string,
-  options: { batchSize: number; seed: number; otherRenders?: string[]; otherRenderShare?: number; log?: (message: string) => void },
+  options: { batchSize: number; seed: number; otherRenders?: string[]; otherRenderShare?: number; otherTargetShare?: number; log?: (message: string) => void },
 ): Promise<TrainingData> {
-  const { batchSize, seed, otherRenders = [], otherRenderShare } = options;
+  const { batchSize, seed, otherRenders = [], otherRenderShare, otherTargetShare } = options;
   if (existsSync(join(dir, 'manifest.json'))) {
     const manifest = readManifest(dir);
     if (manifest.complete === false) {
@@ -40,7 +40,7 @@ export async function openTrainingData(
     return {
       kind: 'paired dataset',
       instruments: manifest.config.instruments,
-      train: new PairLoader(dir, { split: 'train', batchSize, seed, otherRenders, ...(otherRenderShare !== undefined ? { otherRenderShare } : {}) }),
+      train: new PairLoader(dir, { split: 'train', batchSize, seed, otherRenders, ...(otherRenderShare !== undefined ? { otherRenderShare } : {}), ...(otherTargetShare !== undefined ? { otherTargetShare } : {}) }),
       validation: new PairLoader(dir, { split: 'validation', batchSize, seed, keepLast: true }), // a small split still validates
       dispose() {},
     };

@@ -103,7 +103,7 @@ function required(config: TrainConfig, phase: Phase): string {
 
 export async function runPhase(config: TrainConfig, hooks: TrainingHooks = {}): Promise<TrainingResult & { output: string }> {
   checkTrainConfig(config);
-  const data = await openTrainingData(config.data, { batchSize: config.batchSize, seed: config.seed, otherRenders: config.otherRenders, otherRenderShare: config.otherRenderShare, ...(hooks.log ? { log: hooks.log } : {}) });
+  const data = await openTrainingData(config.data, { batchSize: config.batchSize, seed: config.seed, otherRenders: config.otherRenders, otherRenderShare: config.otherRenderShare, otherTargetShare: config.otherTargetShare, ...(hooks.log ? { log: hooks.log } : {}) });
   try {
     return await runWith(config, data, hooks);
   } finally {
