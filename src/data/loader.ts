@@ -257,22 +257,23 @@ export class PairLoader {
         const targets = targetCandidates.filter((t) => t !== content);
         const target = targets[Math.floor(random() * targets.length)]!;
         const elsewhere = otherTargetOf(shard, group, target);
-        if (elsewhere) {
-          items.push({ shard, group, content, target, contentAt: renderOf(shard, { set: this.font, tiles: shard.tiles }, group, content), ...elsewhere });
-        } else {
-          // a tile of another piece in the window, or another tile of this one when it is alone
-          const style = drawReference(shard, group, loaded.filter((s) => s.piece !== shard.piece), (s) => s.tiles.shape[0]!, random);
-          items.push({
-            shard,
-            group,
-            content,
-            target,
-            style: { shard: style.source, group: style.index },
-            contentAt: renderOf(shard, { set: this.font, tiles: shard.tiles }, group, content),
-            styleAt: renderOf(style.source, { set: this.targetFont, tiles: style.source.targetTiles }, style.index, target),
-            targetAt: { set: this.targetFont, tiles: shard.targetTiles, group, instrument: target },
-          });
-        }
+        // otherwise a reference in the target font: a tile of another piece in the window, or another tile of this one when it is alone
+        const reference = elsewhere === null ? drawReference(shard, group, loaded.filter((s) => s.piece !== shard.piece), (s) => s.tiles.shape[0]!, random) : null;
+        const contentAt = renderOf(shard, { set: this.font, tiles: shard.tiles }, group, content); // drawn after the reference, before its render
+        items.push({
+          shard,
+          group,
+          content,
+          target,
+          contentAt,
+          ...(reference === null
+            ? elsewhere!
+            : {
+                style: { shard: reference.source, group: reference.index },
+                styleAt: renderOf(reference.source, { set: this.targetFont, tiles: reference.source.targetTiles }, reference.index, target),
+                targetAt: { set: this.targetFont, tiles: shard.targetTiles, group, instrument: target },
+              }),
+        });
         if (items.length === this.options.batchSize) {
           if (served++ >= skip) yield this.#assemble(items);
           items = [];
